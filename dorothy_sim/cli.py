@@ -1,0 +1,188 @@
+"""The ``dorothy`` command line: run scenarios, list them, and show their resolved parameters.
+
+Every user error (bad scenario, bad override, bad option) ends with exit code 2 and one message
+that names the file, the field, the value and what is allowed — never a traceback — and nothing is
+written until the run has succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from dorothy_sim import __version__
+from dorothy_sim.errors import ScenarioError
+from dorothy_sim.experiment import Results, default_workers, run_replications
+from dorothy_sim.kpis import KPI_BY_NAME, KPIS
+from dorothy_sim.output import write_results
+from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
+
+HEADLINE_KPIS = (
+    "crises", "rr_referrals", "rr_seen_within_2h_pct", "rr_admissions_avoided", "ed_attendances",
+    "admissions", "admissions_per_1000", "acute_bed_days", "acute_occupancy_mean_pct",
+    "bed_wait_hours_mean", "los_mean_days", "los_median_days", "mffd_bed_share_pct",
+    "discharge_delay_days_mean", "reablement_starts", "reablement_independent_pct",
+    "home_at_91d_pct", "mdt_reviews", "mdt_wait_days_mean", "ltc_admissions", "deaths",
+    "rr_utilisation_pct", "discharge_utilisation_pct", "reablement_utilisation_pct",
+    "home_care_utilisation_pct", "community_beds_utilisation_pct", "cost_total_gbp",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors name the option and exit 2 without the usage block's noise."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"dorothy: error: {message}\n(see 'dorothy {self.prog.split()[-1]} --help')\n"
+                  if " " in self.prog else f"dorothy: error: {message}\n")
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        return value
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {value}")
+    return value
+
+
+def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", default="kent_medway", metavar="FILE|NAME",
+                        help="embedded scenario name or path to a TOML file (default: kent_medway)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="PATH=VALUE",
+                        help="override a field by dotted path, e.g. rapid_response.clinicians=12 "
+                             "(repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dorothy", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"dorothy_sim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run replications of a scenario and summarise the KPIs")
+    _add_scenario_options(run)
+    run.add_argument("--reps", type=_positive_int("--reps"), default=5,
+                     help="number of replications (default 5)")
+    run.add_argument("--seed", type=_seed, default=1,
+                     help="seed of the first replication; replication i uses seed+i (default 1)")
+    run.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                     help=f"worker processes (default: cores, here {default_workers()})")
+    run.add_argument("--out", type=Path, default=None,
+                     help="folder for the result tables (default: results/<scenario name>)")
+    run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    commands.add_parser("scenarios", help="list the embedded scenarios")
+
+    show = commands.add_parser("show", help="print a scenario's resolved parameters as JSON")
+    _add_scenario_options(show)
+
+    kpis = commands.add_parser("kpis", help="list the KPI names, units and meanings")
+    kpis.set_defaults()
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "scenarios":
+            for name in embedded_scenarios():
+                scenario = load_scenario(name)
+                print(f"{name:14s} {scenario.description}")
+            return 0
+        if args.command == "show":
+            scenario = load_scenario(args.scenario, args.overrides)
+            print(json.dumps(scenario.to_dict(), indent=2, default=str))
+            return 0
+        if args.command == "kpis":
+            for kpi in KPIS:
+                print(f"{kpi.name:34s} {kpi.unit:18s} {kpi.meaning}")
+            return 0
+    except ScenarioError as exc:
+        print(f"dorothy: error: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    out = args.out if args.out is not None else Path("results") / scenario.name
+    _check_writable(out)
+    started = time.perf_counter()
+    results = run_replications(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
+                               progress=not args.quiet)
+    elapsed = time.perf_counter() - started
+    files = write_results(results, scenario, out, command=_command_line(args), seed=args.seed,
+                          elapsed_seconds=elapsed)
+    print(format_summary(results, scenario, args.all_kpis))
+    print(f"\n{args.reps} replication(s) in {elapsed:.1f} s; tables written to {out}/: "
+          + ", ".join(sorted(p.name for p in files)))
+    return 0
+
+
+def _check_writable(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out '{out}' exists and is not a folder")
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    parts = ["dorothy", "run", "--scenario", str(args.scenario), "--reps", str(args.reps),
+             "--seed", str(args.seed)]
+    for item in args.overrides:
+        parts += ["--set", item]
+    return " ".join(parts)
+
+
+def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False) -> str:
+    """A readable table of the whole area's KPIs: mean and 95% confidence interval."""
+    summary = results.summary[results.summary["area"] == "all"].set_index("kpi")
+    names = [k.name for k in KPIS] if all_kpis else list(HEADLINE_KPIS)
+    n = int(summary["n"].max()) if len(summary) else 0
+    lines = [f"Scenario '{scenario.name}': {scenario.description}",
+             f"Whole area, results period {scenario.run.results_days:g} days after "
+             f"{scenario.run.warmup_days:g} days warm-up; mean and 95% CI over {n} replication(s)",
+             "",
+             f"{'KPI':34s} {'unit':>16s} {'mean':>14s}   {'95% CI':>29s}"]
+    for name in names:
+        if name not in summary.index:
+            continue
+        row = summary.loc[name]
+        ci = (f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+              if not pd.isna(row["ci_low"]) else "(needs 2+ replications)")
+        lines.append(f"{name:34s} {KPI_BY_NAME[name].unit:>16s} {_fmt(row['mean']):>14s}   {ci:>29s}")
+    return "\n".join(lines)
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if abs(value) >= 1e5:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:,.1f}"
+    return f"{value:.2f}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""The KPI names, units and meanings that every result table keeps (MODEL.md §5).
+
+One list, read by the monitor that computes KPIs, the summaries, the reports and the docs, so
+names and units live in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    unit: str
+    meaning: str
+    higher_is_better: bool | None = None
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("cohort_size", "people", "people in the frail 65+ cohort at the end of the run"),
+    Kpi("crises", "count", "crises in the cohort during the results period", False),
+    Kpi("crises_averted", "count",
+        "candidate crises prevented by falls prevention, home care or care plans", True),
+    Kpi("rr_referrals", "count", "crisis calls routed to rapid response", None),
+    Kpi("rr_seen_within_2h_pct", "%", "rapid-response referrals reached within the response window", True),
+    Kpi("rr_admissions_avoided", "count", "people treated at home by rapid response", True),
+    Kpi("ed_attendances", "count", "A&E attendances of the cohort", False),
+    Kpi("admissions", "count", "non-elective admissions of the cohort", False),
+    Kpi("admissions_per_1000", "per 1000 per year", "admissions per 1000 cohort members per year", False),
+    Kpi("acute_bed_days", "bed days", "acute bed days used by the cohort", False),
+    Kpi("background_bed_days", "bed days", "acute bed days used by non-cohort admissions", None),
+    Kpi("acute_occupancy_mean_pct", "%", "mean acute bed occupancy, all patients", None),
+    Kpi("acute_occupancy_p95_pct", "%", "95th percentile of hourly acute bed occupancy", None),
+    Kpi("bed_wait_hours_mean", "hours", "mean wait for an acute bed after the decision to admit", False),
+    Kpi("los_mean_days", "days",
+        "mean acute length of stay of the cohort (admission to leaving the bed)", False),
+    Kpi("los_median_days", "days", "median acute length of stay of the cohort", False),
+    Kpi("los_over_21d_pct", "%", "cohort stays longer than 21 days", False),
+    Kpi("mffd_bed_days", "bed days", "bed days after the person was medically fit for discharge", False),
+    Kpi("mffd_bed_share_pct", "%",
+        "share of all occupied acute bed days that are after medically fit", False),
+    Kpi("discharges_pathway_0", "count", "discharges home without new support", None),
+    Kpi("discharges_pathway_1", "count", "discharges home with reablement or a home-care package", None),
+    Kpi("discharges_pathway_2", "count", "discharges to a community (step-down) bed", None),
+    Kpi("discharges_pathway_3", "count", "discharges to a care-home placement", None),
+    Kpi("discharge_delay_days_mean", "days", "mean time from medically fit to leaving the acute bed", False),
+    Kpi("deaths_in_hospital", "count", "deaths in an acute bed", None),
+    Kpi("reablement_starts", "count", "reablement episodes started (discharges and step-ups)", None),
+    Kpi("reablement_wait_days_mean", "days", "mean wait for a reablement place", False),
+    Kpi("reablement_independent_pct", "%", "reablement episodes ending with no ongoing support needed", True),
+    Kpi("home_at_91d_pct", "%", "people discharged into reablement still at home 91 days later", True),
+    Kpi("home_care_starts", "count", "home-care packages started", None),
+    Kpi("home_care_wait_days_mean", "days", "mean wait for a home-care package", False),
+    Kpi("community_bed_admissions", "count", "admissions to community (step-down) beds", None),
+    Kpi("community_bed_wait_days_mean", "days", "mean wait in an acute bed for a community bed", False),
+    Kpi("care_home_wait_days_mean", "days", "mean wait in an acute bed for a care-home placement", False),
+    Kpi("mdt_referrals", "count", "referrals to the MDT", None),
+    Kpi("mdt_reviews", "count", "MDT case reviews", None),
+    Kpi("mdt_referrals_lapsed", "count", "MDT referrals that lapsed unreviewed", False),
+    Kpi("mdt_wait_days_mean", "days", "mean wait from MDT referral to review", False),
+    Kpi("care_plans_active_mean", "people",
+        "mean number of people with an active anticipatory care plan", None),
+    Kpi("falls_prevention_enrolled", "people", "people enrolled in falls prevention", None),
+    Kpi("mh_liaison_cases", "count", "acute admissions seen by mental-health liaison", None),
+    Kpi("ltc_admissions", "count", "entries to long-term (care-home) care", False),
+    Kpi("deaths", "count", "deaths in the cohort", None),
+    Kpi("rr_utilisation_pct", "%", "rapid-response clinician time busy, of on-shift time", None),
+    Kpi("acute_utilisation_pct", "%", "acute beds busy (equals mean occupancy)", None),
+    Kpi("discharge_utilisation_pct", "%", "discharge-coordinator case slots busy", None),
+    Kpi("reablement_utilisation_pct", "%", "reablement places busy", None),
+    Kpi("home_care_utilisation_pct", "%", "home-care packages in use", None),
+    Kpi("community_beds_utilisation_pct", "%", "community beds occupied", None),
+    Kpi("care_homes_utilisation_pct", "%", "care-home placements offered that were used", None),
+    Kpi("mdt_utilisation_pct", "%", "MDT review slots used", None),
+    Kpi("mh_liaison_utilisation_pct", "%", "mental-health liaison case slots busy", None),
+    Kpi("falls_prevention_utilisation_pct", "%", "falls-prevention places filled", None),
+    Kpi("cost_acute_bed_days_gbp", "GBP", "acute bed days x unit cost", False),
+    Kpi("cost_ed_gbp", "GBP", "A&E attendances x unit cost", False),
+    Kpi("cost_rapid_response_gbp", "GBP", "rapid-response posts and visits", False),
+    Kpi("cost_reablement_gbp", "GBP", "reablement place-days used x unit cost", False),
+    Kpi("cost_home_care_gbp", "GBP", "home-care package-days used x unit cost", False),
+    Kpi("cost_community_beds_gbp", "GBP", "community bed days used x unit cost", False),
+    Kpi("cost_care_homes_gbp", "GBP", "care-home weeks of people placed in the period x unit cost", False),
+    Kpi("cost_mdt_gbp", "GBP", "MDT reviews x unit cost", False),
+    Kpi("cost_discharge_gbp", "GBP", "discharge coordinators employed", False),
+    Kpi("cost_mh_liaison_gbp", "GBP", "mental-health liaison staff employed", False),
+    Kpi("cost_falls_prevention_gbp", "GBP", "falls-prevention places filled x unit cost", False),
+    Kpi("cost_total_gbp", "GBP", "sum of the cost components above", False),
+    Kpi("cost_admissions_tariff_gbp", "GBP",
+        "admissions x national average tariff (a second view, not in the total)", False),
+)
+
+KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
+UNITS: dict[str, str] = {k.name: k.unit for k in KPIS}

@@ -1,0 +1,124 @@
+"""The acute stay: a bed, treatment to medically fit, discharge planning, and the wait to leave.
+
+    decision to admit ─► wait for a bed (recorded, not hidden) ─► treatment (lognormal by frailty;
+    mental-health liaison (8) shortens it for dementia or delirium) ─► medically fit (MFFD)
+      ─► dies in hospital with p by frailty, or
+      ─► discharge planning (7): assessment by a coordinator, started at admission for a share
+         of patients (proactive) or at MFFD; ward-led delay when no coordinator service exists
+      ─► pathway 0 home │ 1 reablement or home-care package │ 2 community bed │ 3 care home,
+         waiting in the acute bed for the place: these are the delayed (MFFD) bed days
+      ─► leaves the bed; onward care runs in model/downstream.py
+
+``acute.los_cap_days`` (off by default) caps the stays of people aged 70+ (seed 004's lever): at
+the cap the person leaves, to their place if it is ready, otherwise home (pathway 0).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from dorothy_sim.model import discharge, downstream, mdt
+from dorothy_sim.model.cohort import (
+    AGE_65_69,
+    AT_HOME,
+    IN_ACUTE,
+    IN_COMMUNITY_BED,
+    U_DEATH,
+    U_DISCHARGE_MDT,
+    U_PROACTIVE,
+    Z_TREATMENT,
+)
+from dorothy_sim.scenario import CRISIS_TYPES
+
+if TYPE_CHECKING:
+    from dorothy_sim.model.model import DorothyModel
+    from dorothy_sim.model.services import IcpServices
+
+DELIRIUM = CRISIS_TYPES.index("delirium")
+
+
+def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
+         u: list[float], z: list[float]):
+    env, cohort, scenario = model.env, model.cohort, model.scenario
+    tally = model.tallies[services.index]
+    tally.admissions += 1
+    cohort.state[slot] = IN_ACUTE
+    downstream.end_reablement_on_admission(model, slot)
+    frailty = cohort.frailty[slot]
+
+    planning = None
+    if services.discharge.available and u[U_PROACTIVE] < scenario.discharge.proactive_share:
+        planning = env.process(discharge.assess(model, services, z))
+
+    decided = env.now
+    services.awaiting_bed += 1
+    bed = services.beds.request()
+    yield bed
+    services.awaiting_bed -= 1
+    admitted = env.now
+    services.beds.record_wait(admitted - decided)
+    tally.bed_waits += 1
+    tally.bed_wait_days += admitted - decided
+    services.cohort_in_beds.add(1)
+    cap = scenario.acute.los_cap_days
+    deadline = admitted + cap if cap is not None and cohort.age_band[slot] != AGE_65_69 else math.inf
+
+    # Treatment to medically fit, with mental-health liaison if there is a free case slot.
+    treatment = services.treatment[frailty].from_normal(z[Z_TREATMENT])
+    liaison = None
+    needs_liaison = cohort.dementia[slot] or crisis_type == DELIRIUM
+    if needs_liaison and services.mh_liaison.available and \
+            services.mh_liaison.count < services.mh_liaison.nominal_capacity:
+        liaison = services.mh_liaison.request()
+        tally.mh_liaison_cases += 1
+        treatment *= 1.0 - scenario.mh_liaison.los_reduction
+    yield env.timeout(min(treatment, deadline - env.now))
+    if liaison is not None:
+        services.mh_liaison.release(liaison)
+
+    if u[U_DEATH] < scenario.acute.p_death_in_hospital.as_tuple()[frailty]:
+        _leave_bed(model, services, bed, admitted, medically_fit=None)
+        tally.deaths_in_hospital += 1
+        model.leave(slot, died=True)
+        return
+
+    medically_fit = env.now
+    services.mffd_in_beds.add(1)
+    if env.now < deadline:
+        yield from discharge.plan(model, services, planning, z, deadline)
+    route = discharge.choose_route(model, services, slot, u, liaison is not None)
+    place = yield from discharge.wait_for_place(model, services, slot, route, deadline)
+    if place is None:
+        route = discharge.HOME  # the stay cap was reached before the place was ready
+    _leave_bed(model, services, bed, admitted, medically_fit)
+    tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
+    if u[U_DISCHARGE_MDT] < scenario.discharge.p_mdt_referral:
+        mdt.refer(model, slot)
+
+    if route == discharge.HOME:
+        cohort.state[slot] = AT_HOME
+    elif route == discharge.REABLEMENT:
+        cohort.state[slot] = AT_HOME
+        downstream.start_reablement(model, services, slot, place, z, u, from_hospital=True)
+    elif route == discharge.HOME_CARE:
+        cohort.state[slot] = AT_HOME
+        downstream.start_package(model, services, slot, place, z)
+    elif route == discharge.COMMUNITY_BED:
+        cohort.state[slot] = IN_COMMUNITY_BED
+        env.process(downstream.community_stay(model, services, slot, place, z, u))
+    else:  # care home
+        model.leave(slot, died=False)
+
+
+def _leave_bed(model: DorothyModel, services: IcpServices, bed, admitted: float,
+               medically_fit: float | None) -> None:
+    env = model.env
+    tally = model.tallies[services.index]
+    services.beds.release(bed)
+    services.cohort_in_beds.add(-1)
+    tally.record_stay(env.now - admitted)
+    if medically_fit is not None:
+        services.mffd_in_beds.add(-1)
+        tally.discharge_delays += 1
+        tally.discharge_delay_days += env.now - medically_fit

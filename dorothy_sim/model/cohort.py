@@ -1,0 +1,282 @@
+"""The frail 65+ cohort: who the people are, and when crises and other life events happen to them.
+
+The cohort is a fixed set of *slots*, one per person, grouped by ICP and frailty level (eFI mild,
+moderate, severe; Clegg et al. 2016). Each slot holds one living person at a time with attributes
+(age band, lives alone, dementia) and a state (at home, in a crisis, in an acute bed, in a community
+bed). When a person dies or enters long-term care the slot passes to a newly frail person of the
+same frailty level, so the cohort is stationary (MODEL.md §2) and every individual keeps one history
+(the slot's ``generation`` tells people apart).
+
+Why candidate events: crises are generated as one cohort-level stream of *candidate* crises at
+the highest rate any person could have (their frailty rate times the largest attribute ratios),
+in a time scale warped by the winter peak and the hour-of-day profile. A candidate becomes a crisis
+with probability (the person's actual rate) / (the highest rate), judged with a uniform drawn with
+the candidate. Interventions only lower rates, so the candidate stream, the person it falls on and
+every random number attached to it are the same in every scenario with the same seed and
+population: common random numbers by construction, and a lever that lowers crisis rates can only
+remove crises, never reshuffle them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from dorothy_sim.scenario import CRISIS_TYPES, FRAILTY_LEVELS, Scenario
+from dorothy_sim.streams import stream
+
+# Person states (slot.state)
+AT_HOME, IN_CRISIS, IN_ACUTE, IN_COMMUNITY_BED = 0, 1, 2, 3
+STATE_NAMES = ("at_home", "in_crisis", "in_acute", "in_community_bed")
+
+# Age bands: 65-69, 70-79, 80+ (70+ matters for the seed-004 length-of-stay cap)
+AGE_65_69, AGE_70_79, AGE_80_PLUS = 0, 1, 2
+
+# Columns of the uniforms drawn with every candidate crisis (one row each)
+(U_ACCEPT, U_TYPE, U_ROUTE, U_RR_HOME, U_RR_STEP_UP, U_RR_MDT, U_ADMIT, U_ED_MDT, U_PROACTIVE,
+ U_DEATH, U_PATHWAY, U_P1_SPLIT, U_LIAISON_CH, U_DISCHARGE_MDT, U_INDEPENDENT, U_COMMUNITY_OUTCOME,
+ U_EXPERT) = range(17)
+N_UNIFORMS = 17
+# Columns of the standard normals drawn with every candidate crisis
+(Z_RR_VISIT, Z_ED_HOURS, Z_TREATMENT, Z_ASSESSMENT, Z_DOWNSTREAM, Z_PACKAGE) = range(6)
+N_NORMALS = 6
+
+# Kinds of life event other than a crisis
+EVENT_DEATH, EVENT_LTC, EVENT_RISK_REFERRAL = 0, 1, 2
+
+CHUNK = 8192
+
+
+@dataclass(frozen=True)
+class Group:
+    icp: int
+    frailty: int
+    start: int
+    size: int
+
+
+class Cohort:
+    """Per-slot attributes and state, held in Python lists for fast scalar access."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        pop = scenario.population
+        crises = scenario.crises
+        self.icp_names = list(scenario.icps)
+        self.groups: list[Group] = []
+        start = 0
+        for icp_index, icp in enumerate(scenario.icps.values()):
+            for frailty_index, level in enumerate(FRAILTY_LEVELS):
+                size = round(icp.registered_population * pop.share_65_plus
+                             * pop.frailty_shares_65_plus[level])
+                self.groups.append(Group(icp_index, frailty_index, start, size))
+                start += size
+        self.size = start
+        self.icp_ranges = [
+            (min(g.start for g in self.groups if g.icp == i),
+             max(g.start + g.size for g in self.groups if g.icp == i))
+            for i in range(len(self.icp_names))
+        ]
+        self.icp: list[int] = []
+        self.frailty: list[int] = []
+        for group in self.groups:
+            self.icp.extend([group.icp] * group.size)
+            self.frailty.extend([group.frailty] * group.size)
+
+        self._ratio_80 = crises.rate_ratio_80_plus
+        self._ratio_alone = crises.rate_ratio_lives_alone
+        self._ratio_dementia = crises.rate_ratio_dementia
+        self.max_attribute_ratio = self._ratio_80 * self._ratio_alone * self._ratio_dementia
+        self._share_80 = pop.share_80_plus
+        self._share_alone = pop.lives_alone
+        self._dementia = pop.dementia.as_tuple()
+
+        rng = stream(seed, "population")
+        u = rng.random((self.size, 3))
+        self.age_band: list[int] = []
+        self.lives_alone: list[bool] = []
+        self.dementia: list[bool] = []
+        self.rate_share: list[float] = []  # actual attribute ratio / max ratio, in (0, 1]
+        for slot, row in enumerate(u.tolist()):
+            self._set_attributes(slot, row, append=True)
+
+        n = self.size
+        self.state = [AT_HOME] * n
+        self.generation = [0] * n
+        self.plan_until = [-math.inf] * n
+        self.falls_until = [-math.inf] * n
+        self.package_until = [-math.inf] * n
+        self.mdt_queued = [False] * n
+        self.holdings: dict[int, dict[str, object]] = {}
+        self._newcomer_draws = _UniformRows(stream(seed, "newcomers"), 3)
+        self.newcomers = 0
+
+    def _age_band(self, u: float) -> int:
+        if u < self._share_80:
+            return AGE_80_PLUS
+        # Of the under-80s, 30% are 65-69 [est]: frailty is rarer at younger ages.
+        return AGE_65_69 if (u - self._share_80) < 0.3 * (1.0 - self._share_80) else AGE_70_79
+
+    def _set_attributes(self, slot: int, row: list[float], append: bool = False) -> None:
+        age = self._age_band(row[0])
+        alone = row[1] < self._share_alone
+        dementia = row[2] < self._dementia[self.frailty[slot]]
+        ratio = ((self._ratio_80 if age == AGE_80_PLUS else 1.0)
+                 * (self._ratio_alone if alone else 1.0)
+                 * (self._ratio_dementia if dementia else 1.0))
+        if append:
+            self.age_band.append(age)
+            self.lives_alone.append(alone)
+            self.dementia.append(dementia)
+            self.rate_share.append(ratio / self.max_attribute_ratio)
+        else:
+            self.age_band[slot] = age
+            self.lives_alone[slot] = alone
+            self.dementia[slot] = dementia
+            self.rate_share[slot] = ratio / self.max_attribute_ratio
+
+    def replace(self, slot: int) -> None:
+        """A newly frail person takes the slot of someone who died or entered long-term care."""
+        self._set_attributes(slot, self._newcomer_draws.next())
+        self.state[slot] = AT_HOME
+        self.generation[slot] += 1
+        self.plan_until[slot] = -math.inf
+        self.falls_until[slot] = -math.inf
+        self.package_until[slot] = -math.inf
+        self.mdt_queued[slot] = False
+        self.newcomers += 1
+
+    def group_weights(self, rates: tuple[float, float, float]) -> np.ndarray:
+        return np.array([g.size * rates[g.frailty] for g in self.groups], dtype=float)
+
+    def pick_slots(self, weights: np.ndarray, u_group: np.ndarray, u_within: np.ndarray) -> np.ndarray:
+        """Slots chosen with probability proportional to their group's weight (vectorised)."""
+        cumulative = np.cumsum(weights) / weights.sum()
+        group = np.minimum(np.searchsorted(cumulative, u_group, side="right"), len(weights) - 1)
+        starts = np.array([g.start for g in self.groups])[group]
+        sizes = np.array([g.size for g in self.groups])[group]
+        return starts + np.minimum((u_within * sizes).astype(np.int64), np.maximum(sizes - 1, 0))
+
+
+class _UniformRows:
+    """Rows of uniforms served one at a time from numpy blocks."""
+
+    def __init__(self, rng: np.random.Generator, width: int) -> None:
+        self._rng = rng
+        self._width = width
+        self._rows: list[list[float]] = []
+        self._pos = 0
+
+    def next(self) -> list[float]:
+        if self._pos >= len(self._rows):
+            self._rows = self._rng.random((1024, self._width)).tolist()
+            self._pos = 0
+        row = self._rows[self._pos]
+        self._pos += 1
+        return row
+
+
+class DemandProfile:
+    """Seasonal and hour-of-day variation of crisis calls, as a time warp.
+
+    g(t) = (1 + a cos(2 pi (day_of_year(t) - peak) / 365)) * hourly(t), normalised so the hourly
+    profile has mean 1. Candidate times drawn as a unit-rate process in 'operational time' are
+    mapped to clock time through the inverse of G(t) = integral of g, which is exact for a
+    piecewise-constant hourly profile.
+    """
+
+    def __init__(self, scenario: Scenario, horizon: float) -> None:
+        crises = scenario.crises
+        hourly = np.asarray(crises.hourly_profile, dtype=float)
+        hourly = hourly / hourly.mean()
+        day0 = scenario.run.start_day_of_year - scenario.run.warmup_days
+        self.amplitude = crises.winter_peak
+        self.peak_day = crises.peak_day_of_year
+        self.day0 = day0
+        hours = int(math.ceil(horizon * 24)) + 48
+        mid = (np.arange(hours) + 0.5) / 24.0
+        g = self.season(mid) * hourly[np.arange(hours) % 24]
+        self.grid_t = np.arange(hours + 1) / 24.0
+        self.grid_g = np.concatenate([[0.0], np.cumsum(g) / 24.0])
+
+    def season(self, t: np.ndarray | float) -> np.ndarray | float:
+        day = self.day0 + np.asarray(t)
+        return 1.0 + self.amplitude * np.cos(2.0 * np.pi * (day - self.peak_day) / 365.0)
+
+    def season_at(self, t: float) -> float:
+        return 1.0 + self.amplitude * math.cos(2.0 * math.pi * (self.day0 + t - self.peak_day) / 365.0)
+
+    def to_clock(self, operational: np.ndarray) -> np.ndarray:
+        return np.interp(operational, self.grid_g, self.grid_t)
+
+
+def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float
+                      ) -> Iterator[tuple[list[float], list[int], list[float], list[float],
+                                          np.ndarray, np.ndarray]]:
+    """Chunks of candidate crises: clock times, slots, the acceptance and crisis-type uniforms,
+    and the full uniforms and normals arrays (rows are read only for accepted candidates)."""
+    rng = stream(seed, "crisis_candidates")
+    draws = stream(seed, "crisis_draws")
+    rates = scenario.crises.rate_per_year.as_tuple()
+    weights = cohort.group_weights(rates) * cohort.max_attribute_ratio / 365.0
+    total_rate = float(weights.sum())
+    if total_rate <= 0:
+        return
+    profile = DemandProfile(scenario, horizon)
+    operational = 0.0
+    while True:
+        gaps = rng.exponential(1.0 / total_rate, CHUNK)
+        op_times = operational + np.cumsum(gaps)
+        operational = float(op_times[-1])
+        times = profile.to_clock(op_times)
+        slots = cohort.pick_slots(weights, rng.random(CHUNK), rng.random(CHUNK))
+        uniforms = draws.random((CHUNK, N_UNIFORMS))
+        normals = draws.standard_normal((CHUNK, N_NORMALS))
+        yield (times.tolist(), slots.tolist(), uniforms[:, U_ACCEPT].tolist(),
+               uniforms[:, U_TYPE].tolist(), uniforms, normals)
+        if times[-1] >= horizon:
+            return
+
+
+def life_event_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float
+                          ) -> Iterator[tuple[list[float], list[int], list[int]]]:
+    """Chunks of deaths at home, entries to long-term care from home and MDT risk referrals."""
+    rng = stream(seed, "life_events")
+    crises = scenario.crises
+    per_kind = (
+        crises.death_rate_per_year.as_tuple(),
+        crises.ltc_entry_rate_per_year.as_tuple(),
+        scenario.mdt.risk_referral_rate_per_year.as_tuple(),
+    )
+    per_group_kind = np.array([cohort.group_weights(r) for r in per_kind]).T / 365.0  # groups x kinds
+    weights = per_group_kind.sum(axis=1)
+    total_rate = float(weights.sum())
+    if total_rate <= 0:
+        return
+    now = 0.0
+    while True:
+        times = now + np.cumsum(rng.exponential(1.0 / total_rate, CHUNK))
+        now = float(times[-1])
+        slots = cohort.pick_slots(weights, rng.random(CHUNK), rng.random(CHUNK))
+        kind_u = rng.random(CHUNK)
+        group_of_slot = _group_index(cohort, slots)
+        kind_cum = np.cumsum(per_group_kind[group_of_slot], axis=1)
+        kind_cum /= kind_cum[:, -1:]
+        kinds = (kind_u[:, None] >= kind_cum).sum(axis=1).clip(max=2)
+        yield times.tolist(), slots.tolist(), kinds.tolist()
+        if now >= horizon:
+            return
+
+
+def _group_index(cohort: Cohort, slots: np.ndarray) -> np.ndarray:
+    starts = np.array([g.start for g in cohort.groups])
+    return np.searchsorted(starts, slots, side="right") - 1
+
+
+def crisis_type_of(u: float, cumulative_mix: list[float]) -> int:
+    for index, edge in enumerate(cumulative_mix):
+        if u < edge:
+            return index
+    return len(CRISIS_TYPES) - 1

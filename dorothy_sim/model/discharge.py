@@ -1,0 +1,162 @@
+"""Discharge planning (intervention 7) and the wait for a place while still in the acute bed.
+
+A discharge coordinator carries ``cases_per_coordinator`` assessments at once. Proactive planning
+starts the assessment on the day of admission, so it is usually done by the time the person is
+medically fit; otherwise it starts at medically fit. With no coordinators the ward arranges the
+discharge after a ward-led delay. The pathway is then drawn by frailty (Discharge to Assess):
+
+    pathway 0 home │ 1 home with reablement or a home-care package │ 2 community bed │ 3 care home
+
+and the person waits in the acute bed until the place is free: these waits are the delayed
+(medically fit for discharge, MFFD) bed days. A route whose service has no capacity in the scenario
+is not offered; the coordinator falls back along the chain care home → community bed →
+reablement ↔ home-care package → home, so a zero-capacity scenario never strands anyone.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from dorothy_sim.model.cohort import U_LIAISON_CH, U_P1_SPLIT, U_PATHWAY, Z_ASSESSMENT
+
+if TYPE_CHECKING:
+    from dorothy_sim.model.model import DorothyModel
+    from dorothy_sim.model.services import IcpServices
+
+HOME, REABLEMENT, HOME_CARE, COMMUNITY_BED, CARE_HOME = range(5)
+PATHWAY_OF_ROUTE = (0, 1, 1, 2, 3)
+FALLBACKS = {
+    HOME: (HOME,),
+    REABLEMENT: (REABLEMENT, HOME_CARE, HOME),
+    HOME_CARE: (HOME_CARE, REABLEMENT, HOME),
+    COMMUNITY_BED: (COMMUNITY_BED, REABLEMENT, HOME_CARE, HOME),
+    CARE_HOME: (CARE_HOME, COMMUNITY_BED, REABLEMENT, HOME_CARE, HOME),
+}
+EXISTING_PACKAGE = "existing package"
+
+
+def assess(model: DorothyModel, services: IcpServices, z: list[float]):
+    """A coordinator's assessment and arrangement of one discharge (a SimPy process)."""
+    env = model.env
+    asked = env.now
+    with services.discharge.request() as coordinator:
+        yield coordinator
+        services.discharge.record_wait(env.now - asked)
+        yield env.timeout(services.assessment.from_normal(z[Z_ASSESSMENT]))
+
+
+def plan(model: DorothyModel, services: IcpServices, planning, z: list[float], deadline: float):
+    """From medically fit until the discharge is arranged (assessment or ward-led delay)."""
+    env = model.env
+    if services.discharge.available:
+        if planning is None and math.isinf(deadline):
+            yield from assess(model, services, z)  # reactive planning, inline: no extra process
+            return
+        if planning is None:
+            planning = env.process(assess(model, services, z))
+        if math.isinf(deadline):
+            yield planning
+        else:
+            yield planning | env.timeout(deadline - env.now)
+    else:
+        delay = services.ward_led_delay.from_normal(z[Z_ASSESSMENT])
+        yield env.timeout(min(delay, deadline - env.now))
+
+
+def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
+                 had_liaison: bool) -> int:
+    scenario = model.scenario
+    cohort = model.cohort
+    level = ("mild", "moderate", "severe")[cohort.frailty[slot]]
+    shares = scenario.discharge.pathway_shares[level]
+    draw, edge, pathway = u[U_PATHWAY], 0.0, 3
+    for number, share in enumerate(shares):
+        edge += share
+        if draw < edge:
+            pathway = number
+            break
+    if pathway == 3 and had_liaison and u[U_LIAISON_CH] < scenario.mh_liaison.care_home_reduction:
+        pathway = 1
+    if pathway == 0:
+        route = HOME
+    elif pathway == 1:
+        route = REABLEMENT if u[U_P1_SPLIT] < scenario.discharge.p1_reablement_share else HOME_CARE
+    else:
+        route = COMMUNITY_BED if pathway == 2 else CARE_HOME
+    has_package = cohort.package_until[slot] > model.env.now
+    for option in FALLBACKS[route]:
+        if _offered(services, option, has_package):
+            return option
+    return HOME
+
+
+def _offered(services: IcpServices, route: int, has_package: bool) -> bool:
+    if route == HOME:
+        return True
+    if route == REABLEMENT:
+        return services.reablement.available
+    if route == HOME_CARE:
+        return has_package or services.home_care.available
+    if route == COMMUNITY_BED:
+        return services.community_beds.available
+    return services.care_homes.available
+
+
+def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route: int,
+                   deadline: float):
+    """Wait in the acute bed for the route's place. Returns the place (a granted request), True
+    for home, or None if the stay cap ran out first."""
+    env = model.env
+    tally = model.tallies[services.index]
+    if route == HOME:
+        return True
+    asked = env.now
+    if route == HOME_CARE:
+        if model.cohort.package_until[slot] > env.now:
+            return EXISTING_PACKAGE
+        spa = model.scenario.spa
+        delay = spa.package_start_delay_days_on if spa.enabled else spa.package_start_delay_days_off
+        if delay > 0:
+            yield env.timeout(min(delay, deadline - env.now))
+            if env.now >= deadline:
+                return None
+    if route == CARE_HOME:
+        place = services.care_homes.request()
+        granted = yield from _wait(env, place, deadline)
+        if not granted:
+            services.care_homes.cancel(place)
+            return None
+        tally.care_home_waits += 1
+        tally.care_home_wait_days += env.now - asked
+        tally.care_home_placements += 1
+        return place
+    station = {REABLEMENT: services.reablement, HOME_CARE: services.home_care,
+               COMMUNITY_BED: services.community_beds}[route]
+    place = station.request(priority=0)
+    granted = yield from _wait(env, place, deadline)
+    if not granted:
+        station.renege(place)
+        return None
+    wait = env.now - asked
+    station.record_wait(wait)
+    if route == REABLEMENT:
+        tally.reablement_waits += 1
+        tally.reablement_wait_days += wait
+    elif route == HOME_CARE:
+        tally.home_care_waits += 1
+        tally.home_care_wait_days += wait
+    else:
+        tally.community_bed_admissions += 1
+        tally.community_bed_wait_days += wait
+    return place
+
+
+def _wait(env, event, deadline: float):
+    if event.triggered:
+        return True
+    if math.isinf(deadline):
+        yield event
+        return True
+    yield event | env.timeout(max(deadline - env.now, 0.0))
+    return event.triggered

@@ -1,0 +1,186 @@
+"""Care after the acute bed, or instead of it: reablement, home-care packages, community beds.
+
+- Reablement (named in seed 001): an episode of up to six weeks in a reablement place; at the end
+  the person is independent with p, otherwise needs a home-care package. People discharged from
+  hospital into reablement are checked 91 days after discharge (ASCOF 2B(1)): still at home?
+  Rapid response can step people up into reablement when a place is free at once; hospital
+  discharges come first for places. An admission ends a reablement episode early.
+- Home-care packages (intervention 2, integrated care in the home): held for a lognormal time;
+  while a package is in place the person's crisis rate is lower. Requests from home wait for the
+  single-point-of-access referral delay, and queue behind hospital discharges.
+- Community (step-down) beds (pathway 2): a stay, then home, a care home or death.
+Leaving the cohort (death, long-term care) ends any package or reablement at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+import simpy
+
+from dorothy_sim.model.cohort import (
+    AT_HOME,
+    U_COMMUNITY_OUTCOME,
+    U_INDEPENDENT,
+    Z_DOWNSTREAM,
+    Z_PACKAGE,
+)
+from dorothy_sim.model.discharge import EXISTING_PACKAGE
+
+if TYPE_CHECKING:
+    from dorothy_sim.model.model import DorothyModel
+    from dorothy_sim.model.services import IcpServices
+
+STEP_UP_PRIORITY = 1
+FROM_HOME_PRIORITY = 1
+
+
+def _hold(model: DorothyModel, slot: int, kind: str, process) -> None:
+    model.cohort.holdings.setdefault(slot, {})[kind] = process
+
+
+def _release_hold(model: DorothyModel, slot: int, generation: int, kind: str, process) -> None:
+    if model.cohort.generation[slot] != generation:
+        return
+    held = model.cohort.holdings.get(slot)
+    if held is not None and held.get(kind) is process:
+        del held[kind]
+        if not held:
+            del model.cohort.holdings[slot]
+
+
+# ----------------------------------------------------------------------------- reablement
+
+
+def start_reablement(model: DorothyModel, services: IcpServices, slot: int, place,
+                     z: list[float], u: list[float], from_hospital: bool) -> None:
+    env = model.env
+    model.tallies[services.index].reablement_starts += 1
+    generation = model.cohort.generation[slot]
+    days = services.reablement_days.from_normal(z[Z_DOWNSTREAM])
+    process = env.process(_reablement_episode(model, services, slot, generation, place, days,
+                                              u[U_INDEPENDENT], z))
+    _hold(model, slot, "reablement", process)
+    if from_hospital:
+        env.process(_at_home_check(model, services, slot, generation))
+
+
+def _reablement_episode(model: DorothyModel, services: IcpServices, slot: int, generation: int,
+                        place, days: float, u_independent: float, z: list[float]):
+    env = model.env
+    this = env.active_process
+    completed = True
+    try:
+        yield env.timeout(days)
+    except simpy.Interrupt:
+        completed = False
+    services.reablement.release(place)
+    _release_hold(model, slot, generation, "reablement", this)
+    if not completed:
+        return
+    tally = model.tallies[services.index]
+    tally.reablement_ends += 1
+    if u_independent < model.scenario.reablement.p_independent:
+        tally.reablement_independent += 1
+    else:
+        env.process(package_from_home(model, services, slot, generation, z))
+
+
+def step_up_reablement(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
+                       z: list[float]) -> None:
+    """Rapid response steps someone up into reablement, only if a place is free now."""
+    station = services.reablement
+    if not station.available or station.count >= station.nominal_capacity or station.put_queue:
+        return
+    place = station.request(priority=STEP_UP_PRIORITY)
+    station.record_wait(0.0)
+    model.tallies[services.index].reablement_waits += 1
+    start_reablement(model, services, slot, place, z, u, from_hospital=False)
+
+
+def end_reablement_on_admission(model: DorothyModel, slot: int) -> None:
+    held = model.cohort.holdings.get(slot)
+    if held and "reablement" in held:
+        process = held.pop("reablement")
+        if process.is_alive:
+            process.interrupt("admitted")
+
+
+def _at_home_check(model: DorothyModel, services: IcpServices, slot: int, generation: int):
+    yield model.env.timeout(model.scenario.reablement.at_home_check_days)
+    tally = model.tallies[services.index]
+    tally.checks_91d += 1
+    cohort = model.cohort
+    if cohort.generation[slot] == generation and cohort.state[slot] == AT_HOME:
+        tally.at_home_91d += 1
+
+
+# ----------------------------------------------------------------------------- home care
+
+
+def start_package(model: DorothyModel, services: IcpServices, slot: int, place,
+                  z: list[float]) -> None:
+    if place is EXISTING_PACKAGE:
+        return
+    env = model.env
+    model.tallies[services.index].home_care_starts += 1
+    days = services.package_days.from_normal(z[Z_PACKAGE])
+    model.cohort.package_until[slot] = env.now + days
+    generation = model.cohort.generation[slot]
+    process = env.process(_package(model, services, slot, generation, place, days))
+    _hold(model, slot, "package", process)
+
+
+def _package(model: DorothyModel, services: IcpServices, slot: int, generation: int, place,
+             days: float):
+    env = model.env
+    this = env.active_process
+    with contextlib.suppress(simpy.Interrupt):  # ended early: the person left the cohort
+        yield env.timeout(days)
+    services.home_care.release(place)
+    _release_hold(model, slot, generation, "package", this)
+
+
+def package_from_home(model: DorothyModel, services: IcpServices, slot: int, generation: int,
+                      z: list[float]):
+    """A package requested for someone at home (after reablement): referral delay, then queue."""
+    env = model.env
+    cohort = model.cohort
+    if not services.home_care.available:
+        return
+    spa = model.scenario.spa
+    delay = spa.package_start_delay_days_on if spa.enabled else spa.package_start_delay_days_off
+    if delay > 0:
+        yield env.timeout(delay)
+    if cohort.generation[slot] != generation or cohort.package_until[slot] > env.now:
+        return
+    asked = env.now
+    place = services.home_care.request(priority=FROM_HOME_PRIORITY)
+    yield place
+    if cohort.generation[slot] != generation:
+        services.home_care.release(place)
+        return
+    services.home_care.record_wait(env.now - asked)
+    tally = model.tallies[services.index]
+    tally.home_care_waits += 1
+    tally.home_care_wait_days += env.now - asked
+    start_package(model, services, slot, place, z)
+
+
+# ----------------------------------------------------------------------------- community beds
+
+
+def community_stay(model: DorothyModel, services: IcpServices, slot: int, bed, z: list[float],
+                   u: list[float]):
+    env = model.env
+    yield env.timeout(services.community_stay.from_normal(z[Z_DOWNSTREAM]))
+    services.community_beds.release(bed)
+    community = model.scenario.community_beds
+    outcome = u[U_COMMUNITY_OUTCOME]
+    if outcome < community.p_death:
+        model.leave(slot, died=True)
+    elif outcome < community.p_death + community.p_care_home:
+        model.leave(slot, died=False)
+    else:
+        model.cohort.state[slot] = AT_HOME

@@ -1,0 +1,203 @@
+"""Wiring: one SimPy environment, the cohort, each ICP's services, and the processes that drive them.
+
+``DorothyModel(scenario, seed).run()`` simulates the warm-up and the results period and returns
+the raw tallies that :mod:`dorothy_sim.monitor` turns into KPIs. Nothing here decides a patient's
+route: that reads top to bottom in :mod:`dorothy_sim.model.journey` and the station modules.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from dorothy_sim.model import journey, mdt, prevention
+from dorothy_sim.model.cohort import (
+    AT_HOME,
+    EVENT_DEATH,
+    EVENT_LTC,
+    Cohort,
+    DemandProfile,
+    crisis_candidates,
+    crisis_type_of,
+    life_event_candidates,
+)
+from dorothy_sim.model.services import IcpServices
+from dorothy_sim.model.tally import Tally
+from dorothy_sim.scenario import CRISIS_TYPES, Scenario
+from dorothy_sim.streams import BufferedStream, stream
+
+FALL = CRISIS_TYPES.index("fall")
+
+
+class DorothyModel:
+    """One replication of the Dorothy model."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.warmup = scenario.run.warmup_days
+        self.horizon = scenario.run.warmup_days + scenario.run.results_days
+        self.cohort = Cohort(scenario, seed)
+        sizes = [end - start for start, end in self.cohort.icp_ranges]
+        self.services = [IcpServices(self.env, scenario, i, sizes) for i in range(len(sizes))]
+        self.tallies = [Tally() for _ in sizes]
+        self.profile = DemandProfile(scenario, self.horizon)
+        self.occupancy_samples: list[list[int]] = [[] for _ in sizes]
+        self.care_plan_samples: list[list[int]] = [[] for _ in sizes]
+        self.in_crisis = 0
+        self.entered = self.cohort.size
+        self.left_dead = 0
+        self.left_ltc = 0
+
+        # Precomputed per-run constants read on the hot path
+        mix = scenario.crises.mix.as_tuple()
+        self.cumulative_mix = [sum(mix[: i + 1]) for i in range(len(mix))]
+        self.falls_ratio = scenario.falls_prevention.falls_rate_ratio
+        self.package_factor = 1.0 - scenario.home_care.crisis_rate_reduction
+        self.plan_factor = 1.0 - scenario.mdt.crisis_rate_reduction
+
+    # ----------------------------------------------------------------- people leaving the cohort
+
+    def leave(self, slot: int, died: bool) -> None:
+        """The person in ``slot`` dies or enters long-term care; a newly frail person replaces them."""
+        tally = self.tallies[self.cohort.icp[slot]]
+        if died:
+            tally.deaths += 1
+            self.left_dead += 1
+        else:
+            tally.ltc_admissions += 1
+            self.left_ltc += 1
+        for process in self.cohort.holdings.pop(slot, {}).values():
+            if process.is_alive:
+                process.interrupt("left the cohort")
+        self.cohort.replace(slot)
+        self.entered += 1
+
+    # ----------------------------------------------------------------- sources of events
+
+    def _crisis_source(self):
+        env, cohort = self.env, self.cohort
+        state, rate_share = cohort.state, cohort.rate_share
+        falls_until, package_until, plan_until = (
+            cohort.falls_until, cohort.package_until, cohort.plan_until)
+        cumulative_mix = self.cumulative_mix
+        for times, slots, accepts, types, uniforms, normals in crisis_candidates(
+                cohort, self.scenario, self.seed, self.horizon):
+            for row, (t, slot) in enumerate(zip(times, slots, strict=True)):
+                if t >= self.horizon:
+                    return
+                yield env.timeout(t - env.now)
+                if state[slot] != AT_HOME:
+                    continue
+                u_accept = accepts[row]
+                accept = rate_share[slot]
+                if u_accept >= accept:
+                    continue  # this person's own rate is below the cohort's maximum
+                crisis_type = crisis_type_of(types[row], cumulative_mix)
+                now = env.now
+                if crisis_type == FALL and falls_until[slot] > now:
+                    accept *= self.falls_ratio
+                if package_until[slot] > now:
+                    accept *= self.package_factor
+                if plan_until[slot] > now:
+                    accept *= self.plan_factor
+                if u_accept >= accept:
+                    self.tallies[cohort.icp[slot]].crises_averted += 1
+                    continue
+                u = uniforms[row].tolist()
+                z = normals[row].tolist()
+                env.process(journey.crisis_episode(self, slot, crisis_type, u, z))
+
+    def _life_event_source(self):
+        env, cohort = self.env, self.cohort
+        state = cohort.state
+        for times, slots, kinds in life_event_candidates(cohort, self.scenario, self.seed,
+                                                         self.horizon):
+            for t, slot, kind in zip(times, slots, kinds, strict=True):
+                if t >= self.horizon:
+                    return
+                yield env.timeout(t - env.now)
+                if state[slot] != AT_HOME:
+                    continue  # deaths and moves from an acute or community bed are modelled there
+                if kind == EVENT_DEATH:
+                    self.leave(slot, died=True)
+                elif kind == EVENT_LTC:
+                    self.leave(slot, died=False)
+                else:
+                    mdt.refer(self, slot)
+
+    def _background_admissions(self, services: IcpServices):
+        """Non-elective admissions from outside the frail cohort, competing for the same beds.
+
+        Why callbacks, not a process per stay: these stays need no decisions, and a bare event
+        chain (request -> timeout -> release) costs half the scheduler work of a generator.
+        """
+        if services.background_per_day <= 0 or not services.beds.available:
+            return
+        env, beds, los = self.env, services.beds, services.background_los
+        rng = BufferedStream(stream(self.seed, f"background/{services.name}"))
+        peak = 1.0 + self.profile.amplitude
+        mean_gap = 1.0 / (services.background_per_day * peak)
+
+        def occupy(bed, days: float) -> None:
+            def admitted(_event) -> None:
+                env.timeout(days).callbacks.append(lambda _done: beds.release(bed))
+            bed.callbacks.append(admitted)
+
+        while True:
+            yield env.timeout(rng.exponential(mean_gap))
+            if rng.uniform() * peak < self.profile.season_at(env.now):
+                occupy(beds.request(), los.from_normal(rng.normal()))
+
+    # ----------------------------------------------------------------- measurement
+
+    def _hourly_sampler(self):
+        env = self.env
+        while True:
+            if env.now >= self.warmup:
+                for services, samples in zip(self.services, self.occupancy_samples, strict=True):
+                    samples.append(len(services.beds.users))
+                if env.now % 1.0 < 1e-9 or abs(env.now % 1.0 - 1.0) < 1e-9:
+                    for services, samples in zip(self.services, self.care_plan_samples, strict=True):
+                        samples.append(services.mdt.active_plans(env.now))
+            yield env.timeout(1.0 / 24.0)
+
+    def _end_warmup(self):
+        yield self.env.timeout(self.warmup)
+        for tally in self.tallies:
+            tally.reset()
+        for services in self.services:
+            for station in services.stations():
+                station.reset()
+            services.cohort_in_beds.reset()
+            services.mffd_in_beds.reset()
+            services.care_homes.reset()
+
+    # ----------------------------------------------------------------- run
+
+    def run(self) -> DorothyModel:
+        env = self.env
+        env.process(self._crisis_source())
+        env.process(self._life_event_source())
+        for services in self.services:
+            env.process(self._background_admissions(services))
+            mdt.start_meetings(self, services)
+            prevention.start_falls_prevention(self, services)
+        env.process(self._hourly_sampler())
+        env.process(self._end_warmup())
+        env.run(until=self.horizon)
+        for services in self.services:
+            for station in services.stations():
+                station.close()
+            services.cohort_in_beds.close()
+            services.mffd_in_beds.close()
+        return self
+
+    @property
+    def results_days(self) -> float:
+        return self.horizon - self.warmup
+
+    def rr_on_shift_days(self, services: IcpServices) -> float:
+        return services.on_shift_days(self.warmup, self.horizon) if math.isfinite(self.horizon) else 0

@@ -1,0 +1,192 @@
+"""The services of one ICP: every capacity lever as a station sized from the scenario.
+
+Capacities in the scenario are area totals; :func:`~dorothy_sim.scenario.apportion` shares them
+between ICPs (by cohort size, or by a service's ``allocation`` weights). This module is the one
+place that turns scenario capacities into SimPy stations, so a sweep over any capacity field
+reaches the model through here.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+
+import simpy
+
+from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
+from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario, apportion
+from dorothy_sim.streams import Duration
+
+
+def shares_for(scenario: Scenario, section: str, cohort_sizes: list[int]) -> list[float]:
+    allocation = getattr(scenario, section).allocation
+    if allocation is None:
+        return [float(size) for size in cohort_sizes]
+    return [float(allocation.get(name, 0.0)) for name in scenario.icps]
+
+
+def capacities(scenario: Scenario, section: str, field: str, cohort_sizes: list[int]) -> list[int]:
+    total = getattr(getattr(scenario, section), field)
+    return apportion(total, shares_for(scenario, section, cohort_sizes))
+
+
+class CareHomePlacements:
+    """Care-home placements that become free each week; unused ones go to other people.
+
+    People waiting (in an acute or community bed) are offered placements first come, first
+    served. Why not a SimPy Container: the weekly offer replaces, not tops up, what is left.
+    """
+
+    def __init__(self, env: simpy.Environment, per_week: int) -> None:
+        self.env = env
+        self.per_week = per_week
+        self.left = 0
+        self.waiting: deque[simpy.Event] = deque()
+        self.offered = 0
+        self.used = 0
+        if per_week > 0:
+            env.process(self._weekly_offer())
+
+    @property
+    def available(self) -> bool:
+        return self.per_week > 0
+
+    def _weekly_offer(self):
+        while True:
+            self.left = self.per_week
+            self.offered += self.per_week
+            while self.left and self.waiting:
+                event = self.waiting.popleft()
+                self.left -= 1
+                self.used += 1
+                event.succeed()
+            yield self.env.timeout(7.0)
+
+    def request(self) -> simpy.Event:
+        event = self.env.event()
+        if self.left and not self.waiting:
+            self.left -= 1
+            self.used += 1
+            event.succeed()
+        else:
+            self.waiting.append(event)
+        return event
+
+    def cancel(self, event: simpy.Event) -> None:
+        if not event.triggered:
+            self.waiting.remove(event)
+
+    def reset(self) -> None:
+        self.offered = 0
+        self.used = 0
+
+
+class MdtQueue:
+    """Referrals waiting for an MDT meeting, and the active care plans it has issued."""
+
+    def __init__(self, cases_per_week: int, meetings_per_week: int) -> None:
+        per_meeting = apportion(cases_per_week, [1.0] * meetings_per_week)
+        self.cases_per_meeting = per_meeting
+        self.referrals: deque[tuple[int, int, float]] = deque()
+        self.plan_ends: list[float] = []
+
+    @property
+    def available(self) -> bool:
+        return sum(self.cases_per_meeting) > 0
+
+    def active_plans(self, now: float) -> int:
+        while self.plan_ends and self.plan_ends[0] <= now:
+            heapq.heappop(self.plan_ends)
+        return len(self.plan_ends)
+
+
+class IcpServices:
+    """Stations and duration distributions for one ICP."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, index: int,
+                 cohort_sizes: list[int]) -> None:
+        name = list(scenario.icps)[index]
+        icp = scenario.icps[name]
+        self.name = name
+        self.index = index
+
+        def cap(section: str, field: str) -> int:
+            return capacities(scenario, section, field, cohort_sizes)[index]
+
+        rr = scenario.rapid_response
+        self.rr = Station(env, cap("rapid_response", "clinicians"), f"{name}/rapid_response")
+        self.rr_window = rr.response_window_hours / 24.0
+        self.rr_visit = Duration(rr.visit_hours)
+        self.shift_start = rr.shift_start_hour / 24.0
+        self.shift_end = rr.shift_end_hour / 24.0
+        self.beds = Station(env, icp.acute_beds, f"{name}/acute_beds")
+        self.cohort_in_beds = TimeWeighted(env)
+        self.mffd_in_beds = TimeWeighted(env)
+        self.awaiting_bed = 0
+        discharge = scenario.discharge
+        self.discharge = Station(
+            env, cap("discharge", "coordinators") * discharge.cases_per_coordinator,
+            f"{name}/discharge_coordinators")
+        self.coordinators = cap("discharge", "coordinators")
+        self.reablement = PriorityStation(env, cap("reablement", "places"), f"{name}/reablement")
+        self.home_care = PriorityStation(env, cap("home_care", "packages"), f"{name}/home_care")
+        self.community_beds = Station(env, cap("community_beds", "beds"), f"{name}/community_beds")
+        self.care_homes = CareHomePlacements(env, cap("care_homes", "placements_per_week"))
+        liaison = scenario.mh_liaison
+        self.mh_staff = cap("mh_liaison", "staff")
+        self.mh_liaison = Station(env, self.mh_staff * liaison.cases_per_staff, f"{name}/mh_liaison")
+        self.mdt = MdtQueue(cap("mdt", "cases_per_week"), scenario.mdt.meetings_per_week)
+        self.falls_places = cap("falls_prevention", "places_per_year")
+
+        self.treatment = [Duration(scenario.acute.treatment_days[level]) for level in FRAILTY_LEVELS]
+        self.background_los = Duration(scenario.acute.background_los)
+        self.background_per_day = icp.background_admissions_per_day
+        self.ed_hours = Duration(scenario.ed.hours_in_department)
+        self.assessment = Duration(discharge.assessment_days)
+        self.ward_led_delay = Duration(discharge.ward_led_delay_days)
+        self.reablement_days = Duration(scenario.reablement.episode_days)
+        self.package_days = Duration(scenario.home_care.package_days)
+        self.community_stay = Duration(scenario.community_beds.stay_days)
+
+    def stations(self) -> list[Station]:
+        return [self.rr, self.beds, self.discharge, self.reablement, self.home_care,
+                self.community_beds, self.mh_liaison]
+
+    def in_shift(self, now: float) -> bool:
+        """Whether rapid response is on shift at clock time ``now`` (days)."""
+        hour = now % 1.0
+        if self.shift_start < self.shift_end:
+            return self.shift_start <= hour < self.shift_end
+        return hour >= self.shift_start or hour < self.shift_end
+
+    def next_shift_start(self, now: float) -> float:
+        if self.in_shift(now):
+            return now
+        day = math.floor(now)
+        start = day + self.shift_start
+        return start if start > now else start + 1.0
+
+    def on_shift_days(self, start: float, end: float) -> float:
+        """Clock days of shift time between ``start`` and ``end`` (for utilisation)."""
+        if self.shift_start < self.shift_end:
+            per_day = self.shift_end - self.shift_start
+        else:
+            per_day = 1.0 - self.shift_start + self.shift_end
+        # Whole days, plus the exact overlap on partial first and last days.
+        total = 0.0
+        day = math.floor(start)
+        while day < end:
+            lo, hi = max(start, day), min(end, day + 1.0)
+            if hi - lo >= 1.0 - 1e-12:
+                total += per_day
+            else:
+                total += _shift_overlap(lo - day, hi - day, self.shift_start, self.shift_end)
+            day += 1
+        return total
+
+
+def _shift_overlap(lo: float, hi: float, start: float, end: float) -> float:
+    if start < end:
+        return max(0.0, min(hi, end) - max(lo, start))
+    return _shift_overlap(lo, hi, 0.0, end) + _shift_overlap(lo, hi, start, 1.0)

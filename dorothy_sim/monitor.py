@@ -1,0 +1,199 @@
+"""Turn one finished replication into KPIs, per ICP and for the whole area (``all``).
+
+Why raw sums first: a rate or a mean for ``all`` must be the ratio of summed numerators and
+denominators, not a mean of the ICPs' ratios. So each ICP gives its raw sums (counts, totals,
+time integrals, histograms), ``all`` adds them up, and one function makes KPIs from either.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dorothy_sim.model.cohort import STATE_NAMES
+from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.model.tally import LOS_BINS_PER_DAY, Tally
+
+ALL = "all"
+
+
+@dataclass
+class Raw:
+    """Sums for one area over the results period."""
+
+    counts: dict[str, float]
+    los_histogram: np.ndarray
+    occupancy: np.ndarray  # hourly beds in use
+    care_plans: np.ndarray  # daily active care plans
+    capacity: dict[str, float] = field(default_factory=dict)
+
+    def __add__(self, other: Raw) -> Raw:
+        return Raw(
+            counts={k: self.counts[k] + other.counts[k] for k in self.counts},
+            los_histogram=self.los_histogram + other.los_histogram,
+            occupancy=self.occupancy + other.occupancy,
+            care_plans=self.care_plans + other.care_plans,
+            capacity={k: self.capacity[k] + other.capacity[k] for k in self.capacity},
+        )
+
+
+def _raw_for(model: DorothyModel, index: int) -> Raw:
+    services = model.services[index]
+    tally: Tally = model.tallies[index]
+    counts = {name: float(getattr(tally, name)) for name in Tally.__slots__
+              if name not in ("pathway", "los_histogram")}
+    for number, value in enumerate(tally.pathway):
+        counts[f"pathway_{number}"] = float(value)
+    start, end = model.cohort.icp_ranges[index]
+    counts["cohort_size"] = float(end - start)
+    counts["cohort_bed_days"] = services.cohort_in_beds.area
+    counts["mffd_bed_days"] = services.mffd_in_beds.area
+    counts["all_bed_days"] = services.beds.busy_area
+    counts["rr_busy_days"] = services.rr.busy_area
+    counts["discharge_busy"] = services.discharge.busy_area
+    counts["reablement_busy"] = services.reablement.busy_area
+    counts["home_care_busy"] = services.home_care.busy_area
+    counts["community_beds_busy"] = services.community_beds.busy_area
+    counts["mh_liaison_busy"] = services.mh_liaison.busy_area
+    counts["care_home_offered"] = float(services.care_homes.offered)
+    counts["care_home_used"] = float(services.care_homes.used)
+    days = model.results_days
+    capacity = {
+        "beds": float(services.beds.nominal_capacity),
+        "rr_shift_days": services.rr.nominal_capacity * model.rr_on_shift_days(services),
+        "rr_clinicians": float(services.rr.nominal_capacity),
+        "discharge": float(services.discharge.nominal_capacity),
+        "coordinators": float(services.coordinators),
+        "reablement": float(services.reablement.nominal_capacity),
+        "home_care": float(services.home_care.nominal_capacity),
+        "community_beds": float(services.community_beds.nominal_capacity),
+        "mh_liaison": float(services.mh_liaison.nominal_capacity),
+        "mh_staff": float(services.mh_staff),
+        "falls_places": services.falls_places * days / 365.0,
+    }
+    return Raw(
+        counts=counts,
+        los_histogram=np.asarray(tally.los_histogram, dtype=float),
+        occupancy=np.asarray(model.occupancy_samples[index], dtype=float),
+        care_plans=np.asarray(model.care_plan_samples[index], dtype=float),
+        capacity=capacity,
+    )
+
+
+def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:
+    return scale * numerator / denominator if denominator > 0 else math.nan
+
+
+def kpis_from_raw(raw: Raw, model: DorothyModel) -> dict[str, float]:
+    c, cap = raw.counts, raw.capacity
+    days = model.results_days
+    costs = model.scenario.costs
+    year = days / 365.0
+    k: dict[str, float] = {}
+    k["cohort_size"] = c["cohort_size"]
+    k["crises"] = c["crises"]
+    k["crises_averted"] = c["crises_averted"]
+    k["rr_referrals"] = c["rr_referrals"]
+    k["rr_seen_within_2h_pct"] = _ratio(c["rr_seen_in_window"], c["rr_referrals"], 100)
+    k["rr_admissions_avoided"] = c["rr_treated_at_home"]
+    k["ed_attendances"] = c["ed_attendances"]
+    k["admissions"] = c["admissions"]
+    k["admissions_per_1000"] = _ratio(c["admissions"], c["cohort_size"] * year, 1000)
+    k["acute_bed_days"] = c["cohort_bed_days"]
+    k["background_bed_days"] = c["all_bed_days"] - c["cohort_bed_days"]
+    k["acute_occupancy_mean_pct"] = _ratio(c["all_bed_days"], cap["beds"] * days, 100)
+    k["acute_occupancy_p95_pct"] = (
+        _ratio(float(np.percentile(raw.occupancy, 95)), cap["beds"], 100) if raw.occupancy.size else math.nan)
+    k["bed_wait_hours_mean"] = _ratio(c["bed_wait_days"], c["bed_waits"], 24)
+    k["los_mean_days"] = _ratio(c["stay_days"], c["stays"])
+    k["los_median_days"] = _median_from_histogram(raw.los_histogram)
+    k["los_over_21d_pct"] = _ratio(c["stays_over_21d"], c["stays"], 100)
+    k["mffd_bed_days"] = c["mffd_bed_days"]
+    k["mffd_bed_share_pct"] = _ratio(c["mffd_bed_days"], c["all_bed_days"], 100)
+    for number in range(4):
+        k[f"discharges_pathway_{number}"] = c[f"pathway_{number}"]
+    k["discharge_delay_days_mean"] = _ratio(c["discharge_delay_days"], c["discharge_delays"])
+    k["deaths_in_hospital"] = c["deaths_in_hospital"]
+    k["reablement_starts"] = c["reablement_starts"]
+    k["reablement_wait_days_mean"] = _ratio(c["reablement_wait_days"], c["reablement_waits"])
+    k["reablement_independent_pct"] = _ratio(c["reablement_independent"], c["reablement_ends"], 100)
+    k["home_at_91d_pct"] = _ratio(c["at_home_91d"], c["checks_91d"], 100)
+    k["home_care_starts"] = c["home_care_starts"]
+    k["home_care_wait_days_mean"] = _ratio(c["home_care_wait_days"], c["home_care_waits"])
+    k["community_bed_admissions"] = c["community_bed_admissions"]
+    k["community_bed_wait_days_mean"] = _ratio(c["community_bed_wait_days"], c["community_bed_admissions"])
+    k["care_home_wait_days_mean"] = _ratio(c["care_home_wait_days"], c["care_home_waits"])
+    k["mdt_referrals"] = c["mdt_referrals"]
+    k["mdt_reviews"] = c["mdt_reviews"]
+    k["mdt_referrals_lapsed"] = c["mdt_lapsed"]
+    k["mdt_wait_days_mean"] = _ratio(c["mdt_wait_days"], c["mdt_reviews"])
+    k["care_plans_active_mean"] = float(raw.care_plans.mean()) if raw.care_plans.size else math.nan
+    k["falls_prevention_enrolled"] = c["falls_enrolled"]
+    k["mh_liaison_cases"] = c["mh_liaison_cases"]
+    k["ltc_admissions"] = c["ltc_admissions"]
+    k["deaths"] = c["deaths"]
+    k["rr_utilisation_pct"] = _ratio(c["rr_busy_days"], cap["rr_shift_days"], 100)
+    k["acute_utilisation_pct"] = k["acute_occupancy_mean_pct"]
+    k["discharge_utilisation_pct"] = _ratio(c["discharge_busy"], cap["discharge"] * days, 100)
+    k["reablement_utilisation_pct"] = _ratio(c["reablement_busy"], cap["reablement"] * days, 100)
+    k["home_care_utilisation_pct"] = _ratio(c["home_care_busy"], cap["home_care"] * days, 100)
+    k["community_beds_utilisation_pct"] = _ratio(c["community_beds_busy"], cap["community_beds"] * days, 100)
+    k["care_homes_utilisation_pct"] = _ratio(c["care_home_used"], c["care_home_offered"], 100)
+    k["mdt_utilisation_pct"] = _ratio(c["mdt_reviews"], c["mdt_slots_offered"], 100)
+    k["mh_liaison_utilisation_pct"] = _ratio(c["mh_liaison_busy"], cap["mh_liaison"] * days, 100)
+    k["falls_prevention_utilisation_pct"] = _ratio(c["falls_enrolled"], cap["falls_places"], 100)
+
+    k["cost_acute_bed_days_gbp"] = c["cohort_bed_days"] * costs.acute_bed_day
+    k["cost_ed_gbp"] = c["ed_attendances"] * costs.ed_attendance
+    k["cost_rapid_response_gbp"] = (cap["rr_clinicians"] * costs.rr_clinician_post_per_year * year
+                                    + c["rr_seen_in_window"] * costs.rr_visit)
+    k["cost_reablement_gbp"] = c["reablement_busy"] * costs.reablement_day
+    k["cost_home_care_gbp"] = c["home_care_busy"] * costs.home_care_day
+    k["cost_community_beds_gbp"] = c["community_beds_busy"] * costs.community_bed_day
+    k["cost_care_homes_gbp"] = c["care_home_placements"] * costs.care_home_week * 52 * year
+    k["cost_mdt_gbp"] = c["mdt_reviews"] * costs.mdt_review
+    k["cost_discharge_gbp"] = cap["coordinators"] * costs.discharge_coordinator_per_year * year
+    k["cost_mh_liaison_gbp"] = cap["mh_staff"] * costs.mh_liaison_staff_per_year * year
+    k["cost_falls_prevention_gbp"] = c["falls_enrolled"] * costs.falls_prevention_place
+    k["cost_total_gbp"] = sum(v for name, v in k.items() if name.startswith("cost_"))
+    k["cost_admissions_tariff_gbp"] = c["admissions"] * costs.non_elective_admission
+    return k
+
+
+def _median_from_histogram(histogram: np.ndarray) -> float:
+    total = histogram.sum()
+    if total <= 0:
+        return math.nan
+    index = int(np.searchsorted(np.cumsum(histogram), total / 2.0))
+    return (index + 0.5) / LOS_BINS_PER_DAY
+
+
+def collect(model: DorothyModel) -> dict[str, dict[str, float]]:
+    """KPIs by area: each ICP by name, and ``all``."""
+    raws = [_raw_for(model, i) for i in range(len(model.services))]
+    result = {model.cohort.icp_names[i]: kpis_from_raw(raw, model) for i, raw in enumerate(raws)}
+    total = raws[0]
+    for raw in raws[1:]:
+        total = total + raw
+    result[ALL] = kpis_from_raw(total, model)
+    return result
+
+
+def ledger(model: DorothyModel) -> dict[str, int]:
+    """Where everyone is at the end, counted two independent ways (for conservation checks)."""
+    states = model.cohort.state
+    counts = {name: 0 for name in STATE_NAMES}
+    for state in states:
+        counts[STATE_NAMES[state]] += 1
+    return {
+        "entered": model.entered,
+        "alive": model.cohort.size,
+        "died": model.left_dead,
+        "entered_ltc": model.left_ltc,
+        **counts,
+        "stations_in_acute": sum(int(s.cohort_in_beds.level) + s.awaiting_bed for s in model.services),
+        "stations_in_community_bed": sum(s.community_beds.count for s in model.services),
+        "stations_in_crisis": model.in_crisis,
+    }
