@@ -57,11 +57,15 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
     counts["home_care_busy"] = services.home_care.busy_area
     counts["community_beds_busy"] = services.community_beds.busy_area
     counts["mh_liaison_busy"] = services.mh_liaison.busy_area
+    occupancy = np.asarray(model.occupancy_samples[index], dtype=float)
+    counts["escalation_bed_days"] = float(np.maximum(occupancy - services.core_beds, 0.0).sum() / 24.0)
+    counts["escalation_open_hours"] = float(sum(model.escalation_hours[index]))
+    counts["sampled_hours"] = float(len(model.escalation_hours[index]))
     counts["care_home_offered"] = float(services.care_homes.offered)
     counts["care_home_used"] = float(services.care_homes.used)
     days = model.results_days
     capacity = {
-        "beds": float(services.beds.nominal_capacity),
+        "beds": float(services.core_beds),
         "rr_shift_days": services.rr.nominal_capacity * model.rr_on_shift_days(services),
         "rr_clinicians": float(services.rr.nominal_capacity),
         "discharge": float(services.discharge.nominal_capacity),
@@ -76,7 +80,7 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
     return Raw(
         counts=counts,
         los_histogram=np.asarray(tally.los_histogram, dtype=float),
-        occupancy=np.asarray(model.occupancy_samples[index], dtype=float),
+        occupancy=occupancy,
         care_plans=np.asarray(model.care_plan_samples[index], dtype=float),
         capacity=capacity,
     )
@@ -107,6 +111,8 @@ def kpis_from_raw(raw: Raw, model: DorothyModel) -> dict[str, float]:
     k["acute_occupancy_p95_pct"] = (
         _ratio(float(np.percentile(raw.occupancy, 95)), cap["beds"], 100) if raw.occupancy.size else math.nan)
     k["bed_wait_hours_mean"] = _ratio(c["bed_wait_days"], c["bed_waits"], 24)
+    k["escalation_bed_days"] = c["escalation_bed_days"]
+    k["escalation_open_pct"] = _ratio(c["escalation_open_hours"], c["sampled_hours"], 100)
     k["los_mean_days"] = _ratio(c["stay_days"], c["stays"])
     k["los_median_days"] = _median_from_histogram(raw.los_histogram)
     k["los_over_21d_pct"] = _ratio(c["stays_over_21d"], c["stays"], 100)

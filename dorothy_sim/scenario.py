@@ -109,6 +109,7 @@ class Icp(_Section):
     registered_population: Annotated[int, Field(gt=0)]
     acute_trust: str
     acute_beds: Capacity
+    escalation_beds: Capacity = 0
     background_admissions_per_day: NonNegative
 
 
@@ -201,6 +202,8 @@ class Acute(_Section):
     p_death_in_hospital: ProbByFrailty
     los_cap_days: Positive | None = None
     background_los: LogNormal
+    escalation_check_hours: Positive
+    escalation_open_when_waiting: Capacity
 
 
 class DischargePlanning(_Service):
@@ -237,6 +240,7 @@ class HomeCare(_Service):
     packages: Capacity
     package_days: LogNormal
     crisis_rate_reduction: Probability
+    initial_occupancy: Probability
 
 
 class CommunityBeds(_Service):

@@ -57,7 +57,6 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     yield bed
     services.awaiting_bed -= 1
     admitted = env.now
-    services.beds.record_wait(admitted - decided)
     tally.bed_waits += 1
     tally.bed_wait_days += admitted - decided
     services.cohort_in_beds.add(1)

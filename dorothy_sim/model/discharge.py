@@ -39,10 +39,8 @@ EXISTING_PACKAGE = "existing package"
 def assess(model: DorothyModel, services: IcpServices, z: list[float]):
     """A coordinator's assessment and arrangement of one discharge (a SimPy process)."""
     env = model.env
-    asked = env.now
     with services.discharge.request() as coordinator:
         yield coordinator
-        services.discharge.record_wait(env.now - asked)
         yield env.timeout(services.assessment.from_normal(z[Z_ASSESSMENT]))
 
 
@@ -139,7 +137,6 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
         station.renege(place)
         return None
     wait = env.now - asked
-    station.record_wait(wait)
     if route == REABLEMENT:
         tally.reablement_waits += 1
         tally.reablement_wait_days += wait

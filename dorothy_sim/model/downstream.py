@@ -15,6 +15,7 @@ Leaving the cohort (death, long-term care) ends any package or reablement at onc
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import TYPE_CHECKING
 
 import simpy
@@ -27,6 +28,7 @@ from dorothy_sim.model.cohort import (
     Z_PACKAGE,
 )
 from dorothy_sim.model.discharge import EXISTING_PACKAGE
+from dorothy_sim.streams import BufferedStream, stream
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
@@ -94,7 +96,6 @@ def step_up_reablement(model: DorothyModel, services: IcpServices, slot: int, u:
     if not station.available or station.count >= station.nominal_capacity or station.put_queue:
         return
     place = station.request(priority=STEP_UP_PRIORITY)
-    station.record_wait(0.0)
     model.tallies[services.index].reablement_waits += 1
     start_reablement(model, services, slot, place, z, u, from_hospital=False)
 
@@ -142,6 +143,37 @@ def _package(model: DorothyModel, services: IcpServices, slot: int, generation: 
     _release_hold(model, slot, generation, "package", this)
 
 
+def start_initial_packages(model: DorothyModel, services: IcpServices) -> None:
+    """Packages already in place when the run starts, so the warm-up need not build them up.
+
+    Each has the equilibrium remaining time of a renewal process: a uniform fraction of a
+    length-biased draw (a lognormal with mu + sigma^2), which is exact for lognormal durations.
+    """
+    station = services.home_care
+    count = round(model.scenario.home_care.initial_occupancy * station.nominal_capacity)
+    if count <= 0:
+        return
+    rng = BufferedStream(stream(model.seed, f"initial_packages/{services.name}"))
+    cohort = model.cohort
+    start, end = cohort.icp_ranges[services.index]
+    duration = services.package_days
+    for _ in range(count):
+        slot = start + rng.integer(end - start)
+        if cohort.package_until[slot] > 0:
+            continue  # already has one: fewer initial packages, never two for one person
+        if duration.fixed or duration.exponential:
+            full = duration.from_normal(rng.normal())
+        else:
+            full = min(math.exp(duration.mu + duration.sigma ** 2 + duration.sigma * rng.normal()),
+                       duration.max)
+        remaining = rng.uniform() * full
+        place = station.request(priority=0)
+        cohort.package_until[slot] = remaining
+        generation = cohort.generation[slot]
+        process = model.env.process(_package(model, services, slot, generation, place, remaining))
+        _hold(model, slot, "package", process)
+
+
 def package_from_home(model: DorothyModel, services: IcpServices, slot: int, generation: int,
                       z: list[float]):
     """A package requested for someone at home (after reablement): referral delay, then queue."""
@@ -161,7 +193,6 @@ def package_from_home(model: DorothyModel, services: IcpServices, slot: int, gen
     if cohort.generation[slot] != generation:
         services.home_care.release(place)
         return
-    services.home_care.record_wait(env.now - asked)
     tally = model.tallies[services.index]
     tally.home_care_waits += 1
     tally.home_care_wait_days += env.now - asked

@@ -13,6 +13,8 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING
 
+from dorothy_sim.streams import BufferedStream, stream
+
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
     from dorothy_sim.model.services import IcpServices
@@ -31,7 +33,25 @@ def refer(model: DorothyModel, slot: int) -> None:
 
 def start_meetings(model: DorothyModel, services: IcpServices) -> None:
     if services.mdt.available:
+        _initial_care_plans(model, services)
         model.env.process(_meetings(model, services))
+
+
+def _initial_care_plans(model: DorothyModel, services: IcpServices) -> None:
+    """Care plans already active at the start: a team reviewing k people a week for plans of
+    d days keeps about k * d / 7 plans active, with remaining times spread evenly."""
+    mdt = model.scenario.mdt
+    cohort = model.cohort
+    start, end = cohort.icp_ranges[services.index]
+    count = min(round(sum(services.mdt.cases_per_meeting) * mdt.care_plan_days / 7.0),
+                (end - start) // 2)
+    rng = BufferedStream(stream(model.seed, f"initial_care_plans/{services.name}"))
+    for _ in range(count):
+        slot = start + rng.integer(end - start)
+        if cohort.plan_until[slot] > 0:
+            continue
+        cohort.plan_until[slot] = rng.uniform() * mdt.care_plan_days
+        heapq.heappush(services.mdt.plan_ends, cohort.plan_until[slot])
 
 
 def _meetings(model: DorothyModel, services: IcpServices):

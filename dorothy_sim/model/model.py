@@ -11,7 +11,7 @@ import math
 
 import simpy
 
-from dorothy_sim.model import journey, mdt, prevention
+from dorothy_sim.model import downstream, journey, mdt, prevention
 from dorothy_sim.model.cohort import (
     AT_HOME,
     EVENT_DEATH,
@@ -46,6 +46,7 @@ class DorothyModel:
         self.profile = DemandProfile(scenario, self.horizon)
         self.occupancy_samples: list[list[int]] = [[] for _ in sizes]
         self.care_plan_samples: list[list[int]] = [[] for _ in sizes]
+        self.escalation_hours: list[list[int]] = [[] for _ in sizes]
         self.in_crisis = 0
         self.entered = self.cohort.size
         self.left_dead = 0
@@ -151,14 +152,31 @@ class DorothyModel:
             if rng.uniform() * peak < self.profile.season_at(env.now):
                 occupy(beds.request(), los.from_normal(rng.normal()))
 
+    def _bed_manager(self, services: IcpServices):
+        """Escalation beds: opened at a site bed meeting when too many people wait for a bed,
+        closed when no one waits and use is back within the core beds."""
+        acute = self.scenario.acute
+        beds = services.beds
+        while True:
+            yield self.env.timeout(acute.escalation_check_hours / 24.0)
+            waiting = len(beds.put_queue)
+            if not services.escalation_open and waiting > acute.escalation_open_when_waiting:
+                services.escalation_open = True
+                beds.set_capacity(services.core_beds + services.escalation_beds)
+            elif services.escalation_open and waiting == 0 and len(beds.users) <= services.core_beds:
+                services.escalation_open = False
+                beds.set_capacity(services.core_beds)
+
     # ----------------------------------------------------------------- measurement
 
     def _hourly_sampler(self):
         env = self.env
         while True:
             if env.now >= self.warmup:
-                for services, samples in zip(self.services, self.occupancy_samples, strict=True):
+                for services, samples, open_hours in zip(
+                        self.services, self.occupancy_samples, self.escalation_hours, strict=True):
                     samples.append(len(services.beds.users))
+                    open_hours.append(1 if services.escalation_open else 0)
                 if env.now % 1.0 < 1e-9 or abs(env.now % 1.0 - 1.0) < 1e-9:
                     for services, samples in zip(self.services, self.care_plan_samples, strict=True):
                         samples.append(services.mdt.active_plans(env.now))
@@ -183,7 +201,10 @@ class DorothyModel:
         env.process(self._life_event_source())
         for services in self.services:
             env.process(self._background_admissions(services))
+            if services.escalation_beds and services.beds.available:
+                env.process(self._bed_manager(services))
             mdt.start_meetings(self, services)
+            downstream.start_initial_packages(self, services)
             prevention.start_falls_prevention(self, services)
         env.process(self._hourly_sampler())
         env.process(self._end_warmup())

@@ -38,7 +38,6 @@ def reach(env, services: IcpServices):
     if opens > env.now:
         yield env.timeout(opens - env.now)
     request = station.request()
-    asked = env.now
     if not request.triggered:
         remaining = deadline - env.now
         if remaining <= 0.0:
@@ -51,7 +50,6 @@ def reach(env, services: IcpServices):
             if not request.triggered:
                 station.renege(request)
                 return None
-    station.record_wait(env.now - asked)
     if not services.in_shift(env.now):
         station.release(request)  # the queue ran past the end of the shift: not reached
         return None

@@ -121,6 +121,9 @@ class IcpServices:
         self.shift_start = rr.shift_start_hour / 24.0
         self.shift_end = rr.shift_end_hour / 24.0
         self.beds = Station(env, icp.acute_beds, f"{name}/acute_beds")
+        self.core_beds = icp.acute_beds
+        self.escalation_beds = icp.escalation_beds
+        self.escalation_open = False
         self.cohort_in_beds = TimeWeighted(env)
         self.mffd_in_beds = TimeWeighted(env)
         self.awaiting_bed = 0

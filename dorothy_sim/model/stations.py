@@ -39,7 +39,12 @@ class TimeWeighted:
 
 
 class _Monitored:
-    """Counters for arrivals, waits, busy time and queue length, mixed into a SimPy resource."""
+    """Counters mixed into a SimPy resource: arrivals, waits, sojourns, busy time, queue length.
+
+    Waits are recorded when a request is granted (or withdrawn), sojourns when it is released,
+    so every station, whoever its callers are, can be checked against Little's law and queueing
+    formulas (tests/test_verification.py).
+    """
 
     def __init__(self, env: simpy.Environment, capacity: int, name: str) -> None:
         # SimPy refuses capacity 0; a zero-capacity station is never requested (callers check
@@ -47,12 +52,7 @@ class _Monitored:
         super().__init__(env, capacity=max(capacity, 1))
         self.name = name
         self.nominal_capacity = capacity
-        self.busy_area = 0.0
-        self.queue_area = 0.0
-        self.arrivals = 0
-        self.served = 0
-        self.wait_total = 0.0
-        self._last = env.now
+        self.reset()
 
     @property
     def available(self) -> bool:
@@ -66,36 +66,62 @@ class _Monitored:
             self.queue_area += len(self.put_queue) * dt
             self._last = now
 
-    # A grant (_do_put) happens only inside request() or right after a release at the same
-    # instant, both of which have already brought the areas up to date.
-    def _do_get(self, event):  # type: ignore[override]
-        self._accumulate()
-        return super()._do_get(event)
-
     def request(self, priority: int = 0):  # type: ignore[override]
         self._accumulate()
         self.arrivals += 1
+        request = self._make_request(priority)
+        request.asked = self._env.now
+        return request
+
+    def _make_request(self, priority: int):
         return super().request()
 
-    def record_wait(self, wait: float) -> None:
-        self.served += 1
-        self.wait_total += wait
+    # A grant (_do_put) happens only inside request() or right after a release at the same
+    # instant, both of which have already brought the areas up to date.
+    def _do_put(self, event):  # type: ignore[override]
+        super()._do_put(event)
+        if event.triggered:
+            self.grants += 1
+            self.wait_total += self._env.now - getattr(event, "asked", self._env.now)
 
-    def reset(self) -> None:
+    def _do_get(self, event):  # type: ignore[override]
         self._accumulate()
-        self.busy_area = 0.0
-        self.queue_area = 0.0
-        self.arrivals = 0
-        self.served = 0
-        self.wait_total = 0.0
+        request = event.request
+        self.departures += 1
+        self.sojourn_total += self._env.now - getattr(request, "asked", request.usage_since)
+        return super()._do_get(event)
 
-    def close(self) -> None:
+    def set_capacity(self, capacity: int) -> None:
+        """Open or close servers mid-run (escalation beds). Closing never evicts anyone: people
+        already served stay, and no one new is admitted until use falls below the new capacity."""
         self._accumulate()
+        self._capacity = max(capacity, 1)
+        self._trigger_put(None)
 
     def renege(self, request) -> None:
         """Withdraw a request that gave up waiting, keeping the queue-length area exact."""
         self._accumulate()
         request.cancel()
+        self.reneged += 1
+        self.departures += 1
+        self.sojourn_total += self._env.now - request.asked
+        self.renege_wait_total += self._env.now - request.asked
+
+    def reset(self) -> None:
+        """Zero the statistics (end of warm-up); the current contents carry on."""
+        self._last = self._env.now
+        self.busy_area = 0.0
+        self.queue_area = 0.0
+        self.arrivals = 0
+        self.grants = 0
+        self.wait_total = 0.0
+        self.reneged = 0
+        self.renege_wait_total = 0.0
+        self.departures = 0
+        self.sojourn_total = 0.0
+
+    def close(self) -> None:
+        self._accumulate()
 
 
 class Station(_Monitored, simpy.Resource):
@@ -109,7 +135,5 @@ class Station(_Monitored, simpy.Resource):
 class PriorityStation(_Monitored, simpy.PriorityResource):
     """A station whose queue serves priority 0 (hospital discharges) before 1 (from home)."""
 
-    def request(self, priority: int = 0):  # type: ignore[override]
-        self._accumulate()
-        self.arrivals += 1
+    def _make_request(self, priority: int):
         return simpy.PriorityResource.request(self, priority=priority)

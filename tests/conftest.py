@@ -1,0 +1,88 @@
+"""Shared fixtures: the small scenario, a cache of its simulations, and the conservation check.
+
+Why a cache: several test modules compare the same baseline replications (small.toml, a handful of
+seeds) against a changed scenario. Each (overrides, seed) pair is simulated once per test process
+(pytest-xdist runs one session per worker) and reused.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from dorothy_sim import load_scenario, simulate
+from dorothy_sim.scenario import Scenario
+
+# Every capacity lever of the model, as a dotted path (the fields an "all capacities zero" case sets).
+CAPACITY_FIELDS: tuple[str, ...] = (
+    "rapid_response.clinicians",
+    "discharge.coordinators",
+    "reablement.places",
+    "home_care.packages",
+    "community_beds.beds",
+    "care_homes.placements_per_week",
+    "mdt.cases_per_week",
+    "falls_prevention.places_per_year",
+    "mh_liaison.staff",
+)
+ZERO_CAPACITIES: dict[str, int] = {field: 0 for field in CAPACITY_FIELDS}
+
+# Seeds shared by the comparisons: the same seeds in baseline and scenario = paired comparison.
+SEEDS: tuple[int, ...] = (1, 2, 3)
+
+LEDGER_STATES = ("at_home", "in_crisis", "in_acute", "in_community_bed")
+
+
+def assert_conserved(ledger: dict[str, int]) -> None:
+    """Everyone who entered is at home, in a service, in long-term care or dead; and the per-person
+    states agree with what the stations hold."""
+    assert ledger["entered"] == ledger["alive"] + ledger["died"] + ledger["entered_ltc"], ledger
+    assert ledger["alive"] == sum(ledger[state] for state in LEDGER_STATES), ledger
+    assert ledger["in_acute"] == ledger["stations_in_acute"], ledger
+    assert ledger["in_community_bed"] == ledger["stations_in_community_bed"], ledger
+    assert ledger["in_crisis"] == ledger["stations_in_crisis"], ledger
+    assert all(value >= 0 for value in ledger.values()), ledger
+
+
+def _key(overrides: dict[str, Any]) -> tuple:
+    return tuple(sorted((path, repr(value)) for path, value in overrides.items()))
+
+
+class SmallRuns:
+    """Simulations of small.toml with dotted overrides, cached by (overrides, seed)."""
+
+    def __init__(self, base: Scenario) -> None:
+        self.base = base
+        self._cache: dict[tuple, tuple[dict[str, float], dict[str, int]]] = {}
+
+    def scenario(self, overrides: dict[str, Any]) -> Scenario:
+        return self.base.with_overrides(overrides) if overrides else self.base
+
+    def run(self, overrides: dict[str, Any], seed: int) -> tuple[dict[str, float], dict[str, int]]:
+        """The whole-area KPIs and the ledger of one replication."""
+        key = (_key(overrides), seed)
+        if key not in self._cache:
+            table, ledger = simulate(self.scenario(overrides), seed)
+            kpis = table[table["area"] == "all"].set_index("kpi")["value"].to_dict()
+            self._cache[key] = (kpis, ledger)
+        return self._cache[key]
+
+    def kpis(self, overrides: dict[str, Any], seed: int) -> dict[str, float]:
+        return self.run(overrides, seed)[0]
+
+    def mean(self, overrides: dict[str, Any], kpi: str, seeds: tuple[int, ...] = SEEDS) -> float:
+        values = [self.kpis(overrides, seed)[kpi] for seed in seeds]
+        assert all(math.isfinite(v) for v in values), f"{kpi} not finite under {overrides}: {values}"
+        return sum(values) / len(values)
+
+
+@pytest.fixture(scope="session")
+def small() -> Scenario:
+    return load_scenario("small")
+
+
+@pytest.fixture(scope="session")
+def small_runs(small: Scenario) -> SmallRuns:
+    return SmallRuns(small)
