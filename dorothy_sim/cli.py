@@ -22,6 +22,7 @@ from dorothy_sim.experiment import Results, default_workers, run_replications
 from dorothy_sim.kpis import KPI_BY_NAME, KPIS
 from dorothy_sim.output import write_results
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
+from dorothy_sim.validation import evaluate, run_validation, to_markdown
 
 HEADLINE_KPIS = (
     "crises", "rr_referrals", "rr_seen_within_2h_pct", "rr_admissions_avoided", "ed_attendances",
@@ -96,8 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print a scenario's resolved parameters as JSON")
     _add_scenario_options(show)
 
-    kpis = commands.add_parser("kpis", help="list the KPI names, units and meanings")
-    kpis.set_defaults()
+    commands.add_parser("kpis", help="list the KPI names, units and meanings")
+
+    validate = commands.add_parser(
+        "validate", help="run the default baseline against the source figures; write docs/validation.md")
+    validate.add_argument("--reps", type=_positive_int("--reps"), default=5,
+                          help="replications of each run (default 5)")
+    validate.add_argument("--seed", type=_seed, default=1, help="first seed (default 1)")
+    validate.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                          help="worker processes (default: cores)")
+    validate.add_argument("--out", type=Path, default=Path("docs/validation.md"),
+                          help="report to write (default docs/validation.md)")
+    validate.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -115,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             scenario = load_scenario(args.scenario, args.overrides)
             print(json.dumps(scenario.to_dict(), indent=2, default=str))
             return 0
+        if args.command == "validate":
+            return _validate(args)
         if args.command == "kpis":
             for kpi in KPIS:
                 print(f"{kpi.name:34s} {kpi.unit:18s} {kpi.meaning}")
@@ -141,9 +154,31 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario("kent_medway")
+    if args.out.exists() and args.out.is_dir():
+        raise ScenarioError(f"--out '{args.out}' is a folder; give a file name such as docs/validation.md")
+    runs = run_validation(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
+                          progress=not args.quiet)
+    table = evaluate(runs)
+    command = f"dorothy validate --reps {args.reps} --seed {args.seed}"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(to_markdown(table, scenario, args.reps, args.seed, command), encoding="utf-8")
+    width = max(len(t) for t in table["target"])
+    for row in table.itertuples():
+        verdict = "pass" if row.passed else "FAIL"
+        print(f"{row.target:{width}s}  {row.model_mean:12.2f}  target {row.target_value:28s} {verdict}")
+    print(f"\n{int(table['passed'].sum())} of {len(table)} targets pass; report written to {args.out}")
+    return 0
+
+
 def _check_writable(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out '{out}' exists and is not a folder")
+    """Refuse an output folder that cannot be made, before hours of simulation, not after."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ScenarioError(f"--out '{out}': '{folder}' exists and is a file, not a folder")
+            return
 
 
 def _command_line(args: argparse.Namespace) -> str:

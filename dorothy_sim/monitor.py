@@ -15,6 +15,7 @@ import numpy as np
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.model.tally import LOS_BINS_PER_DAY, Tally
+from dorothy_sim.scenario import FRAILTY_LEVELS
 
 ALL = "all"
 
@@ -43,11 +44,15 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
     services = model.services[index]
     tally: Tally = model.tallies[index]
     counts = {name: float(getattr(tally, name)) for name in Tally.__slots__
-              if name not in ("pathway", "los_histogram")}
+              if name not in ("pathway", "los_histogram", "admissions_by_frailty")}
     for number, value in enumerate(tally.pathway):
         counts[f"pathway_{number}"] = float(value)
     start, end = model.cohort.icp_ranges[index]
     counts["cohort_size"] = float(end - start)
+    for level, name in enumerate(FRAILTY_LEVELS):
+        counts[f"admissions_{name}"] = float(tally.admissions_by_frailty[level])
+        counts[f"cohort_{name}"] = float(sum(g.size for g in model.cohort.groups
+                                             if g.icp == index and g.frailty == level))
     counts["cohort_bed_days"] = services.cohort_in_beds.area
     counts["mffd_bed_days"] = services.mffd_in_beds.area
     counts["all_bed_days"] = services.beds.busy_area
@@ -100,11 +105,14 @@ def kpis_from_raw(raw: Raw, model: DorothyModel) -> dict[str, float]:
     k["crises"] = c["crises"]
     k["crises_averted"] = c["crises_averted"]
     k["rr_referrals"] = c["rr_referrals"]
+    k["rr_visits"] = c["rr_seen_in_window"]
     k["rr_seen_within_2h_pct"] = _ratio(c["rr_seen_in_window"], c["rr_referrals"], 100)
     k["rr_admissions_avoided"] = c["rr_treated_at_home"]
     k["ed_attendances"] = c["ed_attendances"]
     k["admissions"] = c["admissions"]
     k["admissions_per_1000"] = _ratio(c["admissions"], c["cohort_size"] * year, 1000)
+    for name in FRAILTY_LEVELS:
+        k[f"admissions_per_1000_{name}"] = _ratio(c[f"admissions_{name}"], c[f"cohort_{name}"] * year, 1000)
     k["acute_bed_days"] = c["cohort_bed_days"]
     k["background_bed_days"] = c["all_bed_days"] - c["cohort_bed_days"]
     k["acute_occupancy_mean_pct"] = _ratio(c["all_bed_days"], cap["beds"] * days, 100)

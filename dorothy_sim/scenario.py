@@ -21,14 +21,41 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dorothy_sim.errors import ScenarioError
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Capacity = Annotated[int, Field(ge=0)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Capacity = Annotated[int, Field(ge=0, strict=True)]
+"""Capacities are whole numbers; strict, so ``true`` is not read as 1."""
+
+
+class FrozenDict(dict):
+    """A dict that cannot be changed after validation, so a frozen Scenario is frozen all the way
+    down (its tables cannot be edited behind the validator's back)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("scenario tables are immutable; use Scenario.with_overrides()")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+    def __deepcopy__(self, memo: dict) -> FrozenDict:
+        return FrozenDict(copy.deepcopy(dict(self), memo))
+
+
+def _freeze(value: dict) -> FrozenDict:
+    return FrozenDict(value)
+
+
+def Frozen(mapping: Any) -> Any:  # noqa: N802 - reads as a type in annotations
+    """``Frozen(dict[K, V])``: the validated dict, made immutable."""
+    return Annotated[mapping, AfterValidator(_freeze)]
 
 FRAILTY_LEVELS: tuple[str, ...] = ("mild", "moderate", "severe")
 CRISIS_TYPES: tuple[str, ...] = ("fall", "infection", "exacerbation", "carer_breakdown", "delirium")
@@ -108,14 +135,15 @@ class Icp(_Section):
     label: str
     registered_population: Annotated[int, Field(gt=0)]
     acute_trust: str
-    acute_beds: Capacity
+    acute_beds: Annotated[int, Field(ge=1, strict=True)]
+    """At least one: an ICP's trust must have beds (background demand alone needs them)."""
     escalation_beds: Capacity = 0
     background_admissions_per_day: NonNegative
 
 
 class Population(_Section):
     share_65_plus: Probability
-    frailty_shares_65_plus: dict[Literal["fit", "mild", "moderate", "severe"], Probability]
+    frailty_shares_65_plus: Frozen(dict[Literal["fit", "mild", "moderate", "severe"], Probability])
     share_80_plus: Probability
     lives_alone: Probability
     dementia: ProbByFrailty
@@ -139,8 +167,10 @@ class Crises(_Section):
     mix: ByCrisisType
     winter_peak: Annotated[float, Field(ge=0.0, lt=1.0)]
     peak_day_of_year: Annotated[float, Field(ge=0.0, lt=365.0)]
-    hourly_profile: Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
+    hourly_profile: Annotated[tuple[NonNegative, ...], Field(min_length=24, max_length=24)]
     death_rate_per_year: ByFrailty
+    post_discharge_death_ratio: Annotated[float, Field(ge=1.0)]
+    post_discharge_days: Positive
     ltc_entry_rate_per_year: ByFrailty
 
     @model_validator(mode="after")
@@ -154,7 +184,7 @@ class Crises(_Section):
 
 
 class _Service(_Section):
-    allocation: dict[str, NonNegative] | None = None
+    allocation: Frozen(dict[str, NonNegative]) | None = None
 
 
 class SinglePointOfAccess(_Section):
@@ -169,7 +199,8 @@ class RapidResponse(_Service):
     clinicians: Capacity
     shift_start_hour: Annotated[float, Field(ge=0.0, le=24.0)]
     shift_end_hour: Annotated[float, Field(ge=0.0, le=24.0)]
-    response_window_hours: NonNegative
+    response_window_hours: Annotated[float, Field(ge=0.0)]
+    """May be ``inf`` (no window: infinite patience, for M/M/c verification)."""
     visit_hours: LogNormal
     p_treated_at_home: ProbByCrisisType
     p_step_up_reablement: Probability
@@ -198,7 +229,7 @@ class ExpertOpinion(_Section):
 
 
 class Acute(_Section):
-    treatment_days: dict[Literal["mild", "moderate", "severe"], LogNormal]
+    treatment_days: Frozen(dict[Literal["mild", "moderate", "severe"], LogNormal])
     p_death_in_hospital: ProbByFrailty
     los_cap_days: Positive | None = None
     background_los: LogNormal
@@ -210,12 +241,14 @@ class DischargePlanning(_Service):
     coordinators: Capacity
     cases_per_coordinator: Annotated[int, Field(ge=1)]
     proactive_share: Probability
-    assessment_days: LogNormal
-    ward_led_delay_days: LogNormal
-    pathway_shares: dict[
+    assessment_days_simple: LogNormal
+    assessment_days_complex: LogNormal
+    arrangement_days_complex: LogNormal
+    ward_led_delay_factor: Annotated[float, Field(ge=1.0)]
+    pathway_shares: Frozen(dict[
         Literal["mild", "moderate", "severe"],
-        Annotated[list[Probability], Field(min_length=4, max_length=4)],
-    ]
+        Annotated[tuple[Probability, ...], Field(min_length=4, max_length=4)],
+    ])
     p1_reablement_share: Probability
     p_mdt_referral: Probability
 
@@ -313,7 +346,7 @@ class Scenario(_Section):
     name: str
     description: str = ""
     run: Run
-    icps: dict[str, Icp]
+    icps: Frozen(dict[str, Icp])
     population: Population
     crises: Crises
     spa: SinglePointOfAccess
@@ -473,8 +506,12 @@ def _set_dotted(data: dict[str, Any], path: str, value: Any, source: str) -> Non
     keys = path.split(".")
     node: Any = data
     for depth, key in enumerate(keys[:-1]):
-        if not isinstance(node, dict) or not isinstance(node.get(key), dict):
-            _raise_unknown(node, keys[: depth + 1], source, value)
+        if isinstance(node, dict) and key in node and not isinstance(node[key], dict):
+            raise ScenarioError(
+                f"{source}: '{'.'.join(keys[: depth + 1])}' is a value ({node[key]!r}), not a table, "
+                f"so '{path}' cannot be set; set '{'.'.join(keys[: depth + 1])}' itself")
+        if not isinstance(node, dict) or key not in node:
+            _raise_unknown(node, keys[: depth + 1], source, value, rest=keys[depth + 1:])
         node = node[key]
     last = keys[-1]
     if last not in node and last not in _allowed_fields(keys[:-1]):
@@ -482,10 +519,12 @@ def _set_dotted(data: dict[str, Any], path: str, value: Any, source: str) -> Non
     node[last] = value
 
 
-def _raise_unknown(node: Any, walked: list[str], source: str, value: Any) -> None:
+def _raise_unknown(node: Any, walked: list[str], source: str, value: Any,
+                   rest: list[str] | None = None) -> None:
     options = sorted(node) if isinstance(node, dict) else []
     hint = difflib.get_close_matches(walked[-1], options, n=1)
-    suggestion = f"; did you mean '{'.'.join(walked[:-1] + [hint[0]])}'?" if hint else ""
+    suggestion = (f"; did you mean '{'.'.join(walked[:-1] + [hint[0]] + (rest or []))}'?"
+                  if hint else "")
     allowed = f"; allowed here: {', '.join(options)}" if options and not hint else ""
     raise ScenarioError(
         f"{source}: unknown field '{'.'.join(walked)}' (value {value!r}){suggestion}{allowed}"
@@ -512,6 +551,9 @@ def _describe_validation_error(exc: ValidationError, data: dict[str, Any], sourc
             lines.append(f"  - unknown field '{dotted}'{suggestion}{allowed}")
         elif err["type"] == "missing":
             lines.append(f"  - field '{dotted}' is required but missing")
+        elif isinstance(err.get("input"), dict):
+            # a rule across several fields (shares summing to 1...): the message names them
+            lines.append(f"  - '{dotted}': {err['msg'].removeprefix('Value error, ')}")
         else:
             value = err.get("input")
             lines.append(f"  - field '{dotted}' = {value!r}: {err['msg']}")

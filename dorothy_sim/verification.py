@@ -25,7 +25,7 @@ from dorothy_sim.streams import BufferedStream, Duration, stream
 STATIONS: dict[str, tuple[str, str, float]] = {
     "rapid_response": ("rr", "rr_visit", 1.0 / 24.0),
     "acute_beds": ("beds", "background_los", 1.0),
-    "discharge": ("discharge", "assessment", 1.0),
+    "discharge": ("discharge", "assessment_complex", 1.0),
     "reablement": ("reablement", "reablement_days", 1.0),
     "home_care": ("home_care", "package_days", 1.0),
     "community_beds": ("community_beds", "community_stay", 1.0),

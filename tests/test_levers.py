@@ -15,14 +15,17 @@ from tests.conftest import SEEDS
 
 
 def test_more_rapid_response_never_increases_admissions(small_runs):
-    # Measured (seeds 1-3): 0 -> 1773, 1 -> 1534, 2 -> 1520, 4 -> 1520 admissions.
-    means = [small_runs.mean({"rapid_response.clinicians": c}, "admissions") for c in (0, 1, 2, 4)]
-    assert all(later <= earlier for earlier, later in zip(means, means[1:], strict=False)), means
-    assert means[-1] < means[0]
+    # Measured (seeds 1-3): 0 -> about 1,610, 1 -> 1,385, 2 -> 1,370 admissions. Beyond two
+    # clinicians the service is no longer a constraint (about 73% reached either way), so a third
+    # and fourth may change nothing; they must not add admissions beyond noise (0.5%).
+    means = [small_runs.mean({"rapid_response.clinicians": c}, "admissions") for c in (0, 1, 2)]
+    assert means[0] > means[1] >= means[2], means
+    four = small_runs.mean({"rapid_response.clinicians": 4}, "admissions")
+    assert four <= 1.005 * means[2], (means, four)
 
 
 def test_more_rapid_response_raises_share_seen_within_two_hours(small_runs):
-    # Measured: 1 clinician about 69%, 2 about 73%.
+    # Measured: 1 clinician about 70%, 2 about 74%.
     one = small_runs.mean({"rapid_response.clinicians": 1}, "rr_seen_within_2h_pct")
     two = small_runs.mean({"rapid_response.clinicians": 2}, "rr_seen_within_2h_pct")
     assert two > one + 1.0
@@ -42,7 +45,7 @@ def test_no_rapid_response_means_no_referrals_reached(small_runs):
 
 
 def test_more_reablement_places_lower_mffd_bed_days(small_runs):
-    # Tight baseline: 10 places is a bottleneck (about 11,000 MFFD bed days against 2,800 at 14).
+    # Tight baseline: 10 places is a bottleneck (about 8,900 MFFD bed days against 4,500 at 14).
     tight = {"reablement.places": 10}
     more = {"reablement.places": 14}
     assert small_runs.mean(more, "mffd_bed_days") < 0.8 * small_runs.mean(tight, "mffd_bed_days")
@@ -51,7 +54,7 @@ def test_more_reablement_places_lower_mffd_bed_days(small_runs):
 
 
 def test_more_discharge_coordinators_lower_discharge_delay_when_scarce(small_runs):
-    # Scarce: one coordinator carrying three cases (about 43 days' delay; two coordinators about 5).
+    # Scarce: one coordinator carrying three cases (about 20 days' delay; two coordinators about 4).
     scarce = {"discharge.cases_per_coordinator": 3, "discharge.coordinators": 1}
     more = {"discharge.cases_per_coordinator": 3, "discharge.coordinators": 2}
     assert small_runs.mean(more, "discharge_delay_days_mean") < 0.5 * small_runs.mean(
@@ -60,8 +63,8 @@ def test_more_discharge_coordinators_lower_discharge_delay_when_scarce(small_run
 
 
 def test_more_falls_prevention_lowers_crises(small_runs):
-    # 80 -> 800 places a year: about 40 fewer crises and 45 more averted.
-    base = {}
+    # 80 -> 800 places a year: about 50 fewer crises and 47 more averted.
+    base = {"falls_prevention.places_per_year": 80}
     more = {"falls_prevention.places_per_year": 800}
     assert small_runs.mean(more, "crises") < small_runs.mean(base, "crises")
     assert small_runs.mean(more, "crises_averted") > small_runs.mean(base, "crises_averted")
@@ -70,7 +73,7 @@ def test_more_falls_prevention_lowers_crises(small_runs):
 
 
 def test_more_home_care_packages_shorten_waits_and_mffd_bed_days(small_runs):
-    # Tight baseline: 40 packages (about 24 days' wait); 100 packages about 1 day.
+    # Tight baseline: 40 packages (about 26 days' wait); 100 packages under 1 day.
     tight = {"home_care.packages": 40}
     more = {"home_care.packages": 100}
     assert small_runs.mean(more, "home_care_wait_days_mean") < small_runs.mean(
@@ -82,7 +85,7 @@ def test_more_home_care_packages_shorten_waits_and_mffd_bed_days(small_runs):
 def test_single_point_of_access_raises_rapid_response_referrals(small_runs):
     off = small_runs.mean({"spa.enabled": False}, "rr_referrals")
     on = small_runs.mean({"spa.enabled": True}, "rr_referrals")
-    # Routing share 0.12 -> 0.30 of calls: about 480 -> 1170 referrals.
+    # Routing share 0.12 -> 0.30 of calls: about 450 -> 1,060 referrals.
     assert on > 1.5 * off
     assert small_runs.mean({"spa.enabled": True}, "admissions") < small_runs.mean(
         {"spa.enabled": False}, "admissions")
@@ -100,7 +103,7 @@ def test_more_mdt_capacity_raises_reviews_and_does_not_raise_crises(small_runs):
 def test_expert_opinion_lowers_admissions(small_runs):
     off = {"expert_opinion.enabled": False}
     on = {"expert_opinion.enabled": True}
-    # About 1,560 -> 1,370 admissions.
+    # About 1,385 -> 1,210 admissions.
     assert small_runs.mean(on, "admissions") < 0.95 * small_runs.mean(off, "admissions")
     assert small_runs.mean(on, "rr_admissions_avoided") > small_runs.mean(off, "rr_admissions_avoided")
 
@@ -113,7 +116,7 @@ def test_more_mental_health_liaison_sees_more_cases_and_shortens_stays(small_run
 
 
 def test_more_community_beds_lower_waits_for_a_community_bed(small_runs):
-    # Tight baseline: 2 beds (about 100 days' wait in the acute bed); 12 beds almost none.
+    # Tight baseline: 2 beds (about 60 days' wait in the acute bed); 12 beds none.
     tight = {"community_beds.beds": 2}
     more = {"community_beds.beds": 12}
     assert small_runs.mean(more, "community_bed_wait_days_mean") < small_runs.mean(
@@ -132,7 +135,7 @@ MORE_CARE_HOME_DISCHARGES = {
 def test_more_care_home_placements_lower_care_home_waits(small_runs):
     tight = {**MORE_CARE_HOME_DISCHARGES, "care_homes.placements_per_week": 1}
     more = {**MORE_CARE_HOME_DISCHARGES, "care_homes.placements_per_week": 3}
-    # About 190 -> 40 days' wait, 20,000 -> 9,000 MFFD bed days.
+    # About 180 -> 20 days' wait, 20,000 -> 8,000 MFFD bed days.
     assert small_runs.mean(more, "care_home_wait_days_mean") < small_runs.mean(
         tight, "care_home_wait_days_mean")
     assert small_runs.mean(more, "mffd_bed_days") < small_runs.mean(tight, "mffd_bed_days")

@@ -42,14 +42,11 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
          u: list[float], z: list[float]):
     env, cohort, scenario = model.env, model.cohort, model.scenario
     tally = model.tallies[services.index]
+    frailty = cohort.frailty[slot]
     tally.admissions += 1
+    tally.admissions_by_frailty[frailty] += 1
     cohort.state[slot] = IN_ACUTE
     downstream.end_reablement_on_admission(model, slot)
-    frailty = cohort.frailty[slot]
-
-    planning = None
-    if services.discharge.available and u[U_PROACTIVE] < scenario.discharge.proactive_share:
-        planning = env.process(discharge.assess(model, services, z))
 
     decided = env.now
     services.awaiting_bed += 1
@@ -72,7 +69,13 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
         liaison = services.mh_liaison.request()
         tally.mh_liaison_cases += 1
         treatment *= 1.0 - scenario.mh_liaison.los_reduction
-    yield env.timeout(min(treatment, deadline - env.now))
+
+    # The likely discharge route is known early; proactive planning starts on admission.
+    route = discharge.choose_route(model, services, slot, u, liaison is not None)
+    planning = None
+    if services.discharge.available and u[U_PROACTIVE] < scenario.discharge.proactive_share:
+        planning = env.process(discharge.assess(model, services, route, z))
+    yield env.timeout(min(treatment, discharge.time_left(env, deadline)))
     if liaison is not None:
         services.mh_liaison.release(liaison)
 
@@ -85,12 +88,13 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     medically_fit = env.now
     services.mffd_in_beds.add(1)
     if env.now < deadline:
-        yield from discharge.plan(model, services, planning, z, deadline)
-    route = discharge.choose_route(model, services, slot, u, liaison is not None)
+        yield from discharge.plan(model, services, planning, route, z, deadline)
+    route = discharge.confirm_route(model, services, slot, route)
     place = yield from discharge.wait_for_place(model, services, slot, route, deadline)
     if place is None:
         route = discharge.HOME  # the stay cap was reached before the place was ready
     _leave_bed(model, services, bed, admitted, medically_fit)
+    cohort.discharged_at[slot] = env.now
     tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
     if u[U_DISCHARGE_MDT] < scenario.discharge.p_mdt_referral:
         mdt.refer(model, slot)

@@ -41,8 +41,8 @@ AGE_65_69, AGE_70_79, AGE_80_PLUS = 0, 1, 2
  U_EXPERT) = range(17)
 N_UNIFORMS = 17
 # Columns of the standard normals drawn with every candidate crisis
-(Z_RR_VISIT, Z_ED_HOURS, Z_TREATMENT, Z_ASSESSMENT, Z_DOWNSTREAM, Z_PACKAGE) = range(6)
-N_NORMALS = 6
+(Z_RR_VISIT, Z_ED_HOURS, Z_TREATMENT, Z_ASSESSMENT, Z_DOWNSTREAM, Z_PACKAGE, Z_ARRANGEMENT) = range(7)
+N_NORMALS = 7
 
 # Kinds of life event other than a crisis
 EVENT_DEATH, EVENT_LTC, EVENT_RISK_REFERRAL = 0, 1, 2
@@ -108,6 +108,7 @@ class Cohort:
         self.plan_until = [-math.inf] * n
         self.falls_until = [-math.inf] * n
         self.package_until = [-math.inf] * n
+        self.discharged_at = [-math.inf] * n
         self.mdt_queued = [False] * n
         self.holdings: dict[int, dict[str, object]] = {}
         self._newcomer_draws = _UniformRows(stream(seed, "newcomers"), 3)
@@ -145,6 +146,7 @@ class Cohort:
         self.plan_until[slot] = -math.inf
         self.falls_until[slot] = -math.inf
         self.package_until[slot] = -math.inf
+        self.discharged_at[slot] = -math.inf
         self.mdt_queued[slot] = False
         self.newcomers += 1
 
@@ -241,12 +243,16 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
 
 
 def life_event_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float
-                          ) -> Iterator[tuple[list[float], list[int], list[int]]]:
-    """Chunks of deaths at home, entries to long-term care from home and MDT risk referrals."""
+                          ) -> Iterator[tuple[list[float], list[int], list[int], list[float]]]:
+    """Chunks of candidate deaths at home, entries to long-term care from home and MDT risk
+    referrals, with a uniform each for thinning. Death candidates come at the highest rate (the
+    post-discharge rate); a death is accepted with 1 / ratio unless the person left hospital
+    recently."""
     rng = stream(seed, "life_events")
     crises = scenario.crises
+    death_max = tuple(r * crises.post_discharge_death_ratio for r in crises.death_rate_per_year.as_tuple())
     per_kind = (
-        crises.death_rate_per_year.as_tuple(),
+        death_max,
         crises.ltc_entry_rate_per_year.as_tuple(),
         scenario.mdt.risk_referral_rate_per_year.as_tuple(),
     )
@@ -265,7 +271,7 @@ def life_event_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon
         kind_cum = np.cumsum(per_group_kind[group_of_slot], axis=1)
         kind_cum /= kind_cum[:, -1:]
         kinds = (kind_u[:, None] >= kind_cum).sum(axis=1).clip(max=2)
-        yield times.tolist(), slots.tolist(), kinds.tolist()
+        yield times.tolist(), slots.tolist(), kinds.tolist(), rng.random(CHUNK).tolist()
         if now >= horizon:
             return
 

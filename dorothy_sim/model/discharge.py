@@ -10,7 +10,8 @@ discharge after a ward-led delay. The pathway is then drawn by frailty (Discharg
 and the person waits in the acute bed until the place is free: these waits are the delayed
 (medically fit for discharge, MFFD) bed days. A route whose service has no capacity in the scenario
 is not offered; the coordinator falls back along the chain care home → community bed →
-reablement ↔ home-care package → home, so a zero-capacity scenario never strands anyone.
+reablement → home-care package → home (and a package route with no package service goes home),
+so a zero-capacity scenario never strands anyone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from dorothy_sim.model.cohort import U_LIAISON_CH, U_P1_SPLIT, U_PATHWAY, Z_ASSESSMENT
+from dorothy_sim.model.cohort import U_LIAISON_CH, U_P1_SPLIT, U_PATHWAY, Z_ARRANGEMENT, Z_ASSESSMENT
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
@@ -29,37 +30,58 @@ PATHWAY_OF_ROUTE = (0, 1, 1, 2, 3)
 FALLBACKS = {
     HOME: (HOME,),
     REABLEMENT: (REABLEMENT, HOME_CARE, HOME),
-    HOME_CARE: (HOME_CARE, REABLEMENT, HOME),
+    HOME_CARE: (HOME_CARE, HOME),  # no package service: home with informal or existing care
     COMMUNITY_BED: (COMMUNITY_BED, REABLEMENT, HOME_CARE, HOME),
     CARE_HOME: (CARE_HOME, COMMUNITY_BED, REABLEMENT, HOME_CARE, HOME),
 }
 EXISTING_PACKAGE = "existing package"
 
 
-def assess(model: DorothyModel, services: IcpServices, z: list[float]):
+def time_left(env, deadline: float) -> float:
+    """Time until the stay cap, never negative (floating-point sums can overshoot by 1e-15)."""
+    return max(deadline - env.now, 0.0)
+
+
+def assessment_days(services: IcpServices, route: int, z: list[float]) -> float:
+    """Time to assess and arrange a discharge: longer for pathways 1-3 than for going home."""
+    duration = services.assessment_simple if route == HOME else services.assessment_complex
+    return duration.from_normal(z[Z_ASSESSMENT])
+
+
+def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float]):
     """A coordinator's assessment and arrangement of one discharge (a SimPy process)."""
     env = model.env
     with services.discharge.request() as coordinator:
         yield coordinator
-        yield env.timeout(services.assessment.from_normal(z[Z_ASSESSMENT]))
+        yield env.timeout(assessment_days(services, route, z))
 
 
-def plan(model: DorothyModel, services: IcpServices, planning, z: list[float], deadline: float):
-    """From medically fit until the discharge is arranged (assessment or ward-led delay)."""
+def plan(model: DorothyModel, services: IcpServices, planning, route: int, z: list[float],
+         deadline: float):
+    """From medically fit until the discharge is arranged: the assessment (by a coordinator, or
+    ward-led), then for pathways 1-3 the arranging of onward care."""
+    yield from _assessed(model, services, planning, route, z, deadline)
+    if route != HOME and model.env.now < deadline:
+        arranging = services.arrangement_complex.from_normal(z[Z_ARRANGEMENT])
+        yield model.env.timeout(min(arranging, time_left(model.env, deadline)))
+
+
+def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, z: list[float],
+              deadline: float):
     env = model.env
     if services.discharge.available:
         if planning is None and math.isinf(deadline):
-            yield from assess(model, services, z)  # reactive planning, inline: no extra process
+            yield from assess(model, services, route, z)  # reactive planning, inline
             return
         if planning is None:
-            planning = env.process(assess(model, services, z))
+            planning = env.process(assess(model, services, route, z))
         if math.isinf(deadline):
             yield planning
         else:
-            yield planning | env.timeout(deadline - env.now)
+            yield planning | env.timeout(time_left(env, deadline))
     else:
-        delay = services.ward_led_delay.from_normal(z[Z_ASSESSMENT])
-        yield env.timeout(min(delay, deadline - env.now))
+        delay = assessment_days(services, route, z) * services.ward_led_delay_factor
+        yield env.timeout(min(delay, time_left(env, deadline)))
 
 
 def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
@@ -83,6 +105,16 @@ def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[
     else:
         route = COMMUNITY_BED if pathway == 2 else CARE_HOME
     has_package = cohort.package_until[slot] > model.env.now
+    for option in FALLBACKS[route]:
+        if _offered(services, option, has_package):
+            return option
+    return HOME
+
+
+def confirm_route(model: DorothyModel, services: IcpServices, slot: int, route: int) -> int:
+    """At medically fit, re-check the route chosen on admission: a home-care package the person
+    already had may have ended meanwhile, so fall back as choose_route would."""
+    has_package = model.cohort.package_until[slot] > model.env.now
     for option in FALLBACKS[route]:
         if _offered(services, option, has_package):
             return option
@@ -116,7 +148,7 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
         spa = model.scenario.spa
         delay = spa.package_start_delay_days_on if spa.enabled else spa.package_start_delay_days_off
         if delay > 0:
-            yield env.timeout(min(delay, deadline - env.now))
+            yield env.timeout(min(delay, time_left(env, deadline)))
             if env.now >= deadline:
                 return None
     if route == CARE_HOME:
@@ -155,5 +187,5 @@ def _wait(env, event, deadline: float):
     if math.isinf(deadline):
         yield event
         return True
-    yield event | env.timeout(max(deadline - env.now, 0.0))
+    yield event | env.timeout(time_left(env, deadline))
     return event.triggered

@@ -114,16 +114,21 @@ class DorothyModel:
     def _life_event_source(self):
         env, cohort = self.env, self.cohort
         state = cohort.state
-        for times, slots, kinds in life_event_candidates(cohort, self.scenario, self.seed,
-                                                         self.horizon):
-            for t, slot, kind in zip(times, slots, kinds, strict=True):
+        crises = self.scenario.crises
+        death_acceptance = 1.0 / crises.post_discharge_death_ratio
+        window = crises.post_discharge_days
+        discharged_at = cohort.discharged_at
+        for times, slots, kinds, accepts in life_event_candidates(cohort, self.scenario, self.seed,
+                                                                  self.horizon):
+            for t, slot, kind, u in zip(times, slots, kinds, accepts, strict=True):
                 if t >= self.horizon:
                     return
                 yield env.timeout(t - env.now)
                 if state[slot] != AT_HOME:
                     continue  # deaths and moves from an acute or community bed are modelled there
                 if kind == EVENT_DEATH:
-                    self.leave(slot, died=True)
+                    if u < death_acceptance or env.now - discharged_at[slot] <= window:
+                        self.leave(slot, died=True)
                 elif kind == EVENT_LTC:
                     self.leave(slot, died=False)
                 else:

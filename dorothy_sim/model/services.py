@@ -146,8 +146,10 @@ class IcpServices:
         self.background_los = Duration(scenario.acute.background_los)
         self.background_per_day = icp.background_admissions_per_day
         self.ed_hours = Duration(scenario.ed.hours_in_department)
-        self.assessment = Duration(discharge.assessment_days)
-        self.ward_led_delay = Duration(discharge.ward_led_delay_days)
+        self.assessment_simple = Duration(discharge.assessment_days_simple)
+        self.assessment_complex = Duration(discharge.assessment_days_complex)
+        self.arrangement_complex = Duration(discharge.arrangement_days_complex)
+        self.ward_led_delay_factor = discharge.ward_led_delay_factor
         self.reablement_days = Duration(scenario.reablement.episode_days)
         self.package_days = Duration(scenario.home_care.package_days)
         self.community_stay = Duration(scenario.community_beds.stay_days)

@@ -22,7 +22,7 @@ class Tally:
         "community_bed_admissions", "community_bed_wait_days", "care_home_waits",
         "care_home_wait_days", "care_home_placements", "mdt_referrals", "mdt_reviews",
         "mdt_lapsed", "mdt_wait_days", "mdt_slots_offered", "falls_enrolled", "mh_liaison_cases",
-        "ltc_admissions", "deaths", "care_home_offered",
+        "ltc_admissions", "deaths", "care_home_offered", "admissions_by_frailty",
     )
 
     def __init__(self) -> None:
@@ -40,6 +40,7 @@ class Tally:
         self.care_home_wait_days = 0.0
         self.mdt_wait_days = 0.0
         self.pathway = [0, 0, 0, 0]
+        self.admissions_by_frailty = [0, 0, 0]
         self.los_histogram = [0] * (LOS_MAX_DAYS * LOS_BINS_PER_DAY + 1)
 
     def record_stay(self, days: float) -> None:
