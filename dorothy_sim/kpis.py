@@ -18,14 +18,16 @@ class Kpi:
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("cohort_size", "people", "people in the frail 65+ cohort at the end of the run"),
+    Kpi("cohort_size", "people", "people in the frail 65+ cohort (constant: a newly frail person replaces "
+        "each death or entry to long-term care)"),
     Kpi("crises", "count", "crises in the cohort during the results period", False),
     Kpi("crises_averted", "count",
         "candidate crises prevented by falls prevention, home care or care plans", True),
     Kpi("rr_referrals", "count", "crisis calls routed to rapid response", None),
     Kpi("rr_visits", "count", "rapid-response visits made within the response window", None),
     Kpi("rr_seen_within_2h_pct", "%", "rapid-response referrals reached within the response window", True),
-    Kpi("rr_admissions_avoided", "count", "people treated at home by rapid response", True),
+    Kpi("rr_admissions_avoided", "count",
+        "crises treated at home by rapid response (no A&E attendance, so no admission at that crisis)", True),
     Kpi("ed_attendances", "count", "A&E attendances of the cohort", False),
     Kpi("admissions", "count", "non-elective admissions of the cohort", False),
     Kpi("admissions_per_1000", "per 1000 per year", "admissions per 1000 cohort members per year", False),
@@ -90,7 +92,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cost_reablement_gbp", "GBP", "reablement place-days used x unit cost", False),
     Kpi("cost_home_care_gbp", "GBP", "home-care package-days used x unit cost", False),
     Kpi("cost_community_beds_gbp", "GBP", "community bed days used x unit cost", False),
-    Kpi("cost_care_homes_gbp", "GBP", "care-home weeks of people placed in the period x unit cost", False),
+    Kpi("cost_care_homes_gbp", "GBP",
+        "first-year care-home cost of every entry to long-term care in the period", False),
     Kpi("cost_mdt_gbp", "GBP", "MDT reviews x unit cost", False),
     Kpi("cost_discharge_gbp", "GBP", "discharge coordinators employed", False),
     Kpi("cost_mh_liaison_gbp", "GBP", "mental-health liaison staff employed", False),

@@ -166,7 +166,7 @@ def kpis_from_raw(raw: Raw, model: DorothyModel) -> dict[str, float]:
     k["cost_reablement_gbp"] = c["reablement_busy"] * costs.reablement_day
     k["cost_home_care_gbp"] = c["home_care_busy"] * costs.home_care_day
     k["cost_community_beds_gbp"] = c["community_beds_busy"] * costs.community_bed_day
-    k["cost_care_homes_gbp"] = c["care_home_placements"] * costs.care_home_week * 52 * year
+    k["cost_care_homes_gbp"] = c["ltc_admissions"] * costs.care_home_week * 52
     k["cost_mdt_gbp"] = c["mdt_reviews"] * costs.mdt_review
     k["cost_discharge_gbp"] = cap["coordinators"] * costs.discharge_coordinator_per_year * year
     k["cost_mh_liaison_gbp"] = cap["mh_staff"] * costs.mh_liaison_staff_per_year * year

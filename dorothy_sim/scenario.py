@@ -145,11 +145,16 @@ class Population(_Section):
     share_65_plus: Probability
     frailty_shares_65_plus: Frozen(dict[Literal["fit", "mild", "moderate", "severe"], Probability])
     share_80_plus: Probability
+    share_65_69: Probability
     lives_alone: Probability
     dementia: ProbByFrailty
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Population:
+        if self.share_80_plus + self.share_65_69 > 1.0:
+            raise ValueError(
+                f"population.share_80_plus + share_65_69 must be at most 1 "
+                f"(they sum to {self.share_80_plus + self.share_65_69:.4f}); the rest are 70-79")
         total = sum(self.frailty_shares_65_plus.values())
         if abs(total - 1.0) > 1e-6 or len(self.frailty_shares_65_plus) != 4:
             raise ValueError(

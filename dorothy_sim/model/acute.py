@@ -26,6 +26,7 @@ from dorothy_sim.model.cohort import (
     IN_COMMUNITY_BED,
     U_DEATH,
     U_DISCHARGE_MDT,
+    U_POST_DISCHARGE_DEATH,
     U_PROACTIVE,
     Z_TREATMENT,
 )
@@ -80,6 +81,8 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
         services.mh_liaison.release(liaison)
 
     if u[U_DEATH] < scenario.acute.p_death_in_hospital.as_tuple()[frailty]:
+        if planning is not None and planning.is_alive:
+            planning.interrupt("died")
         _leave_bed(model, services, bed, admitted, medically_fit=None)
         tally.deaths_in_hospital += 1
         model.leave(slot, died=True)
@@ -88,15 +91,17 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     medically_fit = env.now
     services.mffd_in_beds.add(1)
     if env.now < deadline:
-        yield from discharge.plan(model, services, planning, route, z, deadline)
+        yield from discharge.plan(model, services, slot, planning, route, z, deadline)
+    if planning is not None and planning.is_alive:
+        planning.interrupt("stay cap reached")
     route = discharge.confirm_route(model, services, slot, route)
     place = yield from discharge.wait_for_place(model, services, slot, route, deadline)
     if place is None:
         route = discharge.HOME  # the stay cap was reached before the place was ready
     _leave_bed(model, services, bed, admitted, medically_fit)
-    cohort.discharged_at[slot] = env.now
+    model.schedule_post_discharge_death(slot, u[U_POST_DISCHARGE_DEATH])
     tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
-    if u[U_DISCHARGE_MDT] < scenario.discharge.p_mdt_referral:
+    if route != discharge.CARE_HOME and u[U_DISCHARGE_MDT] < scenario.discharge.p_mdt_referral:
         mdt.refer(model, slot)
 
     if route == discharge.HOME:

@@ -38,14 +38,11 @@ AGE_65_69, AGE_70_79, AGE_80_PLUS = 0, 1, 2
 # Columns of the uniforms drawn with every candidate crisis (one row each)
 (U_ACCEPT, U_TYPE, U_ROUTE, U_RR_HOME, U_RR_STEP_UP, U_RR_MDT, U_ADMIT, U_ED_MDT, U_PROACTIVE,
  U_DEATH, U_PATHWAY, U_P1_SPLIT, U_LIAISON_CH, U_DISCHARGE_MDT, U_INDEPENDENT, U_COMMUNITY_OUTCOME,
- U_EXPERT) = range(17)
-N_UNIFORMS = 17
+ U_EXPERT, U_POST_DISCHARGE_DEATH) = range(18)
+N_UNIFORMS = 18
 # Columns of the standard normals drawn with every candidate crisis
 (Z_RR_VISIT, Z_ED_HOURS, Z_TREATMENT, Z_ASSESSMENT, Z_DOWNSTREAM, Z_PACKAGE, Z_ARRANGEMENT) = range(7)
 N_NORMALS = 7
-
-# Kinds of life event other than a crisis
-EVENT_DEATH, EVENT_LTC, EVENT_RISK_REFERRAL = 0, 1, 2
 
 CHUNK = 8192
 
@@ -90,6 +87,7 @@ class Cohort:
         self._ratio_dementia = crises.rate_ratio_dementia
         self.max_attribute_ratio = self._ratio_80 * self._ratio_alone * self._ratio_dementia
         self._share_80 = pop.share_80_plus
+        self._share_65_69 = pop.share_65_69
         self._share_alone = pop.lives_alone
         self._dementia = pop.dementia.as_tuple()
 
@@ -108,7 +106,6 @@ class Cohort:
         self.plan_until = [-math.inf] * n
         self.falls_until = [-math.inf] * n
         self.package_until = [-math.inf] * n
-        self.discharged_at = [-math.inf] * n
         self.mdt_queued = [False] * n
         self.holdings: dict[int, dict[str, object]] = {}
         self._newcomer_draws = _UniformRows(stream(seed, "newcomers"), 3)
@@ -117,8 +114,7 @@ class Cohort:
     def _age_band(self, u: float) -> int:
         if u < self._share_80:
             return AGE_80_PLUS
-        # Of the under-80s, 30% are 65-69 [est]: frailty is rarer at younger ages.
-        return AGE_65_69 if (u - self._share_80) < 0.3 * (1.0 - self._share_80) else AGE_70_79
+        return AGE_65_69 if u < self._share_80 + self._share_65_69 else AGE_70_79
 
     def _set_attributes(self, slot: int, row: list[float], append: bool = False) -> None:
         age = self._age_band(row[0])
@@ -146,7 +142,6 @@ class Cohort:
         self.plan_until[slot] = -math.inf
         self.falls_until[slot] = -math.inf
         self.package_until[slot] = -math.inf
-        self.discharged_at[slot] = -math.inf
         self.mdt_queued[slot] = False
         self.newcomers += 1
 
@@ -242,38 +237,25 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
             return
 
 
-def life_event_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float
-                          ) -> Iterator[tuple[list[float], list[int], list[int], list[float]]]:
-    """Chunks of candidate deaths at home, entries to long-term care from home and MDT risk
-    referrals, with a uniform each for thinning. Death candidates come at the highest rate (the
-    post-discharge rate); a death is accepted with 1 / ratio unless the person left hospital
-    recently."""
-    rng = stream(seed, "life_events")
-    crises = scenario.crises
-    death_max = tuple(r * crises.post_discharge_death_ratio for r in crises.death_rate_per_year.as_tuple())
-    per_kind = (
-        death_max,
-        crises.ltc_entry_rate_per_year.as_tuple(),
-        scenario.mdt.risk_referral_rate_per_year.as_tuple(),
-    )
-    per_group_kind = np.array([cohort.group_weights(r) for r in per_kind]).T / 365.0  # groups x kinds
-    weights = per_group_kind.sum(axis=1)
+def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, float], seed: int,
+                            name: str, horizon: float
+                            ) -> Iterator[tuple[list[float], list[int], list[float]]]:
+    """Chunks of candidate events that happen to one person at a rate by frailty (deaths at home,
+    entries to long-term care, MDT risk referrals): times, slots and a uniform each for thinning.
+
+    Each kind has its own stream, so changing one kind's rate leaves the others' events as they were.
+    """
+    rng = stream(seed, name)
+    weights = cohort.group_weights(rates_per_year) / 365.0
     total_rate = float(weights.sum())
     if total_rate <= 0:
         return
     now = 0.0
-    while True:
+    while now < horizon:
         times = now + np.cumsum(rng.exponential(1.0 / total_rate, CHUNK))
         now = float(times[-1])
         slots = cohort.pick_slots(weights, rng.random(CHUNK), rng.random(CHUNK))
-        kind_u = rng.random(CHUNK)
-        group_of_slot = _group_index(cohort, slots)
-        kind_cum = np.cumsum(per_group_kind[group_of_slot], axis=1)
-        kind_cum /= kind_cum[:, -1:]
-        kinds = (kind_u[:, None] >= kind_cum).sum(axis=1).clip(max=2)
-        yield times.tolist(), slots.tolist(), kinds.tolist(), rng.random(CHUNK).tolist()
-        if now >= horizon:
-            return
+        yield times.tolist(), slots.tolist(), rng.random(CHUNK).tolist()
 
 
 def _group_index(cohort: Cohort, slots: np.ndarray) -> np.ndarray:

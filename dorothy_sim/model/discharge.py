@@ -16,8 +16,11 @@ so a zero-capacity scenario never strands anyone.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import TYPE_CHECKING
+
+import simpy
 
 from dorothy_sim.model.cohort import U_LIAISON_CH, U_P1_SPLIT, U_PATHWAY, Z_ARRANGEMENT, Z_ASSESSMENT
 
@@ -51,17 +54,19 @@ def assessment_days(services: IcpServices, route: int, z: list[float]) -> float:
 def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float]):
     """A coordinator's assessment and arrangement of one discharge (a SimPy process)."""
     env = model.env
-    with services.discharge.request() as coordinator:
+    with contextlib.suppress(simpy.Interrupt), services.discharge.request() as coordinator:
+        # interrupted (and the coordinator freed) if the patient dies or reaches the stay cap
         yield coordinator
         yield env.timeout(assessment_days(services, route, z))
 
 
-def plan(model: DorothyModel, services: IcpServices, planning, route: int, z: list[float],
-         deadline: float):
+def plan(model: DorothyModel, services: IcpServices, slot: int, planning, route: int,
+         z: list[float], deadline: float):
     """From medically fit until the discharge is arranged: the assessment (by a coordinator, or
     ward-led), then for pathways 1-3 the arranging of onward care."""
     yield from _assessed(model, services, planning, route, z, deadline)
-    if route != HOME and model.env.now < deadline:
+    restarting_package = route == HOME_CARE and model.cohort.package_until[slot] > model.env.now
+    if route != HOME and not restarting_package and model.env.now < deadline:
         arranging = services.arrangement_complex.from_normal(z[Z_ARRANGEMENT])
         yield model.env.timeout(min(arranging, time_left(model.env, deadline)))
 

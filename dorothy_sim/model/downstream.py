@@ -183,11 +183,11 @@ def package_from_home(model: DorothyModel, services: IcpServices, slot: int, gen
         return
     spa = model.scenario.spa
     delay = spa.package_start_delay_days_on if spa.enabled else spa.package_start_delay_days_off
+    asked = env.now  # waits run from referral to start, as for hospital discharges
     if delay > 0:
         yield env.timeout(delay)
     if cohort.generation[slot] != generation or cohort.package_until[slot] > env.now:
         return
-    asked = env.now
     place = services.home_care.request(priority=FROM_HOME_PRIORITY)
     yield place
     if cohort.generation[slot] != generation:

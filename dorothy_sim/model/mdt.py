@@ -61,7 +61,7 @@ def _meetings(model: DorothyModel, services: IcpServices):
     tally = model.tallies[services.index]
     mdt = model.scenario.mdt
     spacing = 7.0 / len(team.cases_per_meeting)
-    yield env.timeout(0.5 + 9.0 / 24.0)  # first meeting at 09:00 on the first weekday [est]
+    yield env.timeout(9.0 / 24.0)  # first meeting at 09:00 on day 0 (the model has no weekdays) [est]
     while True:
         for capacity in team.cases_per_meeting:
             tally.mdt_slots_offered += capacity

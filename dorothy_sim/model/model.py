@@ -14,13 +14,11 @@ import simpy
 from dorothy_sim.model import downstream, journey, mdt, prevention
 from dorothy_sim.model.cohort import (
     AT_HOME,
-    EVENT_DEATH,
-    EVENT_LTC,
     Cohort,
     DemandProfile,
     crisis_candidates,
     crisis_type_of,
-    life_event_candidates,
+    person_event_candidates,
 )
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
@@ -111,28 +109,51 @@ class DorothyModel:
                 z = normals[row].tolist()
                 env.process(journey.crisis_episode(self, slot, crisis_type, u, z))
 
-    def _life_event_source(self):
-        env, cohort = self.env, self.cohort
-        state = cohort.state
-        crises = self.scenario.crises
-        death_acceptance = 1.0 / crises.post_discharge_death_ratio
-        window = crises.post_discharge_days
-        discharged_at = cohort.discharged_at
-        for times, slots, kinds, accepts in life_event_candidates(cohort, self.scenario, self.seed,
-                                                                  self.horizon):
-            for t, slot, kind, u in zip(times, slots, kinds, accepts, strict=True):
+    def _person_events(self, name: str, rates: tuple[float, float, float], happen) -> object:
+        """Drive one kind of per-person event (its own stream); ``happen(slot, u)`` decides what
+        it does to someone at home. People away from home are skipped: deaths and moves to care
+        from an acute or community bed are modelled there."""
+        env, state = self.env, self.cohort.state
+        for times, slots, uniforms in person_event_candidates(self.cohort, rates, self.seed, name,
+                                                              self.horizon):
+            for t, slot, u in zip(times, slots, uniforms, strict=True):
                 if t >= self.horizon:
                     return
                 yield env.timeout(t - env.now)
-                if state[slot] != AT_HOME:
-                    continue  # deaths and moves from an acute or community bed are modelled there
-                if kind == EVENT_DEATH:
-                    if u < death_acceptance or env.now - discharged_at[slot] <= window:
-                        self.leave(slot, died=True)
-                elif kind == EVENT_LTC:
-                    self.leave(slot, died=False)
-                else:
-                    mdt.refer(self, slot)
+                if state[slot] == AT_HOME:
+                    happen(slot, u)
+
+    def _start_person_events(self) -> None:
+        crises = self.scenario.crises
+        sources = (
+            ("deaths_at_home", crises.death_rate_per_year.as_tuple(),
+             lambda slot, _u: self.leave(slot, died=True)),
+            ("ltc_entries_from_home", crises.ltc_entry_rate_per_year.as_tuple(),
+             lambda slot, _u: self.leave(slot, died=False)),
+            ("mdt_risk_referrals", self.scenario.mdt.risk_referral_rate_per_year.as_tuple(),
+             lambda slot, _u: mdt.refer(self, slot)),
+        )
+        for name, rates, happen in sources:
+            self.env.process(self._person_events(name, rates, happen))
+
+    def schedule_post_discharge_death(self, slot: int, u: float) -> None:
+        """The extra risk of death after an emergency admission: a hazard of (ratio - 1) times the
+        person's usual death rate for ``post_discharge_days``, on top of the deaths at home that
+        everyone faces. Drawn once, at discharge, from the crisis's own uniform (common random
+        numbers), and scheduled only if it falls inside the window."""
+        crises = self.scenario.crises
+        extra = (crises.post_discharge_death_ratio - 1.0) * \
+            crises.death_rate_per_year.as_tuple()[self.cohort.frailty[slot]] / 365.0
+        if extra <= 0.0:
+            return
+        delay = -math.log1p(-u) / extra
+        if delay < crises.post_discharge_days:
+            self.env.process(self._post_discharge_death(slot, self.cohort.generation[slot], delay))
+
+    def _post_discharge_death(self, slot: int, generation: int, delay: float):
+        yield self.env.timeout(delay)
+        if self.cohort.generation[slot] == generation and self.cohort.state[slot] == AT_HOME:
+            self.leave(slot, died=True)
 
     def _background_admissions(self, services: IcpServices):
         """Non-elective admissions from outside the frail cohort, competing for the same beds.
@@ -203,7 +224,7 @@ class DorothyModel:
     def run(self) -> DorothyModel:
         env = self.env
         env.process(self._crisis_source())
-        env.process(self._life_event_source())
+        self._start_person_events()
         for services in self.services:
             env.process(self._background_admissions(services))
             if services.escalation_beds and services.beds.available:

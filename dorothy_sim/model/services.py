@@ -34,8 +34,9 @@ def capacities(scenario: Scenario, section: str, field: str, cohort_sizes: list[
 class CareHomePlacements:
     """Care-home placements that become free each week; unused ones go to other people.
 
-    People waiting (in an acute or community bed) are offered placements first come, first
-    served. Why not a SimPy Container: the weekly offer replaces, not tops up, what is left.
+    People waiting in an acute bed are offered placements first come, first served (moves to a
+    care home from home or from a community bed do not use them; see docs/model.md). Why not a
+    SimPy Container: the weekly offer replaces, not tops up, what is left.
     """
 
     def __init__(self, env: simpy.Environment, per_week: int) -> None:

@@ -22,7 +22,7 @@ class Tally:
         "community_bed_admissions", "community_bed_wait_days", "care_home_waits",
         "care_home_wait_days", "care_home_placements", "mdt_referrals", "mdt_reviews",
         "mdt_lapsed", "mdt_wait_days", "mdt_slots_offered", "falls_enrolled", "mh_liaison_cases",
-        "ltc_admissions", "deaths", "care_home_offered", "admissions_by_frailty",
+        "ltc_admissions", "deaths", "admissions_by_frailty",
     )
 
     def __init__(self) -> None:
