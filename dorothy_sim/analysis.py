@@ -50,3 +50,23 @@ def paired_differences(scenario: pd.DataFrame, baseline: pd.DataFrame,
         rows.append((name, area, kpi, unit, float(group["value"].mean()), base, mean, low, high, n))
     return pd.DataFrame(rows, columns=[*KEYS, "mean", "baseline_mean", "diff_mean", "diff_ci_low",
                                        "diff_ci_high", "n"])
+
+
+def mser5(series: np.ndarray) -> int:
+    """MSER-5 warm-up truncation point (White 1997): the number of leading observations to delete.
+
+    Batch means of 5 observations; the truncation d (in batches, at most half of them) minimises
+    the marginal standard error sum((Y_i - mean_d)^2) / (n - d)^2 of the retained batches.
+    """
+    values = np.asarray(series, dtype=float)
+    batches = values[: values.size // 5 * 5].reshape(-1, 5).mean(axis=1)
+    n = batches.size
+    if n < 4:
+        return 0
+    best_d, best = 0, np.inf
+    for d in range(n // 2 + 1):
+        kept = batches[d:]
+        statistic = ((kept - kept.mean()) ** 2).sum() / (n - d) ** 2
+        if statistic < best:
+            best_d, best = d, statistic
+    return best_d * 5

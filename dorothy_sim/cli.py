@@ -22,7 +22,7 @@ from dorothy_sim.experiment import Results, default_workers, run_replications
 from dorothy_sim.kpis import KPI_BY_NAME, KPIS
 from dorothy_sim.output import write_results
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
-from dorothy_sim.validation import evaluate, run_validation, to_markdown
+from dorothy_sim.validation import evaluate, run_validation, to_markdown, warmup_check
 
 HEADLINE_KPIS = (
     "crises", "rr_referrals", "rr_seen_within_2h_pct", "rr_admissions_avoided", "ed_attendances",
@@ -161,9 +161,11 @@ def _validate(args: argparse.Namespace) -> int:
     runs = run_validation(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
                           progress=not args.quiet)
     table = evaluate(runs)
+    warmup = warmup_check(scenario, seed=args.seed)
     command = f"dorothy validate --reps {args.reps} --seed {args.seed}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(to_markdown(table, scenario, args.reps, args.seed, command), encoding="utf-8")
+    args.out.write_text(to_markdown(table, scenario, args.reps, args.seed, command, warmup=warmup),
+                        encoding="utf-8")
     width = max(len(t) for t in table["target"])
     for row in table.itertuples():
         verdict = "pass" if row.passed else "FAIL"

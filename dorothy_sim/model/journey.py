@@ -3,7 +3,8 @@
     crisis at home ─► single point of access routes the call ─► rapid response (2-hour window)
        │ not routed, not reached in time, or conveyed                 │ treated at home
        ▼                                                              ▼
-    ambulance ─► A&E ─► admit? (expert opinion, care plan lower p) ─► home (+ MDT referral)
+    ambulance ─► A&E ─► admit? (decided on arrival; expert opinion and a care plan lower p)
+                           │ no: hours in the department, then home (+ MDT referral)
                            │ yes
                            ▼
                    acute stay, discharge planning and onward care (model/acute.py)
@@ -28,16 +29,15 @@ from dorothy_sim.model.cohort import (
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
+    from dorothy_sim.model.services import IcpServices
 
 
-def crisis_episode(model: DorothyModel, slot: int, crisis_type: int, u: list[float],
-                   z: list[float]):
-    """SimPy process for one crisis of the person in ``slot``."""
-    cohort, env, scenario = model.cohort, model.env, model.scenario
-    icp = cohort.icp[slot]
-    services = model.services[icp]
-    tally = model.tallies[icp]
-    tally.crises += 1
+def start_crisis(model: DorothyModel, slot: int, crisis_type: int, u: list[float],
+                 z: list[float]) -> None:
+    """One crisis of the person in ``slot``, from the call onwards."""
+    cohort, scenario = model.cohort, model.scenario
+    services = model.services[cohort.icp[slot]]
+    model.tallies[services.index].crises += 1
     cohort.state[slot] = IN_CRISIS
     model.in_crisis += 1
 
@@ -45,27 +45,61 @@ def crisis_episode(model: DorothyModel, slot: int, crisis_type: int, u: list[flo
     spa = scenario.spa
     routing_share = spa.rr_routing_share_on if spa.enabled else spa.rr_routing_share_off
     if services.rr.available and u[U_ROUTE] < routing_share:
-        treated_at_home = yield from rapid_response.attend(model, services, slot, crisis_type, u, z)
-        if treated_at_home:
-            model.in_crisis -= 1
-            cohort.state[slot] = AT_HOME
-            rapid_response.after_home_treatment(model, services, slot, u, z)
-            return
+        model.env.process(_rapid_response_first(model, services, slot, crisis_type, u, z))
+    else:
+        _attend_ed(model, services, slot, crisis_type, u, z)
 
-    # Ambulance and A&E.
-    tally.ed_attendances += 1
-    yield env.timeout(services.ed_hours.from_normal(z[Z_ED_HOURS]) / 24.0)
+
+def _rapid_response_first(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
+                          u: list[float], z: list[float]):
+    treated_at_home = yield from rapid_response.attend(model, services, slot, crisis_type, u, z)
+    if treated_at_home:
+        _back_home(model, slot)
+        rapid_response.after_home_treatment(model, services, slot, u, z)
+    else:
+        _attend_ed(model, services, slot, crisis_type, u, z)
+
+
+def _attend_ed(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
+               u: list[float], z: list[float]) -> None:
+    """Ambulance and A&E: the front-door decision is made on arrival (expert opinion and an active
+    care plan lower the chance of admission); then hours in the department, then a bed or home.
+
+    Why a timer and not a process for people sent home: half of all crises end this way, and a
+    bare timer with a callback costs a third of the scheduler work of a process.
+    """
+    env = model.env
+    model.tallies[services.index].ed_attendances += 1
+    in_department = env.timeout(services.ed_hours.from_normal(z[Z_ED_HOURS]) / 24.0)
+    if u[U_ADMIT] < _p_admit(model, slot):
+        env.process(_to_acute_bed(model, services, slot, crisis_type, u, z, in_department))
+    else:
+        in_department.callbacks.append(lambda _event: _home_from_ed(model, slot, u))
+
+
+def _p_admit(model: DorothyModel, slot: int) -> float:
+    scenario, cohort = model.scenario, model.cohort
     p_admit = scenario.ed.p_admit.as_tuple()[cohort.frailty[slot]]
     if scenario.expert_opinion.enabled:
         p_admit *= 1.0 - scenario.expert_opinion.admission_reduction
-    if cohort.plan_until[slot] > env.now:
+    if cohort.plan_until[slot] > model.env.now:
         p_admit *= 1.0 - scenario.mdt.admission_reduction
-    if u[U_ADMIT] >= p_admit:
-        model.in_crisis -= 1
-        cohort.state[slot] = AT_HOME
-        if u[U_ED_MDT] < scenario.ed.p_mdt_referral_not_admitted:
-            mdt.refer(model, slot)
-        return
+    return p_admit
 
+
+def _home_from_ed(model: DorothyModel, slot: int, u: list[float]) -> None:
+    _back_home(model, slot)
+    if u[U_ED_MDT] < model.scenario.ed.p_mdt_referral_not_admitted:
+        mdt.refer(model, slot)
+
+
+def _to_acute_bed(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
+                  u: list[float], z: list[float], in_department):
+    yield in_department
     model.in_crisis -= 1
     yield from acute.stay(model, services, slot, crisis_type, u, z)
+
+
+def _back_home(model: DorothyModel, slot: int) -> None:
+    model.in_crisis -= 1
+    model.cohort.state[slot] = AT_HOME

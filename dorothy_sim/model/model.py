@@ -107,7 +107,7 @@ class DorothyModel:
                     continue
                 u = uniforms[row].tolist()
                 z = normals[row].tolist()
-                env.process(journey.crisis_episode(self, slot, crisis_type, u, z))
+                journey.start_crisis(self, slot, crisis_type, u, z)
 
     def _person_events(self, name: str, rates: tuple[float, float, float], happen) -> object:
         """Drive one kind of per-person event (its own stream); ``happen(slot, u)`` decides what

@@ -38,6 +38,26 @@ class TimeWeighted:
         return self.area
 
 
+class _Users(dict):
+    """The requests holding a station, with O(1) removal.
+
+    SimPy keeps them in a list and removes a finishing request by scanning it; a trust's beds hold
+    hundreds of people, so that scan showed in profiles. SimPy's Resource only appends, removes and
+    counts users (never by position), which a dict keyed by request does in constant time.
+    """
+
+    __slots__ = ()
+
+    def append(self, request) -> None:
+        self[request] = None
+
+    def remove(self, request) -> None:
+        try:
+            del self[request]
+        except KeyError:
+            raise ValueError("request is not a user of this station") from None
+
+
 class _Monitored:
     """Counters mixed into a SimPy resource: arrivals, waits, sojourns, busy time, queue length.
 
@@ -50,6 +70,7 @@ class _Monitored:
         # SimPy refuses capacity 0; a zero-capacity station is never requested (callers check
         # ``available``), so keep one nominal server and report capacity 0.
         super().__init__(env, capacity=max(capacity, 1))
+        self.users = _Users()
         self.name = name
         self.nominal_capacity = capacity
         self.reset()
