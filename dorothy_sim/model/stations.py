@@ -92,19 +92,21 @@ class _Monitored:
         self.arrivals += 1
         request = self._make_request(priority)
         request.asked = self._env.now
+        if request.triggered:  # a free server: granted at once, no wait
+            self.grants += 1
+        else:  # queued: the wait is known when the grant is processed (same instant)
+            request.callbacks.append(self._granted)
         return request
 
     def _make_request(self, priority: int):
         return super().request()
 
-    # A grant (_do_put) happens only inside request() or right after a release at the same
-    # instant, both of which have already brought the areas up to date.
-    def _do_put(self, event):  # type: ignore[override]
-        super()._do_put(event)
-        if event.triggered:
-            self.grants += 1
-            self.wait_total += self._env.now - getattr(event, "asked", self._env.now)
+    def _granted(self, request) -> None:
+        self.grants += 1
+        self.wait_total += self._env.now - request.asked
 
+    # A grant (SimPy's _do_put) happens only inside request() or right after a release at the same
+    # instant, both of which have already brought the areas up to date.
     def _do_get(self, event):  # type: ignore[override]
         self._accumulate()
         request = event.request
