@@ -29,6 +29,8 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Capacity = Annotated[int, Field(ge=0, strict=True)]
+Ratio = Annotated[float, Field(ge=1.0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=1, strict=True)]
 """Capacities are whole numbers; strict, so ``true`` is not read as 1."""
 
 
@@ -71,9 +73,9 @@ class _Section(BaseModel):
 class ByFrailty(_Section):
     """A value for each frailty level of the modelled cohort (eFI mild / moderate / severe)."""
 
-    mild: float
-    moderate: float
-    severe: float
+    mild: NonNegative
+    moderate: NonNegative
+    severe: NonNegative
 
     def as_tuple(self) -> tuple[float, float, float]:
         return (self.mild, self.moderate, self.severe)
@@ -86,11 +88,11 @@ class ProbByFrailty(ByFrailty):
 
 
 class ByCrisisType(_Section):
-    fall: float
-    infection: float
-    exacerbation: float
-    carer_breakdown: float
-    delirium: float
+    fall: NonNegative
+    infection: NonNegative
+    exacerbation: NonNegative
+    carer_breakdown: NonNegative
+    delirium: NonNegative
 
     def as_tuple(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in CRISIS_TYPES)
@@ -133,7 +135,7 @@ class Icp(_Section):
     """One integrated care partnership and its acute trust."""
 
     label: str
-    registered_population: Annotated[int, Field(gt=0)]
+    registered_population: Count
     acute_trust: str
     acute_beds: Annotated[int, Field(ge=1, strict=True)]
     """At least one: an ICP's trust must have beds (background demand alone needs them)."""
@@ -166,15 +168,15 @@ class Population(_Section):
 
 class Crises(_Section):
     rate_per_year: ByFrailty
-    rate_ratio_80_plus: Annotated[float, Field(ge=1.0)]
-    rate_ratio_lives_alone: Annotated[float, Field(ge=1.0)]
-    rate_ratio_dementia: Annotated[float, Field(ge=1.0)]
+    rate_ratio_80_plus: Ratio
+    rate_ratio_lives_alone: Ratio
+    rate_ratio_dementia: Ratio
     mix: ByCrisisType
     winter_peak: Annotated[float, Field(ge=0.0, lt=1.0)]
     peak_day_of_year: Annotated[float, Field(ge=0.0, lt=365.0)]
     hourly_profile: Annotated[tuple[NonNegative, ...], Field(min_length=24, max_length=24)]
     death_rate_per_year: ByFrailty
-    post_discharge_death_ratio: Annotated[float, Field(ge=1.0)]
+    post_discharge_death_ratio: Ratio
     post_discharge_days: Positive
     ltc_entry_rate_per_year: ByFrailty
 
@@ -244,12 +246,12 @@ class Acute(_Section):
 
 class DischargePlanning(_Service):
     coordinators: Capacity
-    cases_per_coordinator: Annotated[int, Field(ge=1)]
+    cases_per_coordinator: Count
     proactive_share: Probability
     assessment_days_simple: LogNormal
     assessment_days_complex: LogNormal
     arrangement_days_complex: LogNormal
-    ward_led_delay_factor: Annotated[float, Field(ge=1.0)]
+    ward_led_delay_factor: Ratio
     pathway_shares: Frozen(dict[
         Literal["mild", "moderate", "severe"],
         Annotated[tuple[Probability, ...], Field(min_length=4, max_length=4)],
@@ -294,7 +296,7 @@ class CareHomes(_Service):
 
 class Mdt(_Service):
     cases_per_week: Capacity
-    meetings_per_week: Annotated[int, Field(ge=1, le=7)]
+    meetings_per_week: Annotated[int, Field(ge=1, le=7, strict=True)]
     referral_expiry_days: Positive
     risk_referral_rate_per_year: ByFrailty
     care_plan_days: Positive
@@ -310,7 +312,7 @@ class FallsPrevention(_Service):
 
 class MentalHealthLiaison(_Service):
     staff: Capacity
-    cases_per_staff: Annotated[int, Field(ge=1)]
+    cases_per_staff: Count
     los_reduction: Probability
     care_home_reduction: Probability
 

@@ -15,7 +15,10 @@ moves), so the calibration goes in stages, each a few damped proportional update
      discharge.arrangement_days_complex -> about 25% of occupied bed days after medically fit
                                            (seeds 001 and 004)
   C. crises.post_discharge_death_ratio  -> 82% at home 91 days after reablement (ASCOF 2B(1))
-  D. icps.<icp>.acute_beds (escalation beds 10% of core) -> about 92% mean occupancy of core beds
+  D. mdt.risk_referral_rate_per_year   -> enough referrals for East Kent's MDTs to reach their 2019
+                                           target (seed 001), which holds 64% of the capacity for 38%
+                                           of the cohort (raised only, never lowered)
+  E. icps.<icp>.acute_beds (escalation beds 10% of core) -> about 92% mean occupancy of core beds
      (within seed 004's 91-99% band; see docs/validation.md on why not each trust's own figure)
 
 Run:  .venv/bin/python experiments/calibration.py [--reps 3]
@@ -35,6 +38,7 @@ from dorothy_sim.scenario import FRAILTY_LEVELS
 ADMISSION_TARGETS = {"mild": 230.0, "moderate": 360.0, "severe": 560.0}
 LOS_MEAN_TARGET, LOS_MEDIAN_TARGET = 12.4, 6.5
 MFFD_TARGET = 25.0
+EAST_KENT_MDT_TARGET = 12703.0
 HOME_91D_TARGET = 82.0
 OCCUPANCY_TARGET = 92.0
 ESCALATION_SHARE = 0.10
@@ -54,6 +58,7 @@ class Calibration:
         self.treatment = {k: v.model_dump() for k, v in base.acute.treatment_days.items()}
         self.arrangement = base.discharge.arrangement_days_complex.mean
         self.death_ratio = base.crises.post_discharge_death_ratio
+        self.risk_referrals = base.mdt.risk_referral_rate_per_year.model_dump()
         self.beds = {icp: base.icps[icp].acute_beds for icp in self.icps}
         self.log: list[dict] = []
 
@@ -62,6 +67,7 @@ class Calibration:
             "crises.rate_per_year": dict(self.rates),
             "discharge.arrangement_days_complex.mean": self.arrangement,
             "crises.post_discharge_death_ratio": self.death_ratio,
+            "mdt.risk_referral_rate_per_year": dict(self.risk_referrals),
         }
         for level in FRAILTY_LEVELS:
             out[f"acute.treatment_days.{level}.mean"] = self.treatment[level]["mean"]
@@ -80,6 +86,7 @@ class Calibration:
             "admissions_per_1000_mild", "admissions_per_1000_moderate", "admissions_per_1000_severe",
             "los_mean_days", "los_median_days", "mffd_bed_share_pct", "home_at_91d_pct",
             "acute_occupancy_mean_pct", "bed_wait_hours_mean")}
+        shown["east_kent_mdt_reviews"] = round(kpis[("east_kent", "mdt_reviews")])
         print(f"[{stage}] {shown}", flush=True)
         self.log.append({"stage": stage, "kpis": shown, "overrides": self.overrides(ample_beds)})
         return kpis
@@ -111,9 +118,17 @@ class Calibration:
             factor = clamp((100.0 - HOME_91D_TARGET) / not_home, 0.5, 2.0)
             self.death_ratio = max(1.0, 1.0 + (self.death_ratio - 1.0) * factor)
 
-    def stage_d_beds(self, rounds: int) -> None:
+    def stage_d_mdt_referrals(self, rounds: int) -> None:
         for _ in range(rounds):
-            kpis = self.evaluate("D beds")
+            kpis = self.evaluate("D MDT referrals", ample_beds=True)
+            reviews = kpis[("east_kent", "mdt_reviews")]
+            if reviews < 0.97 * EAST_KENT_MDT_TARGET:
+                factor = clamp(EAST_KENT_MDT_TARGET / reviews, 1.0, 1.5)
+                self.risk_referrals = {k: v * factor for k, v in self.risk_referrals.items()}
+
+    def stage_e_beds(self, rounds: int) -> None:
+        for _ in range(rounds):
+            kpis = self.evaluate("E beds")
             for icp in self.icps:
                 occupancy = kpis[(icp, "acute_occupancy_mean_pct")]
                 self.beds[icp] = round(self.beds[icp] * clamp(occupancy / OCCUPANCY_TARGET, 0.85, 1.2))
@@ -131,7 +146,8 @@ def main() -> int:
     calibration.stage_b_length_of_stay(rounds=4)
     calibration.stage_c_post_discharge_deaths(rounds=2)
     calibration.stage_b_length_of_stay(rounds=2)
-    calibration.stage_d_beds(rounds=2)
+    calibration.stage_d_mdt_referrals(rounds=1)
+    calibration.stage_e_beds(rounds=2)
     final = calibration.overrides()
     print("\nCalibrated values for kent_medway.toml:")
     for key, value in final.items():

@@ -92,8 +92,6 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     services.mffd_in_beds.add(1)
     if env.now < deadline:
         yield from discharge.plan(model, services, slot, planning, route, z, deadline)
-    if planning is not None and planning.is_alive:
-        planning.interrupt("stay cap reached")
     route = discharge.confirm_route(model, services, slot, route)
     place = yield from discharge.wait_for_place(model, services, slot, route, deadline)
     if place is None:

@@ -239,9 +239,9 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
 
 def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, float], seed: int,
                             name: str, horizon: float
-                            ) -> Iterator[tuple[list[float], list[int], list[float]]]:
-    """Chunks of candidate events that happen to one person at a rate by frailty (deaths at home,
-    entries to long-term care, MDT risk referrals): times, slots and a uniform each for thinning.
+                            ) -> Iterator[tuple[list[float], list[int]]]:
+    """Chunks of events that happen to one person at a rate by frailty (deaths at home, entries
+    to long-term care, MDT risk referrals): their times and the slots they fall on.
 
     Each kind has its own stream, so changing one kind's rate leaves the others' events as they were.
     """
@@ -255,12 +255,7 @@ def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, 
         times = now + np.cumsum(rng.exponential(1.0 / total_rate, CHUNK))
         now = float(times[-1])
         slots = cohort.pick_slots(weights, rng.random(CHUNK), rng.random(CHUNK))
-        yield times.tolist(), slots.tolist(), rng.random(CHUNK).tolist()
-
-
-def _group_index(cohort: Cohort, slots: np.ndarray) -> np.ndarray:
-    starts = np.array([g.start for g in cohort.groups])
-    return np.searchsorted(starts, slots, side="right") - 1
+        yield times.tolist(), slots.tolist()
 
 
 def crisis_type_of(u: float, cumulative_mix: list[float]) -> int:

@@ -16,7 +16,6 @@ so a zero-capacity scenario never strands anyone.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import TYPE_CHECKING
 
@@ -52,12 +51,19 @@ def assessment_days(services: IcpServices, route: int, z: list[float]) -> float:
 
 
 def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float]):
-    """A coordinator's assessment and arrangement of one discharge (a SimPy process)."""
+    """A coordinator's assessment of one discharge (a SimPy process). Interrupted, and the
+    coordinator freed, if the patient dies or reaches the stay cap first."""
     env = model.env
-    with contextlib.suppress(simpy.Interrupt), services.discharge.request() as coordinator:
-        # interrupted (and the coordinator freed) if the patient dies or reaches the stay cap
+    station = services.discharge
+    coordinator = station.request()
+    try:
         yield coordinator
         yield env.timeout(assessment_days(services, route, z))
+    except simpy.Interrupt:
+        if not coordinator.triggered:
+            station.renege(coordinator)
+            return
+    station.release(coordinator)
 
 
 def plan(model: DorothyModel, services: IcpServices, slot: int, planning, route: int,
@@ -84,6 +90,8 @@ def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, 
             yield planning
         else:
             yield planning | env.timeout(time_left(env, deadline))
+            if planning.is_alive:
+                planning.interrupt("stay cap reached")
     else:
         delay = assessment_days(services, route, z) * services.ward_led_delay_factor
         yield env.timeout(min(delay, time_left(env, deadline)))
@@ -117,8 +125,8 @@ def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[
 
 
 def confirm_route(model: DorothyModel, services: IcpServices, slot: int, route: int) -> int:
-    """At medically fit, re-check the route chosen on admission: a home-care package the person
-    already had may have ended meanwhile, so fall back as choose_route would."""
+    """Once the discharge is arranged, re-check the route chosen on admission: a home-care package
+    the person already had may have ended meanwhile, so fall back as choose_route would."""
     has_package = model.cohort.package_until[slot] > model.env.now
     for option in FALLBACKS[route]:
         if _offered(services, option, has_package):

@@ -95,8 +95,7 @@ def step_up_reablement(model: DorothyModel, services: IcpServices, slot: int, u:
     station = services.reablement
     if not station.available or station.count >= station.nominal_capacity or station.put_queue:
         return
-    place = station.request(priority=STEP_UP_PRIORITY)
-    model.tallies[services.index].reablement_waits += 1
+    place = station.request(priority=STEP_UP_PRIORITY)  # no wait: not counted in wait means
     start_reablement(model, services, slot, place, z, u, from_hospital=False)
 
 
@@ -190,8 +189,8 @@ def package_from_home(model: DorothyModel, services: IcpServices, slot: int, gen
         return
     place = services.home_care.request(priority=FROM_HOME_PRIORITY)
     yield place
-    if cohort.generation[slot] != generation:
-        services.home_care.release(place)
+    if cohort.generation[slot] != generation or cohort.package_until[slot] > env.now:
+        services.home_care.release(place)  # left the cohort, or got a package another way
         return
     tally = model.tallies[services.index]
     tally.home_care_waits += 1

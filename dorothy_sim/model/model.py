@@ -110,28 +110,27 @@ class DorothyModel:
                 journey.start_crisis(self, slot, crisis_type, u, z)
 
     def _person_events(self, name: str, rates: tuple[float, float, float], happen) -> object:
-        """Drive one kind of per-person event (its own stream); ``happen(slot, u)`` decides what
+        """Drive one kind of per-person event (its own stream); ``happen(slot)`` decides what
         it does to someone at home. People away from home are skipped: deaths and moves to care
         from an acute or community bed are modelled there."""
         env, state = self.env, self.cohort.state
-        for times, slots, uniforms in person_event_candidates(self.cohort, rates, self.seed, name,
-                                                              self.horizon):
-            for t, slot, u in zip(times, slots, uniforms, strict=True):
+        for times, slots in person_event_candidates(self.cohort, rates, self.seed, name, self.horizon):
+            for t, slot in zip(times, slots, strict=True):
                 if t >= self.horizon:
                     return
                 yield env.timeout(t - env.now)
                 if state[slot] == AT_HOME:
-                    happen(slot, u)
+                    happen(slot)
 
     def _start_person_events(self) -> None:
         crises = self.scenario.crises
         sources = (
             ("deaths_at_home", crises.death_rate_per_year.as_tuple(),
-             lambda slot, _u: self.leave(slot, died=True)),
+             lambda slot: self.leave(slot, died=True)),
             ("ltc_entries_from_home", crises.ltc_entry_rate_per_year.as_tuple(),
-             lambda slot, _u: self.leave(slot, died=False)),
+             lambda slot: self.leave(slot, died=False)),
             ("mdt_risk_referrals", self.scenario.mdt.risk_referral_rate_per_year.as_tuple(),
-             lambda slot, _u: mdt.refer(self, slot)),
+             lambda slot: mdt.refer(self, slot)),
         )
         for name, rates, happen in sources:
             self.env.process(self._person_events(name, rates, happen))
