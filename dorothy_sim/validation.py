@@ -153,8 +153,8 @@ NOTES = """
 to arrange complex discharges (bed days after medically fit), the post-discharge death ratio (at
 home at 91 days) and core acute beds (occupancy; escalation beds 10% of core). MDT risk-referral
 rates were raised so that East Kent's referrals can fill its 2019 target (its MDTs hold 64% of the
-capacity but 38% of the cohort). After later structural changes the core beds were re-trimmed by the
-script's own rule (beds x occupancy / 92%). No [seed] or [pub] figure was changed.
+capacity but 38% of the cohort). The shipped values are the script's final round
+(`experiments/results/calibration.json`). No [seed] or [pub] figure was changed.
 
 **Per-trust occupancy.** Seed 004 reports DGT 99%, MTW 94%, MFT 99%, EKHUFT 91%. The model's core beds
 are set for about 92% at every trust: inside the band, but not each trust's own figure. With seasonal
