@@ -134,10 +134,12 @@ TARGETS: tuple[Target, ...] = (
 )
 
 
+_PER_TRUST = "core beds are calibrated to about 94% at every trust (see the notes on per-trust occupancy)"
 KNOWN_GAPS: dict[str, str] = {
-    "Acute occupancy, MFT (Medway and Swale)": "core beds are calibrated to about 92% for every trust; a "
-    "run can land just under 91% (see the notes on per-trust occupancy below)",
-    "Acute occupancy, DGT (DGS)": "as for MFT: calibrated to about 92%, so a run can land just under 91%",
+    "Acute occupancy, EKHUFT (East Kent)": _PER_TRUST,
+    "Acute occupancy, DGT (DGS)": _PER_TRUST + ", not to DGT's 99%",
+    "Acute occupancy, MFT (Medway and Swale)": _PER_TRUST + ", not to MFT's 99%",
+    "Acute occupancy, MTW (West Kent)": _PER_TRUST,
     "Median acute length of stay": "the model's median sits near the top of the band: complex discharges "
     "(pathways 1-3, about 47% of stays) add about 8 days of arranging and waiting, which lifts the median "
     "while the mean is calibrated to 12.4 days",
@@ -151,13 +153,15 @@ NOTES = """
 (calibration seeds 1001–1003, distinct from the validation seeds): crisis rates by frailty
 (admissions per 1000), treatment length of stay mean and spread (mean and median stay), the time
 to arrange complex discharges (bed days after medically fit), the post-discharge death ratio (at
-home at 91 days) and core acute beds (occupancy; escalation beds 10% of core). MDT risk-referral
+home at 91 days), MDT risk-referral rates and core acute beds (about 94% occupancy, the average of
+seed 004's four trusts; escalation beds 10% of core). MDT risk-referral
 rates were raised so that East Kent's referrals can fill its 2019 target (its MDTs hold 64% of the
-capacity but 38% of the cohort). The shipped values are the script's final round
-(`experiments/results/calibration.json`). No [seed] or [pub] figure was changed.
+capacity but 38% of the cohort). The shipped values are the final rounds of the script's runs
+recorded in `experiments/results/calibration.json`. No [seed] or [pub] figure was changed.
 
 **Per-trust occupancy.** Seed 004 reports DGT 99%, MTW 94%, MFT 99%, EKHUFT 91%. The model's core beds
-are set for about 92% at every trust: inside the band, but not each trust's own figure. With seasonal
+are set for about 94% at every trust (their average): inside the band, but not each trust's own
+figure. With seasonal
 demand (a winter peak of +10%) a first-come-first-served bed queue at 99% mean occupancy has runaway
 winter waits even with escalation beds; real trusts reach 99% with corridor care, cancelled electives
 and outlying that the model does not represent. Treat per-trust occupancy as calibrated, not validated.
