@@ -147,6 +147,7 @@ KNOWN_GAPS: dict[str, str] = {
 """Why a target the model can miss is missed (see the notes in docs/validation.md)."""
 
 NOTES = """
+
 ## Notes
 
 **Calibration.** Only parameters tagged [est] were calibrated, with `experiments/calibration.py`
