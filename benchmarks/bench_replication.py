@@ -23,11 +23,11 @@ CHILD = """
 import json, resource, time
 from dorothy_sim import load_scenario, simulate
 scenario = load_scenario({scenario!r})
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 simulate(scenario, {seed})
-wall = time.perf_counter() - start
+wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-print(json.dumps({{"wall_seconds": wall, "peak_rss_mib": peak_mib}}))
+print(json.dumps({{"wall_seconds": wall, "cpu_seconds": cpu, "peak_rss_mib": peak_mib}}))
 """
 
 
@@ -44,8 +44,8 @@ def main() -> int:
         output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                 text=True).stdout
         runs.append(json.loads(output.strip().splitlines()[-1]))
-        print(f"run {i + 1}: {runs[-1]['wall_seconds']:.2f} s, peak RSS {runs[-1]['peak_rss_mib']:.0f} MiB",
-              flush=True)
+        print(f"run {i + 1}: {runs[-1]['wall_seconds']:.2f} s wall, {runs[-1]['cpu_seconds']:.2f} s CPU, "
+              f"peak RSS {runs[-1]['peak_rss_mib']:.0f} MiB", flush=True)
     walls = [r["wall_seconds"] for r in runs]
     record = {
         "scenario": args.scenario,
@@ -53,6 +53,7 @@ def main() -> int:
         "median_wall_seconds": round(statistics.median(walls), 2),
         "min_wall_seconds": round(min(walls), 2),
         "max_wall_seconds": round(max(walls), 2),
+        "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 2),
         "median_peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
         "command": f"python benchmarks/bench_replication.py --runs {args.runs} --scenario {args.scenario}",
         "python": platform.python_version(),

@@ -91,14 +91,19 @@ class Cohort:
         self._share_alone = pop.lives_alone
         self._dementia = pop.dementia.as_tuple()
 
-        rng = stream(seed, "population")
-        u = rng.random((self.size, 3))
-        self.age_band: list[int] = []
-        self.lives_alone: list[bool] = []
-        self.dementia: list[bool] = []
-        self.rate_share: list[float] = []  # actual attribute ratio / max ratio, in (0, 1]
-        for slot, row in enumerate(u.tolist()):
-            self._set_attributes(slot, row, append=True)
+        # The first people, drawn at once (the same rules as _set_attributes, vectorised).
+        u = stream(seed, "population").random((self.size, 3))
+        age = np.where(u[:, 0] < self._share_80, AGE_80_PLUS,
+                       np.where(u[:, 0] < self._share_80 + self._share_65_69, AGE_65_69, AGE_70_79))
+        alone = u[:, 1] < self._share_alone
+        dementia = u[:, 2] < np.asarray(self._dementia)[np.asarray(self.frailty, dtype=np.int64)]
+        ratio = (np.where(age == AGE_80_PLUS, self._ratio_80, 1.0)
+                 * np.where(alone, self._ratio_alone, 1.0)
+                 * np.where(dementia, self._ratio_dementia, 1.0))
+        self.age_band: list[int] = age.tolist()
+        self.lives_alone: list[bool] = alone.tolist()
+        self.dementia: list[bool] = dementia.tolist()
+        self.rate_share: list[float] = (ratio / self.max_attribute_ratio).tolist()  # in (0, 1]
 
         n = self.size
         self.state = [AT_HOME] * n
@@ -116,23 +121,17 @@ class Cohort:
             return AGE_80_PLUS
         return AGE_65_69 if u < self._share_80 + self._share_65_69 else AGE_70_79
 
-    def _set_attributes(self, slot: int, row: list[float], append: bool = False) -> None:
+    def _set_attributes(self, slot: int, row: list[float]) -> None:
         age = self._age_band(row[0])
         alone = row[1] < self._share_alone
         dementia = row[2] < self._dementia[self.frailty[slot]]
         ratio = ((self._ratio_80 if age == AGE_80_PLUS else 1.0)
                  * (self._ratio_alone if alone else 1.0)
                  * (self._ratio_dementia if dementia else 1.0))
-        if append:
-            self.age_band.append(age)
-            self.lives_alone.append(alone)
-            self.dementia.append(dementia)
-            self.rate_share.append(ratio / self.max_attribute_ratio)
-        else:
-            self.age_band[slot] = age
-            self.lives_alone[slot] = alone
-            self.dementia[slot] = dementia
-            self.rate_share[slot] = ratio / self.max_attribute_ratio
+        self.age_band[slot] = age
+        self.lives_alone[slot] = alone
+        self.dementia[slot] = dementia
+        self.rate_share[slot] = ratio / self.max_attribute_ratio
 
     def replace(self, slot: int) -> None:
         """A newly frail person takes the slot of someone who died or entered long-term care."""

@@ -76,51 +76,65 @@ class DorothyModel:
 
     # ----------------------------------------------------------------- sources of events
 
-    def _crisis_source(self):
+    def _drive(self, chunks, on_candidate) -> None:
+        """Call ``on_candidate(chunk, row)`` at the time of each candidate in ``chunks`` (tuples
+        whose first item is the list of times), until the horizon.
+
+        Why a chain of timers and not a generator process: a replication has about 250,000
+        candidate crises, and a timer with a callback costs less than resuming a process each time.
+        Only one timer is pending at a time, so the position lives in one small list.
+        """
+        env, horizon = self.env, self.horizon
+        position: list = [None, -1]  # current chunk and row
+
+        def advance(_event=None) -> None:
+            chunk, row = position
+            if row >= 0:
+                on_candidate(chunk, row)
+            row += 1
+            if chunk is None or row >= len(chunk[0]):
+                chunk, row = next(chunks, None), 0
+                if chunk is None:
+                    return
+            when = chunk[0][row]
+            if when >= horizon:
+                return
+            position[0], position[1] = chunk, row
+            env.timeout(when - env.now).callbacks.append(advance)
+
+        advance()
+
+    def _start_crisis_source(self) -> None:
         env, cohort = self.env, self.cohort
-        state, rate_share = cohort.state, cohort.rate_share
+        state, rate_share, icp = cohort.state, cohort.rate_share, cohort.icp
         falls_until, package_until, plan_until = (
             cohort.falls_until, cohort.package_until, cohort.plan_until)
-        cumulative_mix = self.cumulative_mix
-        for times, slots, accepts, types, uniforms, normals in crisis_candidates(
-                cohort, self.scenario, self.seed, self.horizon):
-            for row, (t, slot) in enumerate(zip(times, slots, strict=True)):
-                if t >= self.horizon:
-                    return
-                yield env.timeout(t - env.now)
-                if state[slot] != AT_HOME:
-                    continue
-                u_accept = accepts[row]
-                accept = rate_share[slot]
-                if u_accept >= accept:
-                    continue  # this person's own rate is below the cohort's maximum
-                crisis_type = crisis_type_of(types[row], cumulative_mix)
-                now = env.now
-                if crisis_type == FALL and falls_until[slot] > now:
-                    accept *= self.falls_ratio
-                if package_until[slot] > now:
-                    accept *= self.package_factor
-                if plan_until[slot] > now:
-                    accept *= self.plan_factor
-                if u_accept >= accept:
-                    self.tallies[cohort.icp[slot]].crises_averted += 1
-                    continue
-                u = uniforms[row].tolist()
-                z = normals[row].tolist()
-                journey.start_crisis(self, slot, crisis_type, u, z)
+        cumulative_mix, tallies = self.cumulative_mix, self.tallies
+        falls_ratio, package_factor, plan_factor = self.falls_ratio, self.package_factor, self.plan_factor
 
-    def _person_events(self, name: str, rates: tuple[float, float, float], happen) -> object:
-        """Drive one kind of per-person event (its own stream); ``happen(slot)`` decides what
-        it does to someone at home. People away from home are skipped: deaths and moves to care
-        from an acute or community bed are modelled there."""
-        env, state = self.env, self.cohort.state
-        for times, slots in person_event_candidates(self.cohort, rates, self.seed, name, self.horizon):
-            for t, slot in zip(times, slots, strict=True):
-                if t >= self.horizon:
-                    return
-                yield env.timeout(t - env.now)
-                if state[slot] == AT_HOME:
-                    happen(slot)
+        def on_candidate(chunk, row: int) -> None:
+            _times, slots, accepts, types, uniforms, normals = chunk
+            slot = slots[row]
+            if state[slot] != AT_HOME:
+                return
+            u_accept = accepts[row]
+            accept = rate_share[slot]
+            if u_accept >= accept:
+                return  # this person's own rate is below the cohort's maximum
+            crisis_type = crisis_type_of(types[row], cumulative_mix)
+            now = env.now
+            if crisis_type == FALL and falls_until[slot] > now:
+                accept *= falls_ratio
+            if package_until[slot] > now:
+                accept *= package_factor
+            if plan_until[slot] > now:
+                accept *= plan_factor
+            if u_accept >= accept:
+                tallies[icp[slot]].crises_averted += 1
+                return
+            journey.start_crisis(self, slot, crisis_type, uniforms[row].tolist(), normals[row].tolist())
+
+        self._drive(crisis_candidates(cohort, self.scenario, self.seed, self.horizon), on_candidate)
 
     def _start_person_events(self) -> None:
         crises = self.scenario.crises
@@ -132,8 +146,17 @@ class DorothyModel:
             ("mdt_risk_referrals", self.scenario.mdt.risk_referral_rate_per_year.as_tuple(),
              lambda slot: mdt.refer(self, slot)),
         )
+        state = self.cohort.state
         for name, rates, happen in sources:
-            self.env.process(self._person_events(name, rates, happen))
+            # people away from home are skipped: deaths and moves to care from an acute or
+            # community bed are modelled there
+            def on_candidate(chunk, row: int, happen=happen) -> None:
+                slot = chunk[1][row]
+                if state[slot] == AT_HOME:
+                    happen(slot)
+
+            self._drive(person_event_candidates(self.cohort, rates, self.seed, name, self.horizon),
+                        on_candidate)
 
     def schedule_post_discharge_death(self, slot: int, u: float) -> None:
         """The extra risk of death after an emergency admission: a hazard of (ratio - 1) times the
@@ -222,7 +245,7 @@ class DorothyModel:
 
     def run(self) -> DorothyModel:
         env = self.env
-        env.process(self._crisis_source())
+        self._start_crisis_source()
         self._start_person_events()
         for services in self.services:
             env.process(self._background_admissions(services))
