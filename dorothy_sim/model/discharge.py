@@ -172,7 +172,6 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
             return None
         tally.care_home_waits += 1
         tally.care_home_wait_days += env.now - asked
-        tally.care_home_placements += 1
         return place
     station = {REABLEMENT: services.reablement, HOME_CARE: services.home_care,
                COMMUNITY_BED: services.community_beds}[route]

@@ -20,7 +20,7 @@ class Tally:
         "reablement_waits", "reablement_wait_days", "reablement_ends", "reablement_independent",
         "checks_91d", "at_home_91d", "home_care_starts", "home_care_waits", "home_care_wait_days",
         "community_bed_admissions", "community_bed_wait_days", "care_home_waits",
-        "care_home_wait_days", "care_home_placements", "mdt_referrals", "mdt_reviews",
+        "care_home_wait_days", "mdt_referrals", "mdt_reviews",
         "mdt_lapsed", "mdt_wait_days", "mdt_slots_offered", "falls_enrolled", "mh_liaison_cases",
         "ltc_admissions", "deaths", "admissions_by_frailty",
     )
