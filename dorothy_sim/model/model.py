@@ -269,4 +269,5 @@ class DorothyModel:
         return self.horizon - self.warmup
 
     def rr_on_shift_days(self, services: IcpServices) -> float:
-        return services.on_shift_days(self.warmup, self.horizon) if math.isfinite(self.horizon) else 0
+        """Clock days of rapid-response shift time in the results period (utilisation's base)."""
+        return services.on_shift_days(self.warmup, self.horizon)
