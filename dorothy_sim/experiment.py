@@ -8,7 +8,6 @@ spawned from that one number (see streams.py), so a replication can be rerun alo
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -59,7 +58,6 @@ def run_replications(
     seed: int = 1,
     workers: int | None = None,
     progress: bool = False,
-    on_result: Callable[[pd.DataFrame], None] | None = None,
 ) -> Results:
     """Run ``reps`` replications (seeds ``seed .. seed+reps-1``) and summarise them.
 
@@ -76,15 +74,11 @@ def run_replications(
         for task in tasks:
             outputs.append(_simulate_task(task))
             bar.update()
-            if on_result:
-                on_result(outputs[-1][0])
     else:
         with ProcessPoolExecutor(max_workers=min(workers, reps)) as pool:
             for output in pool.map(_simulate_task, tasks, chunksize=1):
                 outputs.append(output)
                 bar.update()
-                if on_result:
-                    on_result(output[0])
     bar.close()
     table = pd.concat([o[0] for o in outputs], ignore_index=True)
     return Results(replications=table, summary=summarise(table), ledgers=[o[1] for o in outputs])

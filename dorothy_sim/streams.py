@@ -85,3 +85,12 @@ class Duration:
             u = 0.5 * math.erfc(-z / math.sqrt(2.0))
             return min(-self.mean * math.log1p(-min(u, 1.0 - 1e-16)), self.max)
         return min(math.exp(self.mu + self.sigma * z), self.max)
+
+    def length_biased(self, z: float) -> float:
+        """A draw from the length-biased distribution (density proportional to x f(x)): the
+        duration of the episode a random instant falls in. For a lognormal that is the lognormal
+        with mu + sigma^2, exactly; fixed and exponential durations use their own draw, an
+        approximation only for the exponential."""
+        if self.fixed or self.exponential:
+            return self.from_normal(z)
+        return min(math.exp(self.mu + self.sigma ** 2 + self.sigma * z), self.max)

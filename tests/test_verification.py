@@ -51,32 +51,29 @@ def test_erlang_formulas_match_known_values():
     assert mmc_mean_wait(1, 0.5, 1.0) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("rho, max_half_width", [(0.7, 0.10), (0.9, 0.15)])
-def test_rapid_response_as_mmc_matches_erlang_c(rho, max_half_width):
-    # 4 clinicians on a 24-hour shift, exponential visits of 1.5 h, infinite window.
-    # Half-widths measured: rho 0.7 about 6%, rho 0.9 about 9% of the mean wait.
-    scenario = load_scenario("small", RR_MMC)
-    servers, mean_visit_days = 4, 1.5 / 24.0
-    arrival_rate = rho * servers / mean_visit_days
-    runs = replicate_station(scenario, "rapid_response", servers, arrival_rate,
-                             results_days=300, warmup_days=20, reps=20)
-    _assert_inside_99(runs["mean_wait"], mmc_mean_wait(servers, arrival_rate, mean_visit_days),
-                      f"rapid response wait rho={rho}", max_half_width)
-    _assert_inside_99(runs["utilisation"], rho, f"rapid response utilisation rho={rho}", 0.01)
+# Each case: station, overrides, servers, mean service (days), results and warm-up days, rho, and the
+# largest relative 99% CI half-width of the mean wait that still makes the test able to fail.
+# Half-widths measured when written: rapid response about 6% (rho 0.7) and 9% (0.9); acute beds
+# about 17% (0.7; waits are short and rare) and 14% (0.9).
+MMC_CASES = {
+    "rapid response, rho 0.7": ("rapid_response", RR_MMC, 4, 1.5 / 24.0, 300, 20, 0.7, 0.10),
+    "rapid response, rho 0.9": ("rapid_response", RR_MMC, 4, 1.5 / 24.0, 300, 20, 0.9, 0.15),
+    "acute beds, rho 0.7": ("acute_beds", BEDS_MMC, 20, 5.0, 3000, 100, 0.7, 0.25),
+    "acute beds, rho 0.9": ("acute_beds", BEDS_MMC, 20, 5.0, 3000, 100, 0.9, 0.20),
+}
 
 
-@pytest.mark.parametrize("rho, max_half_width", [(0.7, 0.25), (0.9, 0.20)])
-def test_acute_beds_as_mmc_match_erlang_c(rho, max_half_width):
-    # 20 beds, exponential stays of 5 days. Half-widths measured: rho 0.7 about 17%, rho 0.9
-    # about 14% of the mean wait (waits at rho 0.7 are short and rare, hence the wider interval).
-    scenario = load_scenario("small", BEDS_MMC)
-    servers, mean_stay = 20, 5.0
-    arrival_rate = rho * servers / mean_stay
-    runs = replicate_station(scenario, "acute_beds", servers, arrival_rate,
-                             results_days=3000, warmup_days=100, reps=20)
-    _assert_inside_99(runs["mean_wait"], mmc_mean_wait(servers, arrival_rate, mean_stay),
-                      f"acute bed wait rho={rho}", max_half_width)
-    _assert_inside_99(runs["utilisation"], rho, f"acute bed utilisation rho={rho}", 0.01)
+@pytest.mark.parametrize("case", MMC_CASES.values(), ids=MMC_CASES.keys())
+def test_station_as_mmc_matches_erlang_c(case):
+    # Rapid response: 4 clinicians, a 24-hour shift, exponential 1.5-hour visits, no window.
+    # Acute beds: 20 beds, exponential 5-day stays.
+    station, overrides, servers, mean_service, results_days, warmup_days, rho, max_half_width = case
+    arrival_rate = rho * servers / mean_service
+    runs = replicate_station(load_scenario("small", overrides), station, servers, arrival_rate,
+                             results_days=results_days, warmup_days=warmup_days, reps=20)
+    _assert_inside_99(runs["mean_wait"], mmc_mean_wait(servers, arrival_rate, mean_service),
+                      f"{station} wait rho={rho}", max_half_width)
+    _assert_inside_99(runs["utilisation"], rho, f"{station} utilisation rho={rho}", 0.01)
 
 
 def test_rapid_response_with_zero_window_matches_erlang_b():

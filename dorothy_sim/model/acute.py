@@ -65,8 +65,7 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     treatment = services.treatment[frailty].from_normal(z[Z_TREATMENT])
     liaison = None
     needs_liaison = cohort.dementia[slot] or crisis_type == DELIRIUM
-    if needs_liaison and services.mh_liaison.available and \
-            services.mh_liaison.count < services.mh_liaison.nominal_capacity:
+    if needs_liaison and services.mh_liaison.count < services.mh_liaison.nominal_capacity:
         liaison = services.mh_liaison.request()
         tally.mh_liaison_cases += 1
         treatment *= 1.0 - scenario.mh_liaison.los_reduction
@@ -97,9 +96,12 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     if place is None:
         route = discharge.HOME  # the stay cap was reached before the place was ready
     _leave_bed(model, services, bed, admitted, medically_fit)
-    model.schedule_post_discharge_death(slot, u[U_POST_DISCHARGE_DEATH])
     tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
-    if route != discharge.CARE_HOME and u[U_DISCHARGE_MDT] < scenario.discharge.p_mdt_referral:
+    if route == discharge.CARE_HOME:
+        model.leave(slot, died=False)  # into long-term care: out of the cohort
+        return
+    model.schedule_post_discharge_death(slot, u[U_POST_DISCHARGE_DEATH])
+    if u[U_DISCHARGE_MDT] < scenario.discharge.p_mdt_referral:
         mdt.refer(model, slot)
 
     if route == discharge.HOME:
@@ -110,11 +112,9 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     elif route == discharge.HOME_CARE:
         cohort.state[slot] = AT_HOME
         downstream.start_package(model, services, slot, place, z)
-    elif route == discharge.COMMUNITY_BED:
+    else:  # community bed
         cohort.state[slot] = IN_COMMUNITY_BED
         env.process(downstream.community_stay(model, services, slot, place, z, u))
-    else:  # care home
-        model.leave(slot, died=False)
 
 
 def _leave_bed(model: DorothyModel, services: IcpServices, bed, admitted: float,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from dorothy_sim.model.cohort import U_LIAISON_CH, U_P1_SPLIT, U_PATHWAY, Z_ARRANGEMENT, Z_ASSESSMENT
+from dorothy_sim.scenario import FRAILTY_LEVELS
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
@@ -100,9 +101,7 @@ def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, 
 def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
                  had_liaison: bool) -> int:
     scenario = model.scenario
-    cohort = model.cohort
-    level = ("mild", "moderate", "severe")[cohort.frailty[slot]]
-    shares = scenario.discharge.pathway_shares[level]
+    shares = scenario.discharge.pathway_shares[FRAILTY_LEVELS[model.cohort.frailty[slot]]]
     draw, edge, pathway = u[U_PATHWAY], 0.0, 3
     for number, share in enumerate(shares):
         edge += share
@@ -117,16 +116,13 @@ def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[
         route = REABLEMENT if u[U_P1_SPLIT] < scenario.discharge.p1_reablement_share else HOME_CARE
     else:
         route = COMMUNITY_BED if pathway == 2 else CARE_HOME
-    has_package = cohort.package_until[slot] > model.env.now
-    for option in FALLBACKS[route]:
-        if _offered(services, option, has_package):
-            return option
-    return HOME
+    return confirm_route(model, services, slot, route)
 
 
 def confirm_route(model: DorothyModel, services: IcpServices, slot: int, route: int) -> int:
-    """Once the discharge is arranged, re-check the route chosen on admission: a home-care package
-    the person already had may have ended meanwhile, so fall back as choose_route would."""
+    """The first route along ``route``'s fallback chain that the scenario offers. Called when the
+    route is chosen and again once the discharge is arranged: a home-care package the person
+    already had may have ended meanwhile."""
     has_package = model.cohort.package_until[slot] > model.env.now
     for option in FALLBACKS[route]:
         if _offered(services, option, has_package):
@@ -158,10 +154,8 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
     if route == HOME_CARE:
         if model.cohort.package_until[slot] > env.now:
             return EXISTING_PACKAGE
-        spa = model.scenario.spa
-        delay = spa.package_start_delay_days_on if spa.enabled else spa.package_start_delay_days_off
-        if delay > 0:
-            yield env.timeout(min(delay, time_left(env, deadline)))
+        if services.package_start_delay > 0:
+            yield env.timeout(min(services.package_start_delay, time_left(env, deadline)))
             if env.now >= deadline:
                 return None
     if route == CARE_HOME:

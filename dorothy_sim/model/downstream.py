@@ -15,7 +15,6 @@ Leaving the cohort (death, long-term care) ends any package or reablement at onc
 from __future__ import annotations
 
 import contextlib
-import math
 from typing import TYPE_CHECKING
 
 import simpy
@@ -146,7 +145,7 @@ def start_initial_packages(model: DorothyModel, services: IcpServices) -> None:
     """Packages already in place when the run starts, so the warm-up need not build them up.
 
     Each has the equilibrium remaining time of a renewal process: a uniform fraction of a
-    length-biased draw (a lognormal with mu + sigma^2), which is exact for lognormal durations.
+    length-biased draw of the package duration (Duration.length_biased).
     """
     station = services.home_care
     count = round(model.scenario.home_care.initial_occupancy * station.nominal_capacity)
@@ -155,17 +154,11 @@ def start_initial_packages(model: DorothyModel, services: IcpServices) -> None:
     rng = BufferedStream(stream(model.seed, f"initial_packages/{services.name}"))
     cohort = model.cohort
     start, end = cohort.icp_ranges[services.index]
-    duration = services.package_days
     for _ in range(count):
         slot = start + rng.integer(end - start)
         if cohort.package_until[slot] > 0:
             continue  # already has one: fewer initial packages, never two for one person
-        if duration.fixed or duration.exponential:
-            full = duration.from_normal(rng.normal())
-        else:
-            full = min(math.exp(duration.mu + duration.sigma ** 2 + duration.sigma * rng.normal()),
-                       duration.max)
-        remaining = rng.uniform() * full
+        remaining = rng.uniform() * services.package_days.length_biased(rng.normal())
         place = station.request(priority=0)
         cohort.package_until[slot] = remaining
         generation = cohort.generation[slot]
@@ -180,11 +173,9 @@ def package_from_home(model: DorothyModel, services: IcpServices, slot: int, gen
     cohort = model.cohort
     if not services.home_care.available:
         return
-    spa = model.scenario.spa
-    delay = spa.package_start_delay_days_on if spa.enabled else spa.package_start_delay_days_off
     asked = env.now  # waits run from referral to start, as for hospital discharges
-    if delay > 0:
-        yield env.timeout(delay)
+    if services.package_start_delay > 0:
+        yield env.timeout(services.package_start_delay)
     if cohort.generation[slot] != generation or cohort.package_until[slot] > env.now:
         return
     place = services.home_care.request(priority=FROM_HOME_PRIORITY)

@@ -183,7 +183,7 @@ class DorothyModel:
         Why callbacks, not a process per stay: these stays need no decisions, and a bare event
         chain (request -> timeout -> release) costs half the scheduler work of a generator.
         """
-        if services.background_per_day <= 0 or not services.beds.available:
+        if services.background_per_day <= 0:
             return
         env, beds, los = self.env, services.beds, services.background_los
         rng = BufferedStream(stream(self.seed, f"background/{services.name}"))
@@ -218,28 +218,28 @@ class DorothyModel:
     # ----------------------------------------------------------------- measurement
 
     def _hourly_sampler(self):
+        """Bed occupancy and escalation every hour, active care plans every day, in the results
+        period. Counting hours as integers keeps the sample times exact (no drift from adding 1/24)."""
         env = self.env
+        hour = 0
         while True:
             if env.now >= self.warmup:
                 for services, samples, open_hours in zip(
                         self.services, self.occupancy_samples, self.escalation_hours, strict=True):
                     samples.append(len(services.beds.users))
                     open_hours.append(1 if services.escalation_open else 0)
-                if env.now % 1.0 < 1e-9 or abs(env.now % 1.0 - 1.0) < 1e-9:
+                if hour % 24 == 0:
                     for services, samples in zip(self.services, self.care_plan_samples, strict=True):
                         samples.append(services.mdt.active_plans(env.now))
-            yield env.timeout(1.0 / 24.0)
+            hour += 1
+            yield env.timeout(hour / 24.0 - env.now)
 
     def _end_warmup(self):
         yield self.env.timeout(self.warmup)
         for tally in self.tallies:
             tally.reset()
         for services in self.services:
-            for station in services.stations():
-                station.reset()
-            services.cohort_in_beds.reset()
-            services.mffd_in_beds.reset()
-            services.care_homes.reset()
+            services.reset_statistics()
 
     # ----------------------------------------------------------------- run
 
@@ -249,7 +249,7 @@ class DorothyModel:
         self._start_person_events()
         for services in self.services:
             env.process(self._background_admissions(services))
-            if services.escalation_beds and services.beds.available:
+            if services.escalation_beds:
                 env.process(self._bed_manager(services))
             mdt.start_meetings(self, services)
             downstream.start_initial_packages(self, services)
@@ -258,10 +258,7 @@ class DorothyModel:
         env.process(self._end_warmup())
         env.run(until=self.horizon)
         for services in self.services:
-            for station in services.stations():
-                station.close()
-            services.cohort_in_beds.close()
-            services.mffd_in_beds.close()
+            services.close_statistics()
         return self
 
     @property

@@ -153,11 +153,29 @@ class IcpServices:
         self.ward_led_delay_factor = discharge.ward_led_delay_factor
         self.reablement_days = Duration(scenario.reablement.episode_days)
         self.package_days = Duration(scenario.home_care.package_days)
+        spa = scenario.spa
+        self.package_start_delay = (spa.package_start_delay_days_on if spa.enabled
+                                    else spa.package_start_delay_days_off)
         self.community_stay = Duration(scenario.community_beds.stay_days)
 
     def stations(self) -> list[Station]:
         return [self.rr, self.beds, self.discharge, self.reablement, self.home_care,
                 self.community_beds, self.mh_liaison]
+
+    def reset_statistics(self) -> None:
+        """End of warm-up: zero every time-weighted statistic and counter kept here."""
+        for station in self.stations():
+            station.reset()
+        self.cohort_in_beds.reset()
+        self.mffd_in_beds.reset()
+        self.care_homes.reset()
+
+    def close_statistics(self) -> None:
+        """End of run: bring every time-weighted area up to the horizon."""
+        for station in self.stations():
+            station.close()
+        self.cohort_in_beds.close()
+        self.mffd_in_beds.close()
 
     def in_shift(self, now: float) -> bool:
         """Whether rapid response is on shift at clock time ``now`` (days)."""
@@ -175,19 +193,11 @@ class IcpServices:
 
     def on_shift_days(self, start: float, end: float) -> float:
         """Clock days of shift time between ``start`` and ``end`` (for utilisation)."""
-        if self.shift_start < self.shift_end:
-            per_day = self.shift_end - self.shift_start
-        else:
-            per_day = 1.0 - self.shift_start + self.shift_end
-        # Whole days, plus the exact overlap on partial first and last days.
         total = 0.0
         day = math.floor(start)
         while day < end:
             lo, hi = max(start, day), min(end, day + 1.0)
-            if hi - lo >= 1.0 - 1e-12:
-                total += per_day
-            else:
-                total += _shift_overlap(lo - day, hi - day, self.shift_start, self.shift_end)
+            total += _shift_overlap(lo - day, hi - day, self.shift_start, self.shift_end)
             day += 1
         return total
 

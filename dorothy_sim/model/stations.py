@@ -111,7 +111,7 @@ class _Monitored:
         self._accumulate()
         request = event.request
         self.departures += 1
-        self.sojourn_total += self._env.now - getattr(request, "asked", request.usage_since)
+        self.sojourn_total += self._env.now - request.asked
         return super()._do_get(event)
 
     def set_capacity(self, capacity: int) -> None:
@@ -128,7 +128,6 @@ class _Monitored:
         self.reneged += 1
         self.departures += 1
         self.sojourn_total += self._env.now - request.asked
-        self.renege_wait_total += self._env.now - request.asked
 
     def reset(self) -> None:
         """Zero the statistics (end of warm-up); the current contents carry on."""
@@ -139,7 +138,6 @@ class _Monitored:
         self.grants = 0
         self.wait_total = 0.0
         self.reneged = 0
-        self.renege_wait_total = 0.0
         self.departures = 0
         self.sojourn_total = 0.0
 
