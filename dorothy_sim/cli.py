@@ -1,4 +1,4 @@
-"""The ``dorothy`` command line: run scenarios, list them, and show their resolved parameters.
+"""The ``dorothy`` command line: run scenarios and sweeps, check the warm-up, and write reports.
 
 Every user error (bad scenario, bad override, bad option) ends with exit code 2 and one message
 that names the file, the field, the value and what is allowed — never a traceback — and nothing is
@@ -17,12 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from dorothy_sim import __version__
-from dorothy_sim.errors import ScenarioError
+from dorothy_sim.errors import ScenarioError, UserError
 from dorothy_sim.experiment import Results, default_workers, run_replications
-from dorothy_sim.kpis import KPI_BY_NAME, KPIS
+from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS
 from dorothy_sim.output import write_results
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
+from dorothy_sim.sweep import SweepInterrupted, SweepResults, load_results, sweep
 from dorothy_sim.validation import evaluate, run_validation, to_markdown, warmup_check
+from dorothy_sim.warmup import check_warmup
 
 HEADLINE_KPIS = (
     "crises", "rr_referrals", "rr_seen_within_2h_pct", "rr_admissions_avoided", "ed_attendances",
@@ -92,6 +94,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    sweep_cmd = commands.add_parser(
+        "sweep", help="run a capacity sweep from a spec file, each configuration paired with the baseline")
+    sweep_cmd.add_argument("spec", type=Path, metavar="SPEC.toml",
+                           help="the sweep spec (see docs/experiments.md)")
+    sweep_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                       help=f"local worker processes (default: cores, here {default_workers()})")
+    sweep_cmd.add_argument("--dask", default=None, metavar="ADDRESS",
+                       help="run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786 "
+                            "(needs the [distributed] extra)")
+    sweep_cmd.add_argument("--out", type=Path, default=None,
+                       help="result folder (default: results/<spec name>); re-running resumes there")
+    sweep_cmd.add_argument("--force", action="store_true",
+                       help="discard results of a different spec in --out and start again")
+    sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+
+    report_cmd = commands.add_parser(
+        "report", help="write tables, an Excel workbook, figures and an HTML page for a sweep folder")
+    report_cmd.add_argument("folder", type=Path, metavar="DIR", help="the --out folder of a 'dorothy sweep'")
+    report_cmd.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/report)")
+
+    warmup_cmd = commands.add_parser(
+        "warmup", help="recommend a warm-up: MSER-5 on daily acute occupancy of empty-start runs")
+    _add_scenario_options(warmup_cmd)
+    warmup_cmd.add_argument("--reps", type=_positive_int("--reps"), default=3,
+                        help="empty-start replications (default 3)")
+    warmup_cmd.add_argument("--seed", type=_seed, default=1, help="first seed (default 1)")
+    warmup_cmd.add_argument("--window-days", type=_positive_int("--window-days"), default=200,
+                        help="days from the start that MSER-5 looks at (default 200)")
+    warmup_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                        help="worker processes (default: cores)")
+
     commands.add_parser("scenarios", help="list the embedded scenarios")
 
     show = commands.add_parser("show", help="print a scenario's resolved parameters as JSON")
@@ -128,14 +161,68 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "validate":
             return _validate(args)
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "warmup":
+            return _warmup(args)
         if args.command == "kpis":
             for kpi in KPIS:
                 print(f"{kpi.name:34s} {kpi.unit:18s} {kpi.meaning}")
+            print("\nComparison KPIs (sweeps and comparisons only, paired with the baseline):")
+            for kpi in COMPARISON_KPIS:
+                print(f"{kpi.name:34s} {kpi.unit:18s} {kpi.meaning}")
             return 0
-    except ScenarioError as exc:
+    except SweepInterrupted as exc:
+        print(f"\ndorothy: {exc}", file=sys.stderr)
+        return 130
+    except UserError as exc:
         print(f"dorothy: error: {exc}", file=sys.stderr)
         return 2
     return 2
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from dorothy_sim.output import write_table
+    from dorothy_sim.spec import load_spec
+
+    spec, _ = load_spec(args.spec)
+    out = args.out if args.out is not None else Path("results") / spec.name
+    started = time.perf_counter()
+    results = sweep(args.spec, out=out, workers=args.workers, dask=args.dask, force=args.force,
+                    progress=not args.quiet)
+    elapsed = time.perf_counter() - started
+    for stem, table in results.tables().items():
+        write_table(table, out / "tables", stem)
+    runs = int(results.configurations["replications"].sum())
+    if not args.quiet:
+        print(format_headline(results))
+    print(f"\n{len(results.configurations)} configuration(s), {runs} run(s) in {elapsed:.1f} s; tables in "
+          f"{out / 'tables'}/. For the workbook, figures and HTML page: dorothy report {out}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from dorothy_sim.report import write_report
+
+    results = load_results(args.folder)
+    out = args.out if args.out is not None else args.folder / "report"
+    _check_writable(out)
+    files = write_report(results, out)
+    if not results.complete:
+        print(f"note: the sweep in {args.folder} is not finished; this report covers the runs done so far "
+              "(re-run the same 'dorothy sweep' command to finish it)")
+    print(f"report for '{results.name}' written to {out}/: " + ", ".join(sorted(p.name for p in files)))
+    return 0
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    check = check_warmup(scenario, reps=args.reps, seed=args.seed, window_days=args.window_days,
+                         workers=args.workers)
+    print(check.describe())
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -208,6 +295,24 @@ def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False)
         ci = (f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
               if not pd.isna(row["ci_low"]) else "(needs 2+ replications)")
         lines.append(f"{name:34s} {KPI_BY_NAME[name].unit:>16s} {_fmt(row['mean']):>14s}   {ci:>29s}")
+    return "\n".join(lines)
+
+
+def format_headline(results: SweepResults) -> str:
+    """The whole area's comparison KPIs for each configuration: mean and 95% CI, paired."""
+    table = results.headline()
+    columns = [("avoided_admissions", "avoided admissions"), ("bed_days_saved", "bed days saved"),
+               ("beds_released_at_92pct", "beds at 92%"), ("net_saving_gbp", "net saving GBP")]
+    width = max(12, *(len(label) for label in results.configurations["label"]))
+    lines = [f"Sweep '{results.name}': paired differences from the baseline (configuration 0), whole area, "
+             "mean [95% CI]", "",
+             f"{'configuration':{width}s} " + " ".join(f"{title:>30s}" for _, title in columns)]
+    labels = results.configurations.set_index("configuration")["label"]
+    for row in table.itertuples(index=False):
+        record = row._asdict()
+        cells = [f"{_fmt(record[k])} [{_fmt(record[k + '_ci_low'])}, {_fmt(record[k + '_ci_high'])}]"
+                 for k, _ in columns]
+        lines.append(f"{labels[record['configuration']]:{width}s} " + " ".join(f"{c:>30s}" for c in cells))
     return "\n".join(lines)
 
 

@@ -8,8 +8,10 @@ spawned from that one number (see streams.py), so a replication can be rerun alo
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -32,15 +34,52 @@ class Results:
     ledgers: list[dict[str, int]]
 
 
+@dataclass
+class RunOutput:
+    """What one replication sends back from a worker: small, picklable and JSON-serialisable.
+
+    Why compact: a sweep ships thousands of these between processes (or across a Dask cluster) and
+    stores each as one file, so it holds only numbers, never the model.
+    """
+
+    seed: int
+    results_days: float
+    kpis: dict[str, dict[str, float]]  # area -> KPI name -> value
+    ledger: dict[str, int]
+    daily_occupancy_pct: dict[str, list[float]]  # area -> one value a day of the results period
+    elapsed_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunOutput:
+        return cls(**data)
+
+    def rows(self, scenario: str, replication: int) -> list[tuple]:
+        """Long-table rows in the column order of :data:`COLUMNS`."""
+        return [(scenario, replication, self.seed, area, kpi, value, UNITS.get(kpi, ""))
+                for area, kpis in self.kpis.items() for kpi, value in kpis.items()]
+
+
+def run_one(scenario: Scenario, seed: int) -> RunOutput:
+    """Run one replication with ``seed`` and return its compact output (the unit of work everywhere)."""
+    started = time.perf_counter()
+    model = DorothyModel(scenario, seed).run()
+    return RunOutput(
+        seed=seed,
+        results_days=float(scenario.run.results_days),
+        kpis=monitor.collect(model),
+        ledger=monitor.ledger(model),
+        daily_occupancy_pct=monitor.daily_occupancy_pct(model),
+        elapsed_seconds=time.perf_counter() - started,
+    )
+
+
 def simulate(scenario: Scenario, seed: int, replication: int = 0) -> tuple[pd.DataFrame, dict[str, int]]:
     """Run one replication; returns its long KPI table and its end-of-run ledger."""
-    model = DorothyModel(scenario, seed).run()
-    rows = [
-        (scenario.name, replication, seed, area, kpi, value, UNITS.get(kpi, ""))
-        for area, kpis in monitor.collect(model).items()
-        for kpi, value in kpis.items()
-    ]
-    return pd.DataFrame(rows, columns=COLUMNS), monitor.ledger(model)
+    output = run_one(scenario, seed)
+    return pd.DataFrame(output.rows(scenario.name, replication), columns=COLUMNS), output.ledger
 
 
 def _simulate_task(args: tuple[Scenario, int, int]) -> tuple[pd.DataFrame, dict[str, int]]:

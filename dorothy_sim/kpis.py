@@ -105,3 +105,19 @@ KPIS: tuple[Kpi, ...] = (
 
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 UNITS: dict[str, str] = {k.name: k.unit for k in KPIS}
+
+# Comparison KPIs exist only for a configuration paired with its baseline (same seeds, common random
+# numbers). Each is computed per replication and then summarised, so its interval is a paired one.
+# Signs are chosen so that "more is better" reads naturally in a board report.
+COMPARISON_KPIS: tuple[Kpi, ...] = (
+    Kpi("avoided_admissions", "count", "baseline admissions minus scenario admissions (paired)", True),
+    Kpi("bed_days_saved", "bed days", "baseline acute bed days minus scenario acute bed days (paired)", True),
+    Kpi("beds_released_at_85pct", "beds",
+        "bed days saved / (results days x 0.85): beds that could close and run at 85% occupancy", True),
+    Kpi("beds_released_at_92pct", "beds",
+        "bed days saved / (results days x 0.92): beds that could close and run at 92% occupancy", True),
+    Kpi("cost_change_gbp", "GBP", "scenario total cost minus baseline total cost (paired)", False),
+    Kpi("net_saving_gbp", "GBP", "baseline total cost minus scenario total cost: positive is a saving", True),
+)
+COMPARISON_BY_NAME: dict[str, Kpi] = {k.name: k for k in COMPARISON_KPIS}
+UNITS.update({k.name: k.unit for k in COMPARISON_KPIS})

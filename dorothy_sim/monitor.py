@@ -211,3 +211,23 @@ def ledger(model: DorothyModel) -> dict[str, int]:
         "stations_in_community_bed": sum(s.community_beds.count for s in model.services),
         "stations_in_crisis": model.in_crisis,
     }
+
+
+def daily_occupancy_pct(model: DorothyModel) -> dict[str, list[float]]:
+    """Mean acute beds in use each day of the results period, as % of core beds, by area and ``all``.
+
+    Why daily means of the hourly samples: the report's occupancy-over-the-year figure and the
+    MSER-5 warm-up check both want one observation a day, and a day averages out the ward round.
+    """
+    hourly = [np.asarray(samples, dtype=float) for samples in model.occupancy_samples]
+    beds = [float(services.core_beds) for services in model.services]
+    result: dict[str, list[float]] = {}
+    for name, series, core in zip(model.cohort.icp_names, hourly, beds, strict=True):
+        result[name] = _daily_means(series * (100.0 / core))
+    result[ALL] = _daily_means(np.sum(hourly, axis=0) * (100.0 / sum(beds)))
+    return result
+
+
+def _daily_means(hourly: np.ndarray) -> list[float]:
+    days = hourly.size // 24
+    return hourly[: days * 24].reshape(days, 24).mean(axis=1).tolist()

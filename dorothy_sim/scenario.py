@@ -390,6 +390,17 @@ class Scenario(_Section):
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="python")
 
+    def value_at(self, path: str, source: str = "--set") -> Any:
+        """The value at a dotted path (``None`` for an optional field left unset). An unknown path
+        raises :class:`ScenarioError` with the same "did you mean" hint as an override would."""
+        data = self.to_dict()
+        probe = copy.deepcopy(data)
+        _set_dotted(probe, path, None, source=source)
+        node: Any = data
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        return node
+
     def with_overrides(self, overrides: dict[str, Any] | list[str]) -> Scenario:
         """A new scenario with dotted-path overrides applied and everything revalidated."""
         data = self.to_dict()

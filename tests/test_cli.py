@@ -15,7 +15,7 @@ from pandas.testing import assert_frame_equal
 from dorothy_sim import embedded_scenarios, load_scenario, run_replications
 from dorothy_sim.cli import main
 from dorothy_sim.experiment import COLUMNS
-from dorothy_sim.kpis import KPIS
+from dorothy_sim.kpis import COMPARISON_KPIS, KPIS
 from tests.conftest import assert_conserved
 
 DOROTHY = Path(sys.executable).with_name("dorothy")
@@ -290,7 +290,10 @@ def test_scenarios_command_lists_the_embedded_scenarios(capsys):
 def test_kpis_command_lists_every_kpi(capsys):
     code, out, _ = run_cli(["kpis"], capsys)
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == [k.name for k in KPIS]
+    model_part, comparison_part = out.split("\nComparison KPIs")
+    assert [line.split()[0] for line in model_part.splitlines()] == [k.name for k in KPIS]
+    assert [line.split()[0] for line in comparison_part.splitlines()[1:]] == [
+        k.name for k in COMPARISON_KPIS]
 
 
 def test_show_prints_the_resolved_scenario_as_json(capsys):

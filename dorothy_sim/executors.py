@@ -1,0 +1,102 @@
+"""Where replications run: in this process, in a local process pool, or on a Dask cluster.
+
+Every executor takes the same tasks and yields ``(key, RunOutput)`` as runs finish, in whatever order
+they finish. Callers store each output under its key and assemble tables sorted by key, so results are
+identical whatever the executor and the number of workers: a run's numbers depend only on its scenario
+and seed.
+
+Why the results are yielded one at a time: the caller writes each to the result store at once, so a
+sweep stopped at any moment (Ctrl-C, SIGKILL, a cluster failure) keeps every run that had finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from dorothy_sim.errors import UserError
+from dorothy_sim.experiment import RunOutput, default_workers, run_one
+from dorothy_sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication to run: a key that names it (e.g. ``(configuration, replication)``)."""
+
+    key: Hashable
+    scenario: Scenario
+    seed: int
+
+
+def execute(tasks: list[Task], workers: int | None = None,
+            dask_address: str | None = None) -> Iterator[tuple[Hashable, RunOutput]]:
+    """Run ``tasks`` and yield ``(task.key, output)`` as each finishes.
+
+    ``dask_address`` (``tcp://host:port``) sends them to an existing Dask distributed scheduler;
+    otherwise ``workers`` local processes (default: the number of cores), or this process if 1.
+    Closing the generator early (an interrupt) cancels the runs not yet started.
+    """
+    if not tasks:
+        return
+    if dask_address is not None:
+        yield from _execute_dask(tasks, dask_address)
+        return
+    workers = default_workers() if workers is None else max(1, workers)
+    if workers == 1 or len(tasks) == 1:
+        for task in tasks:
+            yield task.key, run_one(task.scenario, task.seed)
+        return
+    yield from _execute_pool(tasks, min(workers, len(tasks)))
+
+
+def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, RunOutput]]:
+    """A local process pool, kept at most ``2 x workers`` runs ahead so that an interrupt has
+    little to cancel and scenarios are not all pickled up front."""
+    pool = ProcessPoolExecutor(max_workers=workers)
+    pending: dict[Future, Hashable] = {}
+    queue = iter(tasks)
+    try:
+        for task in queue:
+            pending[pool.submit(run_one, task.scenario, task.seed)] = task.key
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = pending.pop(future)
+                output = future.result()
+                task = next(queue, None)
+                if task is not None:
+                    pending[pool.submit(run_one, task.scenario, task.seed)] = task.key
+                yield key, output
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _execute_dask(tasks: list[Task], address: str) -> Iterator[tuple[Hashable, RunOutput]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise UserError(
+            f"--dask {address}: Dask distributed is not installed; install the optional extra "
+            "with: pip install 'dorothy_sim[distributed]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UserError(f"--dask {address}: could not connect to a Dask scheduler there ({exc}); "
+                        "give the address the scheduler printed, e.g. tcp://10.0.0.5:8786") from None
+    futures = []
+    try:
+        keys = {}
+        for task in tasks:
+            future = client.submit(run_one, task.scenario, task.seed, pure=False)
+            keys[future.key] = task.key
+            futures.append(future)
+        for future in as_completed(futures):
+            yield keys[future.key], future.result()
+    finally:
+        client.cancel(futures)
+        client.close()

@@ -1,0 +1,379 @@
+"""Sweep specs: which scenario, which baseline, which factors, which design, how many replications.
+
+A spec is a TOML file, validated into one frozen object, then planned into configurations: each is a
+set of dotted-path overrides applied to the baseline scenario. Every configuration's scenario is
+built and validated while planning, so a bad factor value fails before any simulation starts.
+
+    name = "rr_x_reablement"
+    scenario = "kent_medway"          # embedded name, or a path relative to this file
+    design = "grid"                   # grid | one_at_a_time | latin_hypercube (with points = n)
+    seed = 1
+
+    [baseline]                        # optional overrides that define the baseline
+    "rapid_response.clinicians" = 16
+
+    [factors]
+    "rapid_response.clinicians" = [16, 24, 32]
+    "reablement.places" = { from = 480, to = 720, step = 120 }
+
+    [replications]
+    count = 10                        # or: kpi = "admissions", half_width_pct = 1.0, min = 5, max = 30
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy.stats import qmc
+
+from dorothy_sim import __version__
+from dorothy_sim.errors import ScenarioError, SpecError
+from dorothy_sim.kpis import KPI_BY_NAME
+from dorothy_sim.monitor import ALL
+from dorothy_sim.scenario import Scenario, load_scenario
+
+Scalar = int | float | bool | str
+RANGE_KEYS = {"from", "to", "step"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Range(_Strict):
+    """``{ from = a, to = b, step = s }``: a to b inclusive in steps of s. Without a step, a
+    continuous range (only for Latin hypercube designs; whole numbers if both ends are)."""
+
+    start: float = Field(alias="from")
+    stop: float = Field(alias="to")
+    step: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not (math.isfinite(self.start) and math.isfinite(self.stop)):
+            raise ValueError(f"from = {self.start} and to = {self.stop} must be finite numbers")
+        if self.stop < self.start:
+            raise ValueError(f"the range is inverted: from = {self.start:g} is above to = {self.stop:g}")
+        if self.step is not None and (self.stop - self.start) / self.step > 10_000:
+            raise ValueError(f"from {self.start:g} to {self.stop:g} in steps of {self.step:g} gives over "
+                             "10,000 values; use a larger step")
+        return self
+
+    @property
+    def whole(self) -> bool:
+        return all(float(v).is_integer() for v in (self.start, self.stop, self.step or 1.0))
+
+    def values(self) -> list[Scalar]:
+        if self.step is None:
+            raise ValueError("needs a step (only a Latin hypercube design samples a range without one)")
+        count = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+        values = [self.start + i * self.step for i in range(count)]
+        return [int(round(v)) for v in values] if self.whole else [round(v, 12) for v in values]
+
+    def at(self, u: float) -> Scalar:
+        """The value at quantile ``u`` in [0, 1) of the range (for Latin hypercube samples)."""
+        if self.step is not None:
+            values = self.values()
+            return values[min(int(u * len(values)), len(values) - 1)]
+        value = self.start + u * (self.stop - self.start)
+        return int(math.floor(value + 0.5)) if self.whole else value
+
+
+Factor = Annotated[list[Scalar], Field(min_length=1)] | Range
+
+
+class Replications(_Strict):
+    """A fixed ``count``, or enough to bring the 95% CI half-width of ``kpi`` (in ``area``) below
+    ``half_width_pct`` % of its mean in every configuration, between ``min`` and ``max``."""
+
+    count: Annotated[int, Field(ge=1, le=10_000, strict=True)] | None = None
+    kpi: str | None = None
+    area: str = ALL
+    half_width_pct: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    min: Annotated[int, Field(ge=2, le=10_000, strict=True)] = 5
+    max: Annotated[int, Field(ge=2, le=10_000, strict=True)] = 30
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Replications:
+        adaptive = self.kpi is not None or self.half_width_pct is not None
+        if self.count is not None and adaptive:
+            raise ValueError("give either count, or kpi with half_width_pct, not both")
+        if self.count is None and not adaptive:
+            raise ValueError("give count (a fixed number) or kpi with half_width_pct (until precise)")
+        if adaptive:
+            if self.kpi is None or self.half_width_pct is None:
+                raise ValueError("an adaptive rule needs both kpi and half_width_pct")
+            if self.kpi not in KPI_BY_NAME:
+                hint = difflib.get_close_matches(self.kpi, list(KPI_BY_NAME), n=1)
+                raise ValueError(f"kpi = {self.kpi!r} is not a KPI"
+                                 + (f" (did you mean '{hint[0]}'?)" if hint else "; see 'dorothy kpis'"))
+            if self.max < self.min:
+                raise ValueError(f"max = {self.max} is below min = {self.min}")
+        return self
+
+    @property
+    def adaptive(self) -> bool:
+        return self.count is None
+
+    @property
+    def initial(self) -> int:
+        return self.count if self.count is not None else self.min
+
+    @property
+    def cap(self) -> int:
+        return self.count if self.count is not None else self.max
+
+
+class SweepSpec(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    description: str = ""
+    scenario: str = "kent_medway"
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1, strict=True)] = 1
+    design: Literal["grid", "one_at_a_time", "latin_hypercube"] = "grid"
+    points: Annotated[int, Field(ge=1, le=10_000, strict=True)] | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    baseline: dict[str, Any] = Field(default_factory=dict)
+    factors: Annotated[dict[str, Factor], Field(min_length=1)]
+    replications: Replications = Replications(count=5)
+
+    @model_validator(mode="after")
+    def _design_fits(self) -> SweepSpec:
+        if self.design == "latin_hypercube":
+            if self.points is None:
+                raise ValueError("design = 'latin_hypercube' needs points = <number of samples>")
+        elif self.points is not None:
+            raise ValueError(f"points applies only to design = 'latin_hypercube', not '{self.design}'")
+        if self.design != "latin_hypercube":
+            for path, factor in self.factors.items():
+                if isinstance(factor, Range) and factor.step is None:
+                    raise ValueError(f"factor '{path}' is a range without a step; give step = ... "
+                                     "(only a latin_hypercube design samples a continuous range)")
+        return self
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One point of the design. ``values`` holds every factor's value (baseline values for the
+    factors this point does not move); ``overrides`` is what is applied to the baseline scenario."""
+
+    id: int
+    label: str
+    values: dict[str, Any]
+    overrides: dict[str, Any]
+    in_design: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A spec resolved against its scenario: the baseline, the configurations and the spec hash."""
+
+    spec: SweepSpec
+    source: str
+    baseline: Scenario
+    configurations: tuple[Configuration, ...]
+    scenarios: tuple[Scenario, ...]
+    spec_hash: str
+
+    @property
+    def factors(self) -> list[str]:
+        return list(self.spec.factors)
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.model_dump(mode="json", by_alias=True),
+            "spec_hash": self.spec_hash,
+            "source": self.source,
+            "dorothy_sim_version": __version__,
+            "first_seed": self.spec.seed,
+            "configurations": [
+                {"id": c.id, "label": c.label, "values": c.values, "overrides": c.overrides,
+                 "in_design": c.in_design} for c in self.configurations],
+        }
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
+    """Read and validate a spec file; errors name the file, the field, the value and what is allowed."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"sweep spec '{path}' does not exist (give the path to a .toml file)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not a text file ({exc})") from None
+    return spec_from_dict(data, source=str(path)), path
+
+
+def spec_from_dict(data: dict[str, Any], source: str = "sweep spec") -> SweepSpec:
+    """Validate a spec given as a dict (the Python API's way in). Nested tables under ``factors``,
+    ``set`` and ``baseline`` are flattened to dotted paths, so both TOML spellings work."""
+    data = dict(data)
+    for table in ("factors", "set", "baseline"):
+        if isinstance(data.get(table), dict):
+            data[table] = _flatten(data[table], table)
+    try:
+        return SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_describe(exc, source)) from None
+
+
+def _flatten(table: dict[str, Any], name: str, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and not (name == "factors" and set(value) & RANGE_KEYS):
+            flat.update(_flatten(value, name, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid sweep spec ({exc.error_count()} problem(s))"]
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        # pydantic names the union branch it tried (list[...] or Range); the user needs the path.
+        loc = [p for p in loc if p not in ("Range", "list[union[int,float,bool,str]]")
+               and not p.startswith(("list[", "function-after"))]
+        dotted = ".".join(loc) or "(top level)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            siblings = _spec_fields(loc[:-1])
+            hint = difflib.get_close_matches(loc[-1], siblings, n=1)
+            suggestion = f"; did you mean '{'.'.join(loc[:-1] + [hint[0]])}'?" if hint else ""
+            lines.append(f"  - unknown field '{dotted}'{suggestion}; allowed here: {', '.join(siblings)}")
+        elif err["type"] == "missing":
+            lines.append(f"  - field '{dotted}' is required but missing")
+        elif isinstance(err.get("input"), dict) and err["type"] == "value_error":
+            lines.append(f"  - '{dotted}': {message}")
+        else:
+            lines.append(f"  - field '{dotted}' = {err.get('input')!r}: {message}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _spec_fields(loc: list[str]) -> list[str]:
+    if not loc:
+        return sorted(SweepSpec.model_fields)
+    if loc == ["replications"]:
+        return sorted(Replications.model_fields)
+    if len(loc) == 2 and loc[0] == "factors":
+        return ["from", "step", "to"]
+    return []
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan(spec: SweepSpec, spec_path: Path | None = None) -> Plan:
+    """Resolve the scenario, build the baseline and every configuration (each validated)."""
+    source = str(spec_path) if spec_path is not None else f"sweep spec '{spec.name}'"
+    scenario_ref = spec.scenario
+    if spec_path is not None and (scenario_ref.endswith(".toml") or "/" in scenario_ref):
+        candidate = Path(scenario_ref)
+        scenario_ref = str(candidate if candidate.is_absolute() else spec_path.parent / candidate)
+    try:
+        base = load_scenario(scenario_ref)
+        base = base.with_overrides(dict(spec.set)) if spec.set else base
+    except ScenarioError as exc:
+        raise SpecError(f"{source}: scenario = {spec.scenario!r} with [set]: {exc}") from None
+    try:
+        baseline = base.with_overrides(dict(spec.baseline)) if spec.baseline else base
+    except ScenarioError as exc:
+        raise SpecError(f"{source}: [baseline]: {exc}") from None
+    rule = spec.replications
+    if rule.adaptive and rule.area not in [*baseline.icps, ALL]:
+        raise SpecError(f"{source}: replications.area = {rule.area!r} is not an area of the scenario; "
+                        f"allowed: {', '.join([*baseline.icps, ALL])}")
+    baseline_values = {path: _read(baseline, path, source) for path in spec.factors}
+    points = _design_points(spec, baseline_values, source)
+
+    configurations = [Configuration(0, "baseline", baseline_values, {}, baseline_values in points)]
+    scenarios = [baseline]
+    seen = {_key(baseline_values): 0}
+    for values in points:
+        if _key(values) in seen:
+            continue
+        overrides = {path: value for path, value in values.items() if value != baseline_values[path]}
+        shown = overrides if spec.design == "one_at_a_time" else values
+        label = ", ".join(f"{path}={_fmt(value)}" for path, value in shown.items())
+        try:
+            scenario = baseline.with_overrides(overrides)
+        except ScenarioError as exc:
+            raise SpecError(f"{source}: the configuration {label} is not a valid scenario: {exc}") from None
+        seen[_key(values)] = len(configurations)
+        configurations.append(Configuration(len(configurations), label, values, overrides, True))
+        scenarios.append(scenario)
+    # The replication rule is left out of the hash: runs are keyed by configuration and replication
+    # (seed = spec.seed + replication), so asking for more replications reuses every finished run.
+    digest = hashlib.sha256(json.dumps(
+        {"spec": spec.model_dump(mode="json", by_alias=True, exclude={"replications"}),
+         "baseline": baseline.model_dump(mode="json"),
+         "configurations": [c.overrides for c in configurations]},
+        sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Plan(spec, source, baseline, tuple(configurations), tuple(scenarios), digest)
+
+
+def _read(scenario: Scenario, path: str, source: str) -> Any:
+    """The baseline's value at a factor path; unknown paths get the scenario loader's hint."""
+    try:
+        value = scenario.value_at(path, source=f"{source}: factor '{path}'")
+    except ScenarioError as exc:
+        raise SpecError(str(exc)) from None
+    if isinstance(value, dict):
+        raise SpecError(f"{source}: factor '{path}' is a table, not a value; name one of its fields: "
+                        f"{', '.join(sorted(value))}")
+    return value
+
+
+def _design_points(spec: SweepSpec, baseline: dict[str, Any], source: str) -> list[dict[str, Any]]:
+    paths = list(spec.factors)
+    if spec.design == "latin_hypercube":
+        assert spec.points is not None
+        sample = qmc.LatinHypercube(d=len(paths), seed=np.random.default_rng(spec.seed)).random(spec.points)
+        return [{path: _value_at(spec.factors[path], u) for path, u in zip(paths, row, strict=True)}
+                for row in sample]
+    lists = {path: _values(factor) for path, factor in spec.factors.items()}
+    for path, values in lists.items():
+        if len(set(map(_fmt, values))) != len(values):
+            raise SpecError(f"{source}: factor '{path}' lists a value twice: {values}")
+    if spec.design == "grid":
+        size = math.prod(len(v) for v in lists.values())
+        if size > 100_000:
+            raise SpecError(f"{source}: the grid has {size:,} points (over 100,000); use fewer values, "
+                            "a one_at_a_time design or a latin_hypercube")
+        return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists.values())]
+    return [{**baseline, path: value} for path in paths for value in lists[path]]
+
+
+def _values(factor: list[Scalar] | Range) -> list[Scalar]:
+    return factor.values() if isinstance(factor, Range) else list(factor)
+
+
+def _value_at(factor: list[Scalar] | Range, u: float) -> Scalar:
+    if isinstance(factor, Range):
+        return factor.at(u)
+    return factor[min(int(u * len(factor)), len(factor) - 1)]
+
+
+def _key(values: dict[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -1,0 +1,320 @@
+"""Capacity sweeps: every configuration of a spec paired with its baseline under common random numbers.
+
+Replication ``r`` of every configuration uses seed ``spec.seed + r``, the same as the baseline's, so a
+configuration and its baseline see the same people and the same candidate crises, and their paired
+differences (``avoided_admissions``, bed days saved, ...) have narrow intervals. Each finished run is
+stored at once (store.py), so a sweep resumes where it stopped; the tables are assembled from the
+stored runs sorted by configuration and replication, so they are identical whatever the executor and
+the number of workers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from dorothy_sim.analysis import interval_table, paired_differences, summarise
+from dorothy_sim.errors import UserError
+from dorothy_sim.executors import Task, execute
+from dorothy_sim.experiment import COLUMNS, RunOutput
+from dorothy_sim.kpis import COMPARISON_KPIS, UNITS
+from dorothy_sim.monitor import ALL
+from dorothy_sim.spec import Plan, SweepSpec, load_spec, plan, spec_from_dict
+from dorothy_sim.store import ResultStore, read_manifest, read_run
+
+Key = tuple[int, int]  # (configuration, replication)
+RUN_KEYS = ["configuration", "scenario"]
+HEADLINE = ("avoided_admissions", "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct",
+            "cost_change_gbp", "net_saving_gbp")
+
+
+class SweepInterrupted(UserError):
+    """A sweep stopped by the user (Ctrl-C); every finished run is in the store."""
+
+
+@dataclass
+class SweepResults:
+    """The tables of a sweep. Configuration 0 is the baseline; ``configurations`` has one column per
+    factor (its dotted path) and joins every other table on ``configuration``."""
+
+    name: str
+    description: str
+    design: str
+    factors: list[str]
+    spec_hash: str
+    first_seed: int
+    configurations: pd.DataFrame
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    comparisons: pd.DataFrame
+    occupancy_daily: pd.DataFrame
+    complete: bool = True
+    ledgers: dict[Key, dict[str, int]] = field(default_factory=dict, repr=False)
+    elapsed_run_seconds: float = 0.0
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables by the file stem they are written under."""
+        return {"configurations": self.configurations, "headline": self.headline(),
+                "replications": self.replications, "summary": self.summary,
+                "comparisons": self.comparisons, "occupancy_daily": self.occupancy_daily}
+
+    def headline(self, area: str = ALL) -> pd.DataFrame:
+        """One row per configuration: factor values, replications, the comparison KPIs with their
+        95% CIs and mean acute occupancy — the table a board report starts from."""
+        table = self.configurations.set_index("configuration")[[*self.factors, "replications"]].copy()
+        comparisons = self.comparisons[self.comparisons["area"] == area].set_index(["configuration", "kpi"])
+        for kpi in HEADLINE:
+            rows = comparisons.xs(kpi, level="kpi")
+            table[kpi] = rows["diff_mean"]
+            table[f"{kpi}_ci_low"] = rows["diff_ci_low"]
+            table[f"{kpi}_ci_high"] = rows["diff_ci_high"]
+        summary = self.summary[(self.summary["area"] == area)
+                               & (self.summary["kpi"] == "acute_occupancy_mean_pct")]
+        summary = summary.set_index("configuration")
+        table["acute_occupancy_mean_pct"] = summary["mean"]
+        table["acute_occupancy_mean_pct_ci_low"] = summary["ci_low"]
+        table["acute_occupancy_mean_pct_ci_high"] = summary["ci_high"]
+        return table.reset_index()
+
+
+# --------------------------------------------------------------------------- running
+
+
+def sweep(spec: SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | None = None,
+          workers: int | None = None, dask: str | None = None, force: bool = False,
+          progress: bool = False) -> SweepResults:
+    """Run a sweep and return its tables.
+
+    ``spec`` is a spec object, a dict in the spec's TOML shape, or the path of a TOML file. With
+    ``out`` every finished run is stored there and a repeat call resumes; without, nothing is written.
+    ``dask`` is a scheduler address (``tcp://host:port``); otherwise ``workers`` local processes.
+    """
+    the_plan = _plan_of(spec)
+    store = ResultStore(Path(out), the_plan.manifest(), force=force) if out is not None else None
+    started = time.perf_counter()
+    with store if store is not None else nullcontext():
+        runner = _Runner(the_plan, store, workers, dask, progress)
+        wanted = {c.id: the_plan.spec.replications.initial for c in the_plan.configurations}
+        wanted[0] = max(wanted.values())
+        while True:
+            runner.run(wanted)
+            more = _more_replications(the_plan, runner.outputs, wanted)
+            if more == wanted:
+                break
+            wanted = more
+        runner.close()
+        if store is not None:
+            store.write_manifest(replications={str(c): n for c, n in wanted.items()}, complete=True,
+                                 seeds=[the_plan.spec.seed + r for r in range(max(wanted.values()))])
+    meta = {**the_plan.manifest(), "replications": {str(c): n for c, n in wanted.items()},
+            "complete": True}
+    results = assemble(meta, runner.outputs)
+    results.elapsed_run_seconds = time.perf_counter() - started
+    return results
+
+
+def _plan_of(spec: SweepSpec | Mapping[str, Any] | str | Path) -> Plan:
+    if isinstance(spec, SweepSpec):
+        return plan(spec)
+    if isinstance(spec, Mapping):
+        return plan(spec_from_dict(dict(spec)))
+    loaded, path = load_spec(spec)
+    return plan(loaded, path)
+
+
+class _Runner:
+    """Runs the missing replications of each configuration, loading the stored ones first."""
+
+    def __init__(self, the_plan: Plan, store: ResultStore | None, workers: int | None,
+                 dask: str | None, progress: bool) -> None:
+        self.plan, self.store, self.workers, self.dask = the_plan, store, workers, dask
+        self.outputs: dict[Key, RunOutput] = {}
+        self.bar = tqdm(total=0, desc=the_plan.spec.name, unit="run", disable=not progress,
+                        dynamic_ncols=True, smoothing=0.1)
+        self.done_here = 0
+        self.started = time.perf_counter()
+
+    def run(self, wanted: dict[int, int]) -> None:
+        keys = [(c, r) for c in sorted(wanted) for r in range(wanted[c]) if (c, r) not in self.outputs]
+        todo = []
+        for key in keys:
+            stored = self.store.load(*key) if self.store is not None else None
+            if stored is not None:
+                self.outputs[key] = stored
+            else:
+                todo.append(key)
+        self.bar.total = len(self.outputs) + len(todo)
+        self.bar.n = len(self.outputs)
+        self.bar.refresh()
+        tasks = [Task(key, self.plan.scenarios[key[0]], self.plan.spec.seed + key[1]) for key in todo]
+        try:
+            for key, output in execute(tasks, self.workers, self.dask):
+                if self.store is not None:
+                    self.store.save(*key, output)
+                self.outputs[key] = output
+                self._tick()
+        except KeyboardInterrupt:
+            self.bar.close()
+            where = (f"stored in '{self.store.folder}'; run the same command again to resume"
+                     if self.store is not None else "not stored (no output folder was given)")
+            raise SweepInterrupted(
+                f"interrupted: {len(self.outputs)} of {self.bar.total} runs finished and are {where}"
+            ) from None
+
+    def _tick(self) -> None:
+        self.done_here += 1
+        minutes = (time.perf_counter() - self.started) / 60.0
+        self.bar.set_postfix_str(f"{self.done_here / minutes:.1f} runs/min" if minutes > 0 else "",
+                                 refresh=False)
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _more_replications(the_plan: Plan, outputs: dict[Key, RunOutput],
+                       wanted: dict[int, int]) -> dict[int, int]:
+    """The adaptive rule: any configuration whose 95% CI half-width of the chosen KPI is above the
+    target gets the replications the current variance says it needs (at least one more, at most
+    the cap); the baseline always has as many as the most replicated configuration, so every
+    configuration stays paired. Depends only on results, so it is deterministic."""
+    rule = the_plan.spec.replications
+    if not rule.adaptive:
+        return wanted
+    assert rule.kpi is not None and rule.half_width_pct is not None
+    more = dict(wanted)
+    for configuration, n in wanted.items():
+        values = np.array([outputs[(configuration, r)].kpis[rule.area][rule.kpi] for r in range(n)])
+        relative = _relative_half_width(values)
+        if relative > rule.half_width_pct and n < rule.max:
+            finite = math.isfinite(relative)
+            needed = math.ceil(n * (relative / rule.half_width_pct) ** 2) if finite else n + 1
+            more[configuration] = min(rule.max, max(n + 1, needed))
+    more[0] = max(more.values())
+    return more
+
+
+def _relative_half_width(values: np.ndarray) -> float:
+    table = interval_table(pd.Series(values).groupby(np.zeros(len(values))))
+    mean, high = float(table["mean"].iloc[0]), float(table["ci_high"].iloc[0])
+    if not np.isfinite(high):
+        return math.inf
+    if mean == 0:
+        return 0.0 if high == mean else math.inf
+    return abs(high - mean) / abs(mean) * 100.0
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def load_results(folder: str | Path) -> SweepResults:
+    """The tables of a sweep folder from its stored runs (for reports), without running anything.
+    An unfinished sweep gives tables of its finished runs, paired where both sides finished."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    outputs: dict[Key, RunOutput] = {}
+    for path in sorted((folder / "runs").glob("c*-r*.json")):
+        try:
+            configuration, replication = (int(part[1:]) for part in path.stem.split("-"))
+        except ValueError:
+            continue
+        output = read_run(path, manifest["spec_hash"], configuration, replication)
+        if output is not None:
+            outputs[(configuration, replication)] = output
+    if not outputs:
+        raise UserError(f"'{folder}' has no finished runs yet; run the sweep first")
+    return assemble(manifest, outputs)
+
+
+def assemble(meta: dict[str, Any], outputs: dict[Key, RunOutput]) -> SweepResults:
+    """Build every table from the runs, sorted by configuration then replication."""
+    configurations = meta["configurations"]
+    spec = meta["spec"]
+    factors = list(spec["factors"])
+    labels = {c["id"]: c["label"] for c in configurations}
+    keys = sorted(k for k in outputs if k[0] in labels)
+    rows = [(configuration, *row) for configuration, replication in keys
+            for row in outputs[(configuration, replication)].rows(labels[configuration], replication)]
+    replications = pd.DataFrame(rows, columns=["configuration", *COLUMNS])
+    counts = pd.Series([k[0] for k in keys]).value_counts()
+    config_table = pd.DataFrame([
+        {"configuration": c["id"], "label": c["label"], "in_design": c["in_design"],
+         "replications": int(counts.get(c["id"], 0)), **c["values"]} for c in configurations])
+    summary = summarise(replications, keys=[*RUN_KEYS, "area", "kpi", "unit"])
+    comparisons = _comparisons(replications, outputs, keys)
+    expected = sum(int(n) for n in meta.get("replications", {}).values())
+    return SweepResults(
+        name=spec["name"], description=spec.get("description", ""), design=spec["design"],
+        factors=factors, spec_hash=meta["spec_hash"], first_seed=int(spec["seed"]),
+        configurations=config_table, replications=replications, summary=summary,
+        comparisons=comparisons, occupancy_daily=_occupancy_daily(outputs, keys),
+        complete=bool(meta.get("complete")) and len(keys) >= expected,
+        ledgers={k: outputs[k].ledger for k in keys},
+    )
+
+
+def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys: list[Key]) -> pd.DataFrame:
+    """Paired differences from the baseline for every KPI, then the comparison KPIs
+    (avoided admissions, bed days saved, beds released, cost change, net saving)."""
+    baseline = replications[replications["configuration"] == 0]
+    paired = paired_differences(replications, baseline, keys=[*RUN_KEYS, "area", "kpi", "unit"])
+
+    merged = replications.merge(baseline[["replication", "area", "kpi", "value"]],
+                                on=["replication", "area", "kpi"], suffixes=("", "_baseline"))
+    merged = merged[merged["kpi"].isin(["admissions", "acute_bed_days", "cost_total_gbp"])]
+    wide = merged.assign(diff=merged["value"] - merged["value_baseline"]).pivot_table(
+        index=[*RUN_KEYS, "replication", "area"], columns="kpi", values="diff", sort=False)
+    days = pd.Series({k: outputs[k].results_days for k in keys})
+    results_days = np.array([days[(c, r)] for c, _, r, _ in wide.index])
+    saved = -wide["acute_bed_days"].to_numpy()
+    derived = {
+        "avoided_admissions": -wide["admissions"].to_numpy(),
+        "bed_days_saved": saved,
+        "beds_released_at_85pct": saved / (results_days * 0.85),
+        "beds_released_at_92pct": saved / (results_days * 0.92),
+        "cost_change_gbp": wide["cost_total_gbp"].to_numpy(),
+        "net_saving_gbp": -wide["cost_total_gbp"].to_numpy(),
+    }
+    long = pd.concat([pd.DataFrame({"kpi": name, "value": values}, index=wide.index)
+                      for name, values in derived.items()]).reset_index()
+    long["unit"] = long["kpi"].map(UNITS)
+    order = {k.name: i for i, k in enumerate(COMPARISON_KPIS)}
+    grouped = long.groupby([*RUN_KEYS, "area", "kpi", "unit"], sort=False)["value"]
+    table = interval_table(grouped).rename(
+        columns={"mean": "diff_mean", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}).reset_index()
+    table["mean"] = np.nan
+    table["baseline_mean"] = np.nan
+    table = table.sort_values(["configuration", "area", "kpi"], key=lambda s: s.map(order) if s.name == "kpi"
+                              else s, kind="stable")
+    columns = [*RUN_KEYS, "area", "kpi", "unit", "mean", "baseline_mean", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "n"]
+    return pd.concat([table[columns], paired[columns]], ignore_index=True).sort_values(
+        ["configuration"], kind="stable").reset_index(drop=True)
+
+
+def _occupancy_daily(outputs: dict[Key, RunOutput], keys: list[Key]) -> pd.DataFrame:
+    """Daily acute occupancy (% of core beds) by configuration and area: mean and 95% CI over
+    replications, for the occupancy-over-the-year figure."""
+    frames = []
+    for configuration in sorted({k[0] for k in keys}):
+        runs = [outputs[k] for k in keys if k[0] == configuration]
+        for area in runs[0].daily_occupancy_pct:
+            series = np.array([run.daily_occupancy_pct[area] for run in runs])
+            frame = pd.DataFrame({"day": np.tile(np.arange(series.shape[1]), series.shape[0]),
+                                  "value": series.ravel()})
+            table = interval_table(frame.groupby("day")["value"]).reset_index()
+            table.insert(0, "area", area)
+            table.insert(0, "configuration", configuration)
+            frames.append(table)
+    table = pd.concat(frames, ignore_index=True)
+    return table.rename(columns={"mean": "mean_pct", "ci_low": "ci_low_pct", "ci_high": "ci_high_pct"}) \
+        .drop(columns="std")
