@@ -20,7 +20,7 @@ from dorothy_sim import __version__
 from dorothy_sim.errors import ScenarioError, UserError
 from dorothy_sim.experiment import Results, default_workers, run_replications
 from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS
-from dorothy_sim.output import write_results
+from dorothy_sim.output import check_folder, write_results
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
 from dorothy_sim.sweep import SweepInterrupted, SweepResults, load_results, sweep
 from dorothy_sim.validation import evaluate, run_validation, to_markdown, warmup_check
@@ -208,8 +208,9 @@ def _report(args: argparse.Namespace) -> int:
 
     results = load_results(args.folder)
     out = args.out if args.out is not None else args.folder / "report"
-    _check_writable(out)
-    files = write_report(results, out)
+    check_folder(out)
+    command = f"dorothy report {args.folder}" + (f" --out {args.out}" if args.out is not None else "")
+    files = write_report(results, out, command=command)
     if not results.complete:
         print(f"note: the sweep in {args.folder} is not finished; this report covers the runs done so far "
               "(re-run the same 'dorothy sweep' command to finish it)")
@@ -228,7 +229,7 @@ def _warmup(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out if args.out is not None else Path("results") / scenario.name
-    _check_writable(out)
+    check_folder(out)
     started = time.perf_counter()
     results = run_replications(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
                                progress=not args.quiet)
@@ -259,15 +260,6 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{row.target:{width}s}  {row.model_mean:12.2f}  target {row.target_value:28s} {verdict}")
     print(f"\n{int(table['passed'].sum())} of {len(table)} targets pass; report written to {args.out}")
     return 0
-
-
-def _check_writable(out: Path) -> None:
-    """Refuse an output folder that cannot be made, before hours of simulation, not after."""
-    for folder in (out, *out.parents):
-        if folder.exists():
-            if not folder.is_dir():
-                raise ScenarioError(f"--out '{out}': '{folder}' exists and is a file, not a folder")
-            return
 
 
 def _command_line(args: argparse.Namespace) -> str:

@@ -9,28 +9,51 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from dorothy_sim import __version__
+from dorothy_sim.errors import UserError
 from dorothy_sim.experiment import Results
 from dorothy_sim.scenario import Scenario
 
 
-def _atomic_write(path: Path, write) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)``, flush ``tmp`` to disk, then rename it to ``path``: readers (and a run
+    killed mid-write) see the old file or the whole new one, never a part. The temporary name keeps
+    the suffix, because some writers (Excel, Parquet) choose the format by it."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
+
+
+def check_folder(folder: Path, what: str = "--out") -> None:
+    """Refuse a folder that cannot be made (a file in the way) before any work, not after it."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise UserError(f"{what} '{folder}': '{parent}' exists and is a file, not a folder")
+            return
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_table(table: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        _atomic_write(folder / f"{stem}.csv", lambda p: table.to_csv(p, index=False)),
-        _atomic_write(folder / f"{stem}.parquet", lambda p: table.to_parquet(p, index=False)),
+        atomic_write(folder / f"{stem}.csv", lambda p: table.to_csv(p, index=False)),
+        atomic_write(folder / f"{stem}.parquet", lambda p: table.to_parquet(p, index=False)),
     ]
 
 
@@ -39,7 +62,7 @@ def write_results(results: Results, scenario: Scenario, folder: Path, command: s
     """Write replications, summary, the resolved scenario and a manifest into ``folder``."""
     files = write_table(results.replications, folder, "replications")
     files += write_table(results.summary, folder, "summary")
-    files.append(_atomic_write(
+    files.append(atomic_write(
         folder / "scenario.json",
         lambda p: p.write_text(json.dumps(scenario.to_dict(), indent=2, default=str)),
     ))
@@ -54,6 +77,6 @@ def write_results(results: Results, scenario: Scenario, folder: Path, command: s
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "ledgers": results.ledgers,
     }
-    files.append(_atomic_write(folder / "manifest.json",
+    files.append(atomic_write(folder / "manifest.json",
                                lambda p: p.write_text(json.dumps(manifest, indent=2))))
     return files

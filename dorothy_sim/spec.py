@@ -28,7 +28,7 @@ import itertools
 import json
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -301,20 +301,25 @@ def plan(spec: SweepSpec, spec_path: Path | None = None) -> Plan:
     baseline_values = {path: _read(baseline, path, source) for path in spec.factors}
     points = _design_points(spec, baseline_values, source)
 
-    configurations = [Configuration(0, "baseline", baseline_values, {}, baseline_values in points)]
+    # Points are told apart by the scenario they make, not by how their values are written
+    # (4 and 4.0 are one configuration), and a point that makes the baseline is the baseline.
+    configurations = [Configuration(0, "baseline", baseline_values, {}, False)]
     scenarios = [baseline]
-    seen = {_key(baseline_values): 0}
+    seen = {_key(baseline): 0}
     for values in points:
-        if _key(values) in seen:
-            continue
         overrides = {path: value for path, value in values.items() if value != baseline_values[path]}
         shown = overrides if spec.design == "one_at_a_time" else values
         label = ", ".join(f"{path}={_fmt(value)}" for path, value in shown.items())
         try:
-            scenario = baseline.with_overrides(overrides)
+            scenario = baseline.with_overrides(overrides) if overrides else baseline
         except ScenarioError as exc:
             raise SpecError(f"{source}: the configuration {label} is not a valid scenario: {exc}") from None
-        seen[_key(values)] = len(configurations)
+        key = _key(scenario)
+        if key in seen:
+            if seen[key] == 0:
+                configurations[0] = replace(configurations[0], in_design=True)
+            continue
+        seen[key] = len(configurations)
         configurations.append(Configuration(len(configurations), label, values, overrides, True))
         scenarios.append(scenario)
     # The replication rule is left out of the hash: runs are keyed by configuration and replication
@@ -352,8 +357,8 @@ def _design_points(spec: SweepSpec, baseline: dict[str, Any], source: str) -> li
             raise SpecError(f"{source}: factor '{path}' lists a value twice: {values}")
     if spec.design == "grid":
         size = math.prod(len(v) for v in lists.values())
-        if size > 100_000:
-            raise SpecError(f"{source}: the grid has {size:,} points (over 100,000); use fewer values, "
+        if size > 10_000:
+            raise SpecError(f"{source}: the grid has {size:,} points (over 10,000); use fewer values, "
                             "a one_at_a_time design or a latin_hypercube")
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists.values())]
     return [{**baseline, path: value} for path in paths for value in lists[path]]
@@ -369,11 +374,13 @@ def _value_at(factor: list[Scalar] | Range, u: float) -> Scalar:
     return factor[min(int(u * len(factor)), len(factor) - 1)]
 
 
-def _key(values: dict[str, Any]) -> str:
-    return json.dumps(values, sort_keys=True, default=str)
+def _key(scenario: Scenario) -> str:
+    return json.dumps(scenario.model_dump(mode="json"), sort_keys=True, default=str)
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as TOML writes it
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

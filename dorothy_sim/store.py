@@ -27,20 +27,11 @@ from typing import Any
 
 from dorothy_sim.errors import StoreError
 from dorothy_sim.experiment import RunOutput
+from dorothy_sim.output import atomic_write_text, check_folder
 
 MANIFEST = "manifest.json"
 RUNS = "runs"
 LOCK = ".lock"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 class ResultStore:
@@ -56,7 +47,7 @@ class ResultStore:
     # ---------------------------------------------------------------- opening and closing
 
     def __enter__(self) -> ResultStore:
-        self._check_folder()
+        check_folder(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock()
         try:
@@ -69,13 +60,6 @@ class ResultStore:
 
     def __exit__(self, *exc: object) -> None:
         self._unlock()
-
-    def _check_folder(self) -> None:
-        for folder in (self.folder, *self.folder.parents):
-            if folder.exists():
-                if not folder.is_dir():
-                    raise StoreError(f"--out '{self.folder}': '{folder}' is a file, not a folder")
-                return
 
     def _lock(self) -> None:
         handle = open(self.folder / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held until __exit__

@@ -59,7 +59,7 @@ class SweepResults:
     occupancy_daily: pd.DataFrame
     complete: bool = True
     ledgers: dict[Key, dict[str, int]] = field(default_factory=dict, repr=False)
-    elapsed_run_seconds: float = 0.0
+    run_seconds: float = 0.0  # summed time of the runs themselves (each run records its own)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by the file stem they are written under."""
@@ -73,7 +73,7 @@ class SweepResults:
         table = self.configurations.set_index("configuration")[[*self.factors, "replications"]].copy()
         comparisons = self.comparisons[self.comparisons["area"] == area].set_index(["configuration", "kpi"])
         for kpi in HEADLINE:
-            rows = comparisons.xs(kpi, level="kpi")
+            rows = comparisons.xs(kpi, level="kpi") if len(comparisons) else comparisons
             table[kpi] = rows["diff_mean"]
             table[f"{kpi}_ci_low"] = rows["diff_ci_low"]
             table[f"{kpi}_ci_high"] = rows["diff_ci_high"]
@@ -100,7 +100,6 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | No
     """
     the_plan = _plan_of(spec)
     store = ResultStore(Path(out), the_plan.manifest(), force=force) if out is not None else None
-    started = time.perf_counter()
     with store if store is not None else nullcontext():
         runner = _Runner(the_plan, store, workers, dask, progress)
         wanted = {c.id: the_plan.spec.replications.initial for c in the_plan.configurations}
@@ -117,9 +116,7 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | No
                                  seeds=[the_plan.spec.seed + r for r in range(max(wanted.values()))])
     meta = {**the_plan.manifest(), "replications": {str(c): n for c, n in wanted.items()},
             "complete": True}
-    results = assemble(meta, runner.outputs)
-    results.elapsed_run_seconds = time.perf_counter() - started
-    return results
+    return assemble(meta, runner.outputs)
 
 
 def _plan_of(spec: SweepSpec | Mapping[str, Any] | str | Path) -> Plan:
@@ -259,13 +256,18 @@ def assemble(meta: dict[str, Any], outputs: dict[Key, RunOutput]) -> SweepResult
         comparisons=comparisons, occupancy_daily=_occupancy_daily(outputs, keys),
         complete=bool(meta.get("complete")) and len(keys) >= expected,
         ledgers={k: outputs[k].ledger for k in keys},
+        run_seconds=float(sum(outputs[k].elapsed_seconds for k in keys)),
     )
 
 
 def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys: list[Key]) -> pd.DataFrame:
     """Paired differences from the baseline for every KPI, then the comparison KPIs
     (avoided admissions, bed days saved, beds released, cost change, net saving)."""
+    columns = [*RUN_KEYS, "area", "kpi", "unit", "mean", "baseline_mean", "diff_mean", "diff_ci_low",
+               "diff_ci_high", "n"]
     baseline = replications[replications["configuration"] == 0]
+    if baseline.empty:  # an unfinished sweep whose baseline has no finished run: nothing to pair
+        return pd.DataFrame(columns=columns)
     paired = paired_differences(replications, baseline, keys=[*RUN_KEYS, "area", "kpi", "unit"])
 
     merged = replications.merge(baseline[["replication", "area", "kpi", "value"]],
@@ -295,8 +297,6 @@ def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys
     table["baseline_mean"] = np.nan
     table = table.sort_values(["configuration", "area", "kpi"], key=lambda s: s.map(order) if s.name == "kpi"
                               else s, kind="stable")
-    columns = [*RUN_KEYS, "area", "kpi", "unit", "mean", "baseline_mean", "diff_mean", "diff_ci_low",
-               "diff_ci_high", "n"]
     return pd.concat([table[columns], paired[columns]], ignore_index=True).sort_values(
         ["configuration"], kind="stable").reset_index(drop=True)
 

@@ -1,0 +1,349 @@
+"""Sweep reports (report.py): the files a report writes, the workbook's sheets and headers, the figures
+each design gets, the HTML page's numbers and embedded figures, and reports of incomplete and
+baseline-only sweeps.
+
+Why short runs: the report only reads tables, so a 60-day results period on the small scenario with
+two replications gives real tables in well under a second per configuration. The sweeps are run once
+per module and shared.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from dorothy_sim import report
+from dorothy_sim.errors import UserError
+from dorothy_sim.report import (
+    FIG_AVOIDED,
+    FIG_HEATMAP,
+    FIG_OCCUPANCY,
+    FIG_TORNADO,
+    FIG_UTILISATION,
+    SHEETS,
+    format_estimate,
+    format_number,
+    headline_cells,
+    make_charts,
+    strained_configurations,
+    workbook_sheets,
+    write_report,
+)
+from dorothy_sim.sweep import SweepResults, load_results, sweep
+
+BASE = {"scenario": "small", "set": {"run.results_days": 60, "run.warmup_days": 20},
+        "replications": {"count": 2}}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TABLE_STEMS = ("configurations", "headline", "replications", "summary", "comparisons", "occupancy_daily")
+
+
+@dataclasses.dataclass
+class Built:
+    results: SweepResults
+    sweep_folder: Path
+    folder: Path
+    files: list[Path]
+
+    def html(self) -> str:
+        return (self.folder / f"{self.results.name}.html").read_text(encoding="utf-8")
+
+    def workbook(self) -> openpyxl.Workbook:
+        return openpyxl.load_workbook(self.folder / f"{self.results.name}.xlsx")
+
+
+def _build(root: Path, spec: dict, report_it: bool = True) -> Built:
+    results = sweep({**BASE, **spec}, out=root / "sweep", workers=2)
+    files = write_report(results, root / "report") if report_it else []
+    return Built(results, root / "sweep", root / "report", files)
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory) -> Built:
+    return _build(tmp_path_factory.mktemp("grid"), {
+        "name": "grid2", "description": "Rapid response <b>x</b> reablement & more",
+        "factors": {"rapid_response.clinicians": [0, 2], "reablement.places": [10, 20]}})
+
+
+@pytest.fixture(scope="module")
+def oat(tmp_path_factory) -> Built:
+    return _build(tmp_path_factory.mktemp("oat"), {
+        "name": "oat2", "design": "one_at_a_time",
+        "factors": {"rapid_response.clinicians": [0, 2], "reablement.places": [7, 28]}})
+
+
+@pytest.fixture(scope="module")
+def baseline_only(tmp_path_factory) -> Built:
+    root = tmp_path_factory.mktemp("baseline_only")
+    stale = root / "report" / f"{FIG_HEATMAP}.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"left by an earlier report")
+    return _build(root, {"name": "only_baseline", "factors": {"rapid_response.clinicians": [1]}})
+
+
+def _headline_row(results: SweepResults, configuration: int) -> pd.Series:
+    table = results.headline()
+    return table[table["configuration"] == configuration].iloc[0]
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def test_numbers_are_formatted_for_a_board_report() -> None:
+    assert format_estimate(12.333, -33.224, 57.891, "count") == "12.3 (95% CI -33.2 to 57.9)"
+    assert format_estimate(62.3, -9.1, 134.2, "count") == "62 (95% CI -9 to 134)"  # shared decimals
+    assert format_estimate(4.0, np.nan, np.nan, "count") == "4.0 (95% CI n/a)"
+    assert format_estimate(-1036281.4, -2185614.0, 113051.9, "GBP") == \
+        "-£1,036,281 (95% CI -£2,185,614 to £113,052)"
+    assert format_number(82.7026, "%") == "82.7%"
+    assert format_number(-0.04, "count") == "0.0"  # no "-0.0"
+    assert format_number(-0.4, "GBP") == "£0"
+    assert format_number(2918.23, "bed days") == "2,918"
+    assert format_number(float("nan")) == "n/a"
+    assert format_number(None) == "n/a"
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_report_writes_every_file_and_nothing_half_written(grid: Built) -> None:
+    figures = (FIG_AVOIDED, FIG_HEATMAP, FIG_OCCUPANCY, FIG_UTILISATION)
+    expected = ({f"{stem}.{ext}" for stem in TABLE_STEMS for ext in ("csv", "parquet")}
+                | {f"{stem}.{ext}" for stem in figures for ext in ("png", "svg")}
+                | {"grid2.xlsx", "grid2.html"})
+    assert sorted(p.name for p in grid.files) == sorted(expected)
+    for path in grid.files:
+        assert path.parent == grid.folder
+        assert path.stat().st_size > 100, path
+    assert sorted(p.name for p in grid.folder.iterdir()) == sorted(expected)  # no temporary files left
+
+
+def test_tables_are_the_sweep_tables(grid: Built) -> None:
+    for stem, table in grid.results.tables().items():
+        parquet = pd.read_parquet(grid.folder / f"{stem}.parquet")
+        assert list(parquet.columns) == list(table.columns)
+        assert len(parquet) == len(table) > 0
+    headline = pd.read_csv(grid.folder / "headline.csv")
+    np.testing.assert_allclose(headline["avoided_admissions"], grid.results.headline()["avoided_admissions"])
+
+
+def test_a_file_in_the_way_is_a_clear_error(grid: Built, tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(UserError, match="is a file, not a folder"):
+        write_report(grid.results, blocker / "report")
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def _header(ws) -> list[str]:
+    return [cell.value for cell in ws[1]]
+
+
+def test_workbook_has_the_sheets_in_order(grid: Built) -> None:
+    workbook = grid.workbook()
+    assert workbook.sheetnames == list(SHEETS)
+    assert all(len(name) <= 31 for name in SHEETS)
+    for ws in workbook.worksheets:
+        assert ws.freeze_panes is not None, ws.title
+        assert all(cell.font.bold for cell in ws[1]), ws.title
+
+
+def test_headline_sheet_has_units_intervals_and_the_numbers(grid: Built) -> None:
+    ws = grid.workbook()["Headline"]
+    header = _header(ws)
+    assert header[:5] == ["Configuration", "Scenario", "rapid_response.clinicians", "reablement.places",
+                          "Replications"]
+    at = header.index("Avoided admissions (count)")
+    assert header[at + 1: at + 3] == ["95% CI low", "95% CI high"]
+    for name in ("Bed days saved (bed days)", "Beds released at 85% occupancy (beds)", "Net saving (£)",
+                 "Cost change (£)", "Acute occupancy, mean (%)"):
+        assert name in header, name
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    assert sorted(rows) == list(range(len(grid.results.configurations)))
+    expected = _headline_row(grid.results, 3)
+    assert rows[3][at].value == pytest.approx(expected["avoided_admissions"])
+    assert rows[3][at + 2].value == pytest.approx(expected["avoided_admissions_ci_high"])
+    assert "£" in rows[3][header.index("Net saving (£)")].number_format
+    assert rows[3][at].number_format == "#,##0.0"
+
+
+def test_long_sheets_keep_units(grid: Built) -> None:
+    workbook = grid.workbook()
+    comparisons = workbook["Comparisons"]
+    header = _header(comparisons)
+    assert {"Unit", "Difference from baseline (in Unit)", "Difference 95% CI low (in Unit)"} <= set(header)
+    unit, diff = header.index("Unit"), header.index("Difference from baseline (in Unit)")
+    formats = {row[unit].value: row[diff].number_format for row in comparisons.iter_rows(min_row=2)}
+    assert "£" in formats["GBP"] and formats["%"] == "0.0"
+    replications = _header(workbook["Replications"])
+    assert replications[:5] == ["Configuration", "Scenario", "Replication", "Seed", "Area"]
+    assert {"admissions (count)", "cost_total_gbp (£)", "acute_occupancy_mean_pct (%)"} <= set(replications)
+    assert workbook["Replications"].max_row - 1 == len(grid.results.replications.groupby(
+        ["configuration", "replication", "area"]))
+    assert "Acute occupancy, mean (% of core beds)" in _header(workbook["Occupancy by day"])
+
+
+def test_about_sheet_says_what_was_run_and_how(grid: Built) -> None:
+    about = {row[0].value: row[1].value for row in grid.workbook()["About"].iter_rows(min_row=2)}
+    assert about["Sweep"] == "grid2"
+    assert about["Design"] == "grid"
+    assert about["Status"] == "complete"
+    assert about["Spec hash"] == grid.results.spec_hash
+    assert about["First seed"] == str(grid.results.first_seed)
+    assert about["Factors"] == "rapid_response.clinicians, reablement.places"
+    assert about["Replications"].startswith("2 per configuration")
+    assert "dorothy sweep" in about["How the runs were made"]
+    assert "dorothy report" in about["How this report was made"]
+
+
+def test_tables_too_big_for_a_sheet_are_cut_and_said_so(grid: Built, monkeypatch) -> None:
+    whole_area = len(grid.results.occupancy_daily.query("area == 'all'"))
+    monkeypatch.setattr(report, "CELL_BUDGET", whole_area * 7)
+    sheets = workbook_sheets(grid.results, report._how_made(grid.results, None))
+    occupancy = sheets["Occupancy by day"]
+    assert len(occupancy.frame) == whole_area and set(occupancy.frame["Area"]) == {"all"}
+    about = dict(sheets["About"].frame.itertuples(index=False))
+    assert "occupancy_daily.csv" in about["Sheet: Occupancy by day"]
+    monkeypatch.setattr(report, "CELL_BUDGET", 10)
+    sheets = workbook_sheets(grid.results, report._how_made(grid.results, None))
+    assert list(sheets["Replications"].frame.columns) == ["Note"]
+    assert "replications.csv" in sheets["Replications"].frame.iloc[0, 0]
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _assert_images(folder: Path, stems: set[str]) -> None:
+    for stem in stems:
+        assert (folder / f"{stem}.png").read_bytes().startswith(PNG_MAGIC), stem
+        root = ET.parse(folder / f"{stem}.svg").getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg", stem
+
+
+def test_figures_are_png_and_svg(grid: Built, oat: Built) -> None:
+    _assert_images(grid.folder, {FIG_AVOIDED, FIG_HEATMAP, FIG_OCCUPANCY, FIG_UTILISATION})
+    _assert_images(oat.folder, {FIG_AVOIDED, FIG_TORNADO, FIG_OCCUPANCY, FIG_UTILISATION})
+
+
+def test_heatmap_only_for_two_factor_grids_and_tornado_only_for_one_at_a_time(
+        grid: Built, oat: Built, tmp_path: Path) -> None:
+    assert (grid.folder / f"{FIG_HEATMAP}.png").exists()
+    assert not (grid.folder / f"{FIG_TORNADO}.png").exists()
+    assert (oat.folder / f"{FIG_TORNADO}.svg").exists()
+    assert not (oat.folder / f"{FIG_HEATMAP}.svg").exists()
+    one_factor = sweep({**BASE, "name": "one", "factors": {"rapid_response.clinicians": [0, 2]}}, workers=2)
+    lhs = sweep({**BASE, "name": "lhs", "design": "latin_hypercube", "points": 3,
+                 "factors": {"rapid_response.clinicians": {"from": 1, "to": 4},
+                             "reablement.places": {"from": 5, "to": 30}}}, workers=2)
+    for results in (one_factor, lhs):
+        stems = [chart.stem for chart in make_charts(results)]
+        assert stems == [FIG_AVOIDED, FIG_OCCUPANCY, FIG_UTILISATION], results.design
+
+
+def test_tornado_puts_the_biggest_swing_on_top(oat: Built) -> None:
+    table = oat.results.headline().set_index("configuration")
+    configurations = oat.results.configurations.set_index("configuration")
+    swings = {}
+    for path in oat.results.factors:
+        moved = configurations[configurations["label"].str.startswith(f"{path}=")]
+        effects = table.loc[moved.index, "avoided_admissions"]
+        values = moved[path]
+        swings[path] = abs(effects[values.idxmax()] - effects[values.idxmin()])
+    baseline = {path: configurations.loc[0, path] for path in oat.results.factors}
+    svg = (oat.folder / f"{FIG_TORNADO}.svg").read_text(encoding="utf-8")
+    # y tick labels are written bottom to top: the smallest swing first
+    positions = {path: svg.index(f"(baseline {baseline[path]})") for path in oat.results.factors}
+    assert swings["rapid_response.clinicians"] != swings["reablement.places"]
+    assert sorted(positions, key=positions.get) == sorted(swings, key=swings.get)
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_shows_the_headline_numbers(grid: Built) -> None:
+    page = grid.html()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>Sweep report: grid2</title>" in page
+    for configuration in range(1, len(grid.results.configurations)):
+        row = _headline_row(grid.results, configuration)
+        text = format_estimate(row["avoided_admissions"], row["avoided_admissions_ci_low"],
+                               row["avoided_admissions_ci_high"], "count")
+        assert f'<td class="num">{text}</td>' in page, text
+        net = format_estimate(row["net_saving_gbp"], row["net_saving_gbp_ci_low"],
+                              row["net_saving_gbp_ci_high"], "GBP")
+        assert net in page
+    assert "0 (baseline)" in page and "reference" in page
+    assert "common random numbers" in page
+
+
+def test_html_embeds_every_figure_and_stands_alone(grid: Built) -> None:
+    page = grid.html()
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 4
+    for data in images:
+        assert ET.fromstring(base64.b64decode(data)).tag == "{http://www.w3.org/2000/svg}svg"
+    assert "<script" not in page and "<link" not in page and 'src="http' not in page
+    for path in grid.files:
+        assert f'<a href="{path.name}">' in page
+
+
+def test_html_escapes_text(grid: Built) -> None:
+    page = grid.html()
+    assert "Rapid response &lt;b&gt;x&lt;/b&gt; reablement &amp; more" in page
+    assert "<b>x</b>" not in page
+
+
+def test_gridlocked_configurations_are_flagged(grid: Built) -> None:
+    summary = grid.results.summary.copy()
+    occupancy = (summary["configuration"] == 2) & (summary["area"] == "all") & (
+        summary["kpi"] == "acute_occupancy_mean_pct")
+    summary.loc[occupancy, "mean"] = 104.0
+    results = dataclasses.replace(grid.results, summary=summary)
+    assert 2 in set(strained_configurations(results)["configuration"])
+    cells = headline_cells(results).set_index("Configuration")
+    assert "2 \u2020" in cells.index
+    page = report.render_html(results, [], report._how_made(results, None), [])
+    assert "Gridlocked acute beds" in page and "Configuration 2: acute occupancy 104.0%" in page
+
+
+# --------------------------------------------------------------------------- unusual sweeps
+
+
+def test_baseline_only_sweep_reports_without_comparisons(baseline_only: Built) -> None:
+    names = {p.name for p in baseline_only.files}
+    assert {"only_baseline.xlsx", "only_baseline.html", f"{FIG_OCCUPANCY}.png",
+            f"{FIG_UTILISATION}.svg"} <= names
+    assert not names & {f"{stem}.{ext}" for stem in (FIG_AVOIDED, FIG_HEATMAP, FIG_TORNADO)
+                        for ext in ("png", "svg")}
+    assert not (baseline_only.folder / f"{FIG_HEATMAP}.png").exists()  # an earlier report's figure
+    page = baseline_only.html()
+    assert "0 (baseline)" in page and page.count("data:image/svg+xml;base64,") == 2
+    assert baseline_only.workbook().sheetnames == list(SHEETS)
+
+
+def test_incomplete_sweep_says_so(grid: Built, tmp_path: Path) -> None:
+    folder = tmp_path / "unfinished"
+    shutil.copytree(grid.sweep_folder, folder)
+    for run in (folder / "runs").glob("c0004-r*.json"):
+        run.unlink()
+    (folder / "runs" / "c0002-r0001.json").unlink()
+    results = load_results(folder)
+    assert not results.complete
+    files = write_report(results, tmp_path / "report")
+    assert all(path.stat().st_size > 0 for path in files)
+    page = (tmp_path / "report" / "grid2.html").read_text(encoding="utf-8")
+    assert "Incomplete sweep" in page
+    assert re.search(r"<tr><td>4( \u2020)?</td>.*not run yet", page)
+    workbook = openpyxl.load_workbook(tmp_path / "report" / "grid2.xlsx")
+    about = {row[0].value: row[1].value for row in workbook["About"].iter_rows(min_row=2)}
+    assert about["Status"].startswith("INCOMPLETE")
