@@ -56,6 +56,7 @@ def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, R
     pool = ProcessPoolExecutor(max_workers=workers)
     pending: dict[Future, Hashable] = {}
     queue = iter(tasks)
+    finished = False
     try:
         for task in queue:
             pending[pool.submit(run_one, task.scenario, task.seed)] = task.key
@@ -70,10 +71,13 @@ def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, R
                 if task is not None:
                     pending[pool.submit(run_one, task.scenario, task.seed)] = task.key
                 yield key, output
+        finished = True
     finally:
         for future in pending:
             future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        # After an error or an interrupt, waiting for the pool could hang (a broken pool, a task
+        # that could not be sent); the runs in flight are lost anyway, so do not wait for them.
+        pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _execute_dask(tasks: list[Task], address: str) -> Iterator[tuple[Hashable, RunOutput]]:

@@ -60,8 +60,9 @@ class Range(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
-        if not (math.isfinite(self.start) and math.isfinite(self.stop)):
-            raise ValueError(f"from = {self.start} and to = {self.stop} must be finite numbers")
+        if not math.isfinite(self.stop - self.start):  # also NaN or infinite ends
+            raise ValueError(f"from = {self.start:g} and to = {self.stop:g} must be finite numbers a finite "
+                             "distance apart")
         if self.stop < self.start:
             raise ValueError(f"the range is inverted: from = {self.start:g} is above to = {self.stop:g}")
         if self.step is not None and (self.stop - self.start) / self.step > 10_000:
@@ -221,6 +222,8 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
 def spec_from_dict(data: dict[str, Any], source: str = "sweep spec") -> SweepSpec:
     """Validate a spec given as a dict (the Python API's way in). Nested tables under ``factors``,
     ``set`` and ``baseline`` are flattened to dotted paths, so both TOML spellings work."""
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: a sweep spec is a table of fields (a dict), not {type(data).__name__}")
     data = dict(data)
     for table in ("factors", "set", "baseline"):
         if isinstance(data.get(table), dict):

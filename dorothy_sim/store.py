@@ -32,6 +32,7 @@ from dorothy_sim.output import atomic_write_text, check_folder
 MANIFEST = "manifest.json"
 RUNS = "runs"
 LOCK = ".lock"
+FINISHED_KEYS = ("complete", "replications", "seeds")  # written when a sweep finishes
 
 
 class ResultStore:
@@ -101,7 +102,10 @@ class ResultStore:
                                  "--out folder, or --force to delete them")
             shutil.rmtree(self.folder / RUNS, ignore_errors=True)
         if existing is not None and existing.get("spec_hash") == self.manifest["spec_hash"]:
-            self.manifest = {**existing, **self.manifest, "created_at": existing.get("created_at")}
+            # Resuming (perhaps with more replications): what the last sweep finished is no longer
+            # the target, so it is cleared until this sweep finishes and records its own.
+            kept = {k: v for k, v in existing.items() if k not in FINISHED_KEYS}
+            self.manifest = {**kept, **self.manifest, "created_at": existing.get("created_at")}
         else:
             self.manifest = {**self.manifest,
                              "created_at": datetime.now(UTC).isoformat(timespec="seconds")}

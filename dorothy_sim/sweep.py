@@ -218,12 +218,15 @@ def load_results(folder: str | Path) -> SweepResults:
     An unfinished sweep gives tables of its finished runs, paired where both sides finished."""
     folder = Path(folder)
     manifest = read_manifest(folder)
+    wanted = {int(c): int(n) for c, n in manifest.get("replications", {}).items()}
     outputs: dict[Key, RunOutput] = {}
     for path in sorted((folder / "runs").glob("c*-r*.json")):
         try:
             configuration, replication = (int(part[1:]) for part in path.stem.split("-"))
         except ValueError:
             continue
+        if configuration in wanted and replication >= wanted[configuration]:
+            continue  # a finished sweep asked for fewer replications than the folder holds
         output = read_run(path, manifest["spec_hash"], configuration, replication)
         if output is not None:
             outputs[(configuration, replication)] = output

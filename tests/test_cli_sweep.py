@@ -76,7 +76,8 @@ def test_a_changed_spec_is_refused_unless_forced(swept, tmp_path, capsys):
     code, _, err = run_cli(["sweep", str(changed), "--out", str(copy), "--quiet", "--force",
                             "--workers", "1"], capsys)
     assert code == 0, err
-    assert "rapid_response.clinicians=3" in set(load_results(copy).configurations["label"].str.split(",").str[0])
+    labels = load_results(copy).configurations["label"].str.split(",").str[0]
+    assert "rapid_response.clinicians=3" in set(labels)
 
 
 @pytest.mark.parametrize("text, expected", [
