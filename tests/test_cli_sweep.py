@@ -46,7 +46,7 @@ def test_sweep_writes_the_store_and_tables_and_prints_the_headline(swept):
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert set(p.name for p in (out / "tables").iterdir()) == TABLES
-    assert len(list((out / "runs").glob("*.json"))) == 5 * 2  # baseline (0, 14) is a grid point
+    assert len(list((out / "runs").glob("c*.json"))) == 5 * 2  # baseline (0, 14) is a grid point
     assert "avoided admissions" in done.stdout and "rapid_response.clinicians=2" in done.stdout
     assert f"dorothy report {out}" in done.stdout
     headline = pd.read_csv(out / "tables" / "headline.csv")
@@ -122,7 +122,7 @@ def test_ctrl_c_keeps_finished_runs_and_the_same_command_finishes_the_sweep(tmp_
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("runs/*.json"))) < 6:
+    while time.monotonic() < deadline and len(list(out.glob("runs/c*.json"))) < 6:
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGINT)
     started = time.monotonic()
@@ -130,12 +130,12 @@ def test_ctrl_c_keeps_finished_runs_and_the_same_command_finishes_the_sweep(tmp_
     assert time.monotonic() - started < 10
     assert process.returncode == 130, err
     assert "Traceback" not in err and "run the same command again to resume" in err
-    kept = len(list(out.glob("runs/*.json")))
+    kept = len(list(out.glob("runs/c*.json")))
     assert 6 <= kept < 60
 
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert len(list(out.glob("runs/*.json"))) == 60
+    assert len(list(out.glob("runs/c*.json"))) == 60
     fresh = subprocess.run([*command[:4], str(tmp_path / "fresh"), "--workers", "1", "--quiet"],
                            capture_output=True, text=True, timeout=300)
     assert fresh.returncode == 0, fresh.stderr
