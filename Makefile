@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench validate clean
+.PHONY: run test lint bench validate studies clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ bench: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/dorothy validate --reps 5
+
+# The three studies of experiments/README.md on the default scenario (tens of minutes on 2 cores;
+# each resumes from its result store, so an interrupted `make studies` picks up where it stopped).
+studies: $(STAMP)
+	$(BIN)/python experiments/study_rr_reablement_grid.py
+	$(BIN)/python experiments/study_intervention_sensitivity.py
+	$(BIN)/python experiments/study_occupancy_target.py
 
 clean:
 	rm -rf $(VENV) results/default .pytest_cache

@@ -1,0 +1,173 @@
+"""Study 1: rapid-response clinicians x reablement places, a full grid around the default scenario.
+
+Why a full grid: the two services interact. Rapid response keeps people out of hospital and steps some
+of them up into reablement, and reablement takes pathway-1 discharges; more clinicians with no more
+places may only move the queue. The grid measures every combination, each paired with the default
+scenario (configuration 0) under common random numbers, so the differences (avoided admissions, beds
+released, net saving) have narrow 95% intervals.
+
+Spec: experiments/specs/rr_reablement_grid.toml (also runnable alone with `dorothy sweep`).
+
+Run (from the repository root; resumable: re-running loads every finished run):
+
+    .venv/bin/python experiments/study_rr_reablement_grid.py [--workers 2] [--reps 10] [--out DIR]
+    .venv/bin/python experiments/study_rr_reablement_grid.py --smoke     # small scenario, seconds
+
+Writes to results/rr_reablement_grid/: the sweep store (manifest.json, runs/), tables/, report/ (the
+sweep report, when dorothy_sim.report is available) and README.md (how it was made, key findings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import pandas as pd
+from common import (
+    SPECS,
+    Interval,
+    Provenance,
+    SweepRun,
+    add_common_options,
+    announce,
+    check_reps,
+    describe_factor_values,
+    fmt_ci,
+    fmt_number,
+    load_spec_dict,
+    markdown_table,
+    output_folder,
+    rel,
+    run_sweep,
+    smoke_spec,
+    with_reps,
+    write_readme,
+    write_report_if_available,
+)
+
+from dorothy_sim.errors import UserError
+
+STUDY = "rr_reablement_grid"
+SPEC = SPECS / f"{STUDY}.toml"
+CLINICIANS, PLACES = "rapid_response.clinicians", "reablement.places"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_options(parser, STUDY)
+    args = parser.parse_args(argv)
+    check_reps(parser, args)
+    started = time.perf_counter()
+    spec = load_spec_dict(SPEC)
+    spec = smoke_spec(spec, reps=args.reps or 2) if args.smoke else with_reps(spec, args.reps)
+    out = output_folder(args, STUDY)
+    try:
+        run = run_sweep(spec, out, args.workers, force=args.force, progress=not args.quiet)
+        report_note = write_report_if_available(run.results, out / "report")
+    except UserError as exc:
+        print(f"{STUDY}: error: {exc}", file=sys.stderr)
+        return 2
+    table = headline_table(run)
+    table.to_csv(out / "grid_headline.csv", index=False)
+    provenance = Provenance.of(run, f"`{rel(SPEC)}`" + (" moved to the small scenario (--smoke)"
+                                                        if args.smoke else ""), started, args.smoke)
+    readme = write_readme(out, "Rapid response x reablement: full grid", intro(spec), provenance,
+                          findings(run, table, report_note))
+    announce(readme, started)
+    return 0
+
+
+def intro(spec: dict[str, Any]) -> str:
+    return (f"{spec['description']}\n\nDesign: full grid, {describe_factor_values(spec)}. Configuration 0 "
+            "is the scenario's default mix; every other configuration is compared with it replication by "
+            "replication (same seeds), whole area (`all`).")
+
+
+def headline_table(run: SweepRun) -> pd.DataFrame:
+    """One row per grid point: the comparison KPIs and occupancy with their 95% CIs (numbers), plus the
+    net cost per avoided admission where the avoided admissions are clearly above zero."""
+    results = run.results
+    table = results.headline()
+    table["label"] = results.configurations.set_index("configuration").loc[table["configuration"], "label"] \
+        .to_numpy()
+    clear = table["avoided_admissions_ci_low"] > 0
+    table["net_cost_per_avoided_admission_gbp"] = (
+        table["cost_change_gbp"] / table["avoided_admissions"]).where(clear)
+    return table
+
+
+def findings(run: SweepRun, table: pd.DataFrame, report_note: str) -> list[tuple[str, str]]:
+    n = int(table["replications"].max())
+    rows = []
+    for row in table.to_dict("records"):
+        base = row["configuration"] == 0
+        rows.append({
+            "clinicians": row[CLINICIANS], "reablement places": row[PLACES],
+            "avoided admissions": "baseline" if base else fmt_ci(Interval.from_columns(
+                row, "avoided_admissions", n), "count"),
+            "beds released at 92%": "baseline" if base else fmt_ci(Interval.from_columns(
+                row, "beds_released_at_92pct", n), "beds"),
+            "net saving": "baseline" if base else fmt_ci(Interval.from_columns(row, "net_saving_gbp", n),
+                                                         "gbp"),
+            "net cost per avoided admission": fmt_number(row["net_cost_per_avoided_admission_gbp"], "gbp"),
+            "acute occupancy": fmt_ci(Interval.from_columns(row, "acute_occupancy_mean_pct", n), "pct"),
+        })
+    grid = markdown_table(rows) + (
+        "\n\nAvoided admissions, beds released (bed days saved / (results days x 0.92)) and net saving "
+        "(baseline total cost minus this configuration's, all services and acute bed days; positive is a "
+        "saving) are paired differences from configuration 0 over the year, mean and 95% t interval "
+        "across replications. Net cost per avoided admission = cost change / avoided admissions (ratio "
+        "of means), shown only where the avoided admissions' CI is above zero. Acute occupancy is the "
+        "mean of core beds, all patients. Machine-readable: `grid_headline.csv`, `tables/headline.csv`.")
+    return [("Key findings", key_findings(table, n)), ("Every grid point (whole area, one year)", grid),
+            ("Report and tables", f"{report_note}\n\nTidy tables (CSV and Parquet) in `tables/`: "
+             "configurations, headline, replications, summary, comparisons, occupancy_daily.")]
+
+
+def key_findings(table: pd.DataFrame, n: int) -> str:
+    """The headline sentences, all read from the table."""
+    others = table[table["configuration"] != 0]
+    if others.empty:
+        return "The grid holds only the baseline."
+    lines = []
+
+    def point(row: pd.Series) -> str:
+        clinicians = row[CLINICIANS]
+        return f"{clinicians} clinician{'' if clinicians == 1 else 's'} with {row[PLACES]} reablement places"
+
+    best = others.loc[others["net_saving_gbp"].idxmax()]
+    saving = Interval.from_columns(best, "net_saving_gbp", n)
+    verdict = ("its 95% CI is above zero: a saving" if saving.above_zero else
+               "its 95% CI is below zero: a net cost even at the best point" if saving.below_zero else
+               "its 95% CI includes zero: no grid point reliably saves money")
+    lines.append(f"- **Best point per £ (largest net saving):** {point(best)}: net saving "
+                 f"{fmt_ci(saving, 'gbp')} a year ({verdict}); avoided admissions "
+                 f"{fmt_ci(Interval.from_columns(best, 'avoided_admissions', n), 'count')}, beds released "
+                 f"at 92% {fmt_ci(Interval.from_columns(best, 'beds_released_at_92pct', n), 'beds')}.")
+    most = others.loc[others["avoided_admissions"].idxmax()]
+    lines.append(f"- **Most admissions avoided:** {point(most)}: "
+                 f"{fmt_ci(Interval.from_columns(most, 'avoided_admissions', n), 'count')} a year; beds "
+                 f"released at 92% {fmt_ci(Interval.from_columns(most, 'beds_released_at_92pct', n), 'beds')}"
+                 f"; net saving {fmt_ci(Interval.from_columns(most, 'net_saving_gbp', n), 'gbp')}.")
+    beds = others.loc[others["beds_released_at_92pct"].idxmax()]
+    lines.append(f"- **Most beds released at 92% occupancy:** {point(beds)}: "
+                 f"{fmt_ci(Interval.from_columns(beds, 'beds_released_at_92pct', n), 'beds')}.")
+    clear = others[others["avoided_admissions_ci_low"] > 0]
+    lines.append(f"- {len(clear)} of {len(others)} grid points avoid admissions with a 95% CI above zero; "
+                 f"{int((others['net_saving_gbp_ci_low'] > 0).sum())} save money with a CI above zero and "
+                 f"{int((others['net_saving_gbp_ci_high'] < 0).sum())} cost money with a CI below zero.")
+    if not clear.empty:
+        cheapest = clear.loc[clear["net_cost_per_avoided_admission_gbp"].idxmin()]
+        lines.append(f"- **Lowest net cost per avoided admission** (among those): {point(cheapest)}: "
+                     f"{fmt_number(cheapest['net_cost_per_avoided_admission_gbp'], 'gbp')} per admission "
+                     "avoided (negative: each avoided admission comes with a saving).")
+    base = table[table["configuration"] == 0].iloc[0]
+    lines.append(f"- Baseline ({point(base)}) mean acute occupancy: "
+                 f"{fmt_ci(Interval.from_columns(base, 'acute_occupancy_mean_pct', n), 'pct')}.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
