@@ -196,6 +196,7 @@ class Plan:
             "source": self.source,
             "dorothy_sim_version": __version__,
             "first_seed": self.spec.seed,
+            "seed_rule": f"replication r of every configuration uses seed {self.spec.seed} + r",
             "configurations": [
                 {"id": c.id, "label": c.label, "values": c.values, "overrides": c.overrides,
                  "in_design": c.in_design} for c in self.configurations],
