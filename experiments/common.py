@@ -17,7 +17,6 @@ What lives here and why:
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import math
 import shlex
@@ -37,8 +36,10 @@ import pandas as pd
 
 from dorothy_sim import __version__, load_scenario, sweep
 from dorothy_sim.analysis import t_interval
+from dorothy_sim.errors import UserError
 from dorothy_sim.monitor import ALL
 from dorothy_sim.output import write_table
+from dorothy_sim.report import write_report
 from dorothy_sim.spec import plan, spec_from_dict
 from dorothy_sim.sweep import SweepResults
 
@@ -328,18 +329,11 @@ def stored_run_seconds(folder: Path) -> float:
 
 def write_report_if_available(results: SweepResults, folder: Path) -> str:
     """Write the sweep report (dorothy_sim.report) into ``folder``; returns a line for the README.
-    Imported lazily: the report module is optional for the studies, whose README and tables stand
-    on their own."""
+    A report that fails is a warning, not an error: the study's runs, README and tables stand alone,
+    and the report can be made again with `dorothy report`."""
     try:
-        from dorothy_sim.report import write_report  # type: ignore[import-not-found]
-    except ImportError as exc:
-        return (f"Report not written: this version of dorothy_sim has no report module ({exc}). "
-                f"Once it has, run `dorothy report {rel(results_folder(folder))} --out {rel(folder)}`.")
-    try:
-        accepts_command = "command" in inspect.signature(write_report).parameters
-        files = (write_report(results, folder, command=command_line()) if accepts_command
-                 else write_report(results, folder))
-    except Exception as exc:  # noqa: BLE001 - the report is optional; the README and tables stand alone
+        files = write_report(results, folder, command=command_line())
+    except Exception as exc:  # noqa: BLE001 - see the docstring
         print(f"warning: the report failed ({type(exc).__name__}: {exc}); the README and tables are "
               "written regardless", file=sys.stderr)
         return (f"Report not written: `write_report` failed ({type(exc).__name__}: {exc}). Run "
@@ -473,3 +467,16 @@ def write_readme(folder: Path, title: str, intro: str, provenance: Provenance,
 
 def announce(readme: Path, started: float) -> None:
     print(f"README written to {readme} ({fmt_duration(time.perf_counter() - started)} in all)")
+
+
+def sweep_and_report(spec: dict[str, Any], args: argparse.Namespace,
+                     study: str) -> tuple[SweepRun, str] | None:
+    """The start every one-sweep study shares: run (or resume) the sweep into its folder, then its
+    report. ``None`` after printing the error when the input is bad (the caller exits with 2)."""
+    out = output_folder(args, study)
+    try:
+        run = run_sweep(spec, out, args.workers, force=args.force, progress=not args.quiet)
+    except UserError as exc:
+        print(f"{study}: error: {exc}", file=sys.stderr)
+        return None
+    return run, write_report_if_available(run.results, out / "report")

@@ -25,7 +25,6 @@ avoided admissions), levers.csv (the swings with CIs) and README.md.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -47,14 +46,12 @@ from common import (
     output_folder,
     paired,
     rel,
-    run_sweep,
     smoke_spec,
+    sweep_and_report,
     with_reps,
     write_readme,
-    write_report_if_available,
 )
 
-from dorothy_sim.errors import UserError
 from dorothy_sim.spec import plan, spec_from_dict
 
 STUDY = "intervention_sensitivity"
@@ -117,12 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     spec = load_spec_dict(SPEC)
     spec = smoke_spec(spec, reps=args.reps or 2) if args.smoke else with_reps(spec, args.reps)
     out = output_folder(args, STUDY)
-    try:
-        run = run_sweep(spec, out, args.workers, force=args.force, progress=not args.quiet)
-        report_note = write_report_if_available(run.results, out / "report")
-    except UserError as exc:
-        print(f"{STUDY}: error: {exc}", file=sys.stderr)
+    done = sweep_and_report(spec, args, STUDY)
+    if done is None:
         return 2
+    run, report_note = done
     results_days = float(plan(spec_from_dict(spec)).baseline.run.results_days)
     levers = lever_effects(run, results_days)
     lever_table(levers).to_csv(out / "levers.csv", index=False)

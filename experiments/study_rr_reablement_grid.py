@@ -20,7 +20,6 @@ sweep report, when dorothy_sim.report is available) and README.md (how it was ma
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
@@ -40,14 +39,11 @@ from common import (
     markdown_table,
     output_folder,
     rel,
-    run_sweep,
     smoke_spec,
+    sweep_and_report,
     with_reps,
     write_readme,
-    write_report_if_available,
 )
-
-from dorothy_sim.errors import UserError
 
 STUDY = "rr_reablement_grid"
 SPEC = SPECS / f"{STUDY}.toml"
@@ -63,12 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     spec = load_spec_dict(SPEC)
     spec = smoke_spec(spec, reps=args.reps or 2) if args.smoke else with_reps(spec, args.reps)
     out = output_folder(args, STUDY)
-    try:
-        run = run_sweep(spec, out, args.workers, force=args.force, progress=not args.quiet)
-        report_note = write_report_if_available(run.results, out / "report")
-    except UserError as exc:
-        print(f"{STUDY}: error: {exc}", file=sys.stderr)
+    done = sweep_and_report(spec, args, STUDY)
+    if done is None:
         return 2
+    run, report_note = done
     table = headline_table(run)
     table.to_csv(out / "grid_headline.csv", index=False)
     provenance = Provenance.of(run, f"`{rel(SPEC)}`" + (" moved to the small scenario (--smoke)"
