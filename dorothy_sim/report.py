@@ -40,7 +40,7 @@ from dorothy_sim import __version__
 from dorothy_sim.kpis import COMPARISON_KPIS, KPIS, UNITS
 from dorothy_sim.monitor import ALL
 from dorothy_sim.output import atomic_write, check_folder, write_table
-from dorothy_sim.sweep import HEADLINE, SweepResults
+from dorothy_sim.sweep import GRIDLOCK_BED_WAIT_HOURS, GRIDLOCK_OCCUPANCY_PCT, HEADLINE, SweepResults
 
 # Sheet names in workbook order (each at most 31 characters, Excel's limit).
 SHEETS: tuple[str, ...] = ("About", "Headline", "Configurations", "Comparisons", "Summary",
@@ -68,6 +68,7 @@ TITLES: dict[str, str] = {
     "cost_change_gbp": "Cost change",
     "net_saving_gbp": "Net saving",
     "acute_occupancy_mean_pct": "Acute occupancy, mean",
+    "bed_wait_hours_mean": "Wait for an acute bed, mean",
 }
 # The headline measures shown on the HTML page (cost change is minus the net saving, so left out).
 HTML_HEADLINE: tuple[str, ...] = ("avoided_admissions", "bed_days_saved", "beds_released_at_85pct",
@@ -296,8 +297,8 @@ def _one_factor_rows(table: pd.DataFrame, results: SweepResults, path: str) -> p
     return table[mask]
 
 
-STRAIN_OCCUPANCY_PCT = 100.0
-STRAIN_BED_WAIT_HOURS = 24.0
+STRAIN_OCCUPANCY_PCT = GRIDLOCK_OCCUPANCY_PCT
+STRAIN_BED_WAIT_HOURS = GRIDLOCK_BED_WAIT_HOURS
 
 
 def strained_configurations(results: SweepResults) -> pd.DataFrame:
@@ -762,12 +763,14 @@ def _headline_sheet(results: SweepResults) -> Sheet:
         *((path, table[path], None) for path in results.factors),
         ("Replications", table["replications"], WHOLE),
     ]
-    for kpi in (*HEADLINE, "acute_occupancy_mean_pct"):
+    for kpi in (*HEADLINE, "acute_occupancy_mean_pct", "bed_wait_hours_mean"):
         unit = UNITS[kpi]
         number = EXCEL_FORMATS.get(unit, DEFAULT_FORMAT)
-        columns += [(f"{TITLES[kpi]} ({unit_label(unit)})", table[kpi], number),
+        columns += [(f"{TITLES.get(kpi, kpi)} ({unit_label(unit)})", table[kpi], number),
                     ("95% CI low", table[f"{kpi}_ci_low"], number),
                     ("95% CI high", table[f"{kpi}_ci_high"], number)]
+    columns.append(("Acute beds gridlocked (occupancy >= 100% or bed wait >= 24 h)",
+                    table["gridlocked"].map({True: "yes", False: "no"}), None))
     return _sheet(columns, freeze="C2")
 
 

@@ -33,6 +33,11 @@ from dorothy_sim.store import ResultStore, read_manifest, read_run
 
 Key = tuple[int, int]  # (configuration, replication)
 RUN_KEYS = ["configuration", "scenario"]
+# A configuration whose acute beds are gridlocked (mean occupancy at or above all core beds, or a mean
+# wait for a bed of a day or more) has fewer admissions because people are stuck in hospital, not at
+# home where crises happen: its "avoided admissions" are not a benefit, and tables flag it.
+GRIDLOCK_OCCUPANCY_PCT = 100.0
+GRIDLOCK_BED_WAIT_HOURS = 24.0
 HEADLINE = ("avoided_admissions", "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct",
             "cost_change_gbp", "net_saving_gbp")
 
@@ -69,7 +74,8 @@ class SweepResults:
 
     def headline(self, area: str = ALL) -> pd.DataFrame:
         """One row per configuration: factor values, replications, the comparison KPIs with their
-        95% CIs and mean acute occupancy — the table a board report starts from."""
+        95% CIs, mean acute occupancy and bed wait, and a ``gridlocked`` flag — the table a board
+        report starts from."""
         table = self.configurations.set_index("configuration")[[*self.factors, "replications"]].copy()
         comparisons = self.comparisons[self.comparisons["area"] == area].set_index(["configuration", "kpi"])
         for kpi in HEADLINE:
@@ -77,12 +83,14 @@ class SweepResults:
             table[kpi] = rows["diff_mean"]
             table[f"{kpi}_ci_low"] = rows["diff_ci_low"]
             table[f"{kpi}_ci_high"] = rows["diff_ci_high"]
-        summary = self.summary[(self.summary["area"] == area)
-                               & (self.summary["kpi"] == "acute_occupancy_mean_pct")]
-        summary = summary.set_index("configuration")
-        table["acute_occupancy_mean_pct"] = summary["mean"]
-        table["acute_occupancy_mean_pct_ci_low"] = summary["ci_low"]
-        table["acute_occupancy_mean_pct_ci_high"] = summary["ci_high"]
+        summary = self.summary[self.summary["area"] == area].set_index(["configuration", "kpi"])
+        for kpi in ("acute_occupancy_mean_pct", "bed_wait_hours_mean"):
+            rows = summary.xs(kpi, level="kpi")
+            table[kpi] = rows["mean"]
+            table[f"{kpi}_ci_low"] = rows["ci_low"]
+            table[f"{kpi}_ci_high"] = rows["ci_high"]
+        table["gridlocked"] = ((table["acute_occupancy_mean_pct"] >= GRIDLOCK_OCCUPANCY_PCT)
+                               | (table["bed_wait_hours_mean"] >= GRIDLOCK_BED_WAIT_HOURS))
         return table.reset_index()
 
 

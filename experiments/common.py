@@ -480,3 +480,20 @@ def sweep_and_report(spec: dict[str, Any], args: argparse.Namespace,
         print(f"{study}: error: {exc}", file=sys.stderr)
         return None
     return run, write_report_if_available(run.results, out / "report")
+
+
+def gridlock_lines(results: SweepResults) -> list[str]:
+    """A README warning naming every configuration whose acute beds are gridlocked (the sweep's
+    ``gridlocked`` flag: mean occupancy >= 100% of core beds or a mean bed wait >= 24 hours). There,
+    fewer admissions mean people stuck in hospital, where the model gives them no new crises, rather
+    than crises prevented, so "avoided admissions" must not be read as a benefit."""
+    table = results.headline()
+    rows = table[table["gridlocked"]]
+    if rows.empty:
+        return []
+    labels = results.configurations.set_index("configuration")["label"]
+    items = [f"{labels[row.configuration]} (occupancy {row.acute_occupancy_mean_pct:.1f}%, mean wait for "
+             f"a bed {row.bed_wait_hours_mean:,.0f} hours)" for row in rows.itertuples()]
+    return [f"- **Gridlocked acute beds in {len(rows)} configuration(s):** {'; '.join(items)}. There, "
+            "fewer admissions mean people stuck in hospital (waiting for a bed or for onward care), not "
+            "crises prevented: read their beds released and bed waits, not their avoided admissions."]

@@ -41,6 +41,7 @@ from common import (
     comparison,
     describe_factor_values,
     fmt_ci,
+    gridlock_lines,
     load_spec_dict,
     markdown_table,
     output_folder,
@@ -125,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                                                         if args.smoke else ""), started, args.smoke)
     tornado = out / "report" / TORNADO
     readme = write_readme(out, "Sensitivity of the Local Care interventions, one at a time", intro(spec),
-                          provenance, findings(levers, report_note, tornado.exists()))
+                          provenance, findings(levers, report_note, tornado.exists(),
+                                               gridlock_lines(run.results)))
     announce(readme, started)
     return 0
 
@@ -218,7 +220,8 @@ def _effect(interval: Interval, configuration: int, kind: str) -> str:
     return "0 (the default)" if configuration == 0 else fmt_ci(interval, kind)
 
 
-def findings(levers: list[Lever], report_note: str, has_tornado: bool) -> list[tuple[str, str]]:
+def findings(levers: list[Lever], report_note: str, has_tornado: bool,
+             warnings: list[str]) -> list[tuple[str, str]]:
     if not levers:
         return [("Key findings", "No lever has two levels in this sweep.")]
     by_avoided = sorted(levers, key=lambda lv: -abs(lv.avoided_swing.mean))
@@ -251,7 +254,7 @@ def findings(levers: list[Lever], report_note: str, has_tornado: bool) -> list[t
             "differences from the default scenario (the default itself shows 0). Beds released = bed days "
             "saved / (results days x 0.92). 95% CIs are paired t intervals over replications. "
             "Machine-readable: `levers.csv`; every configuration: `tables/headline.csv`.")
-    sections = [("Key findings", "\n".join(lines)),
+    sections = [("Key findings", "\n".join([*warnings, *lines])),
                 ("Levers ranked by swing in avoided admissions", ranking(levers, "avoided", "count") + note),
                 ("Levers ranked by swing in beds released at 92% occupancy", ranking(levers, "beds", "beds"))]
     figure = (f"![Tornado of avoided admissions](report/{TORNADO})\n\n" if has_tornado else

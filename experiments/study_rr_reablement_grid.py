@@ -35,6 +35,7 @@ from common import (
     describe_factor_values,
     fmt_ci,
     fmt_number,
+    gridlock_lines,
     load_spec_dict,
     markdown_table,
     output_folder,
@@ -115,7 +116,9 @@ def findings(run: SweepRun, table: pd.DataFrame, report_note: str) -> list[tuple
         "across replications. Net cost per avoided admission = cost change / avoided admissions (ratio "
         "of means), shown only where the avoided admissions' CI is above zero. Acute occupancy is the "
         "mean of core beds, all patients. Machine-readable: `grid_headline.csv`, `tables/headline.csv`.")
-    return [("Key findings", key_findings(table, n)), ("Every grid point (whole area, one year)", grid),
+    warnings = "".join(f"{line}\n" for line in gridlock_lines(run.results))
+    return [("Key findings", warnings + key_findings(table, n)),
+            ("Every grid point (whole area, one year)", grid),
             ("Report and tables", f"{report_note}\n\nTidy tables (CSV and Parquet) in `tables/`: "
              "configurations, headline, replications, summary, comparisons, occupancy_daily.")]
 

@@ -179,9 +179,11 @@ def test_headline_has_one_row_per_configuration_from_the_comparisons(reference):
     expected = ["configuration", CLINICIANS, "replications"]
     for kpi in COMPARISON_KPIS:
         expected += [kpi, f"{kpi}_ci_low", f"{kpi}_ci_high"]
-    expected += ["acute_occupancy_mean_pct", "acute_occupancy_mean_pct_ci_low",
-                 "acute_occupancy_mean_pct_ci_high"]
-    assert headline.columns.tolist() == expected
+    for kpi in ("acute_occupancy_mean_pct", "bed_wait_hours_mean"):
+        expected += [kpi, f"{kpi}_ci_low", f"{kpi}_ci_high"]
+    assert headline.columns.tolist() == [*expected, "gridlocked"]
+    gridlocked = (headline["acute_occupancy_mean_pct"] >= 100) | (headline["bed_wait_hours_mean"] >= 24)
+    assert headline["gridlocked"].tolist() == gridlocked.tolist()
     for configuration in (1, 2):
         row = headline.set_index("configuration").loc[configuration]
         saved = comparison(reference, configuration, "bed_days_saved")
