@@ -209,6 +209,8 @@ def _service(kpi: str) -> str:
 
 
 def _value_text(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "on" if value else "off"  # the switches (spa.enabled...) read as services on or off
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, float | np.floating):
