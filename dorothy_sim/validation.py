@@ -21,6 +21,7 @@ import pandas as pd
 from dorothy_sim.analysis import mser5, t_interval
 from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.scenario import Scenario
+from dorothy_sim.warmup import empty_start_daily_occupancy
 
 LOS_CAP = {"acute.los_cap_days": 10.0}
 
@@ -183,13 +184,7 @@ def warmup_check(scenario: Scenario, seed: int = 1) -> dict[str, int]:
     Over the whole run the winter peak dominates (the series is periodic, not stationary), so the
     check is also run on the first 200 days, where the initial transient lives.
     """
-    from dorothy_sim.model.model import DorothyModel
-
-    total = scenario.run.warmup_days + scenario.run.results_days
-    empty_start = scenario.with_overrides({"run.warmup_days": 0, "run.results_days": total})
-    model = DorothyModel(empty_start, seed).run()
-    hourly = np.sum([np.asarray(samples, dtype=float) for samples in model.occupancy_samples], axis=0)
-    daily = hourly[: hourly.size // 24 * 24].reshape(-1, 24).mean(axis=1)
+    daily = empty_start_daily_occupancy(scenario, reps=1, seed=seed)[0]
     return {"first_200_days": mser5(daily[:200]), "whole_run": mser5(daily),
             "warmup_days": int(scenario.run.warmup_days)}
 

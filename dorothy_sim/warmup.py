@@ -57,14 +57,20 @@ class WarmupCheck:
 def check_warmup(scenario: Scenario, reps: int = 3, seed: int = 1, window_days: int = 200,
                  workers: int | None = None) -> WarmupCheck:
     """Run ``reps`` empty-start replications (seeds ``seed ..``) and recommend a warm-up."""
-    total = scenario.run.warmup_days + scenario.run.results_days
-    empty_start = scenario.with_overrides({"run.warmup_days": 0, "run.results_days": total})
-    tasks = [Task(r, empty_start, seed + r) for r in range(reps)]
-    outputs = dict(execute(tasks, workers))
-    series = np.array([outputs[r].daily_occupancy_pct[ALL] for r in range(reps)])
+    series = empty_start_daily_occupancy(scenario, reps, seed, workers)
     window = series[:, : min(window_days, series.shape[1])]
     per_replication = tuple(mser5(row) for row in window)
     mean_series = mser5(window.mean(axis=0))
     recommended = int(math.ceil(mean_series / 10.0) * 10)
     return WarmupCheck(scenario.name, int(window.shape[1]), per_replication, mean_series, recommended,
                        float(scenario.run.warmup_days), tuple(window.mean(axis=0).round(3)))
+
+
+def empty_start_daily_occupancy(scenario: Scenario, reps: int = 1, seed: int = 1,
+                                workers: int | None = None) -> np.ndarray:
+    """Daily acute occupancy (% of core beds, area ``all``) of ``reps`` replications that start with
+    an empty hospital and keep every day (no warm-up): one row per replication."""
+    total = scenario.run.warmup_days + scenario.run.results_days
+    empty_start = scenario.with_overrides({"run.warmup_days": 0, "run.results_days": total})
+    outputs = dict(execute([Task(r, empty_start, seed + r) for r in range(reps)], workers))
+    return np.array([outputs[r].daily_occupancy_pct[ALL] for r in range(reps)])
