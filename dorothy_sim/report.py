@@ -233,10 +233,13 @@ def effects(results: SweepResults, kpi: str = "avoided_admissions", area: str = 
 
 
 def best_configuration(results: SweepResults) -> int | None:
-    """The configuration with the most avoided admissions (whole area), or None if only the baseline
-    ran: the one figures set beside the baseline."""
+    """The configuration with the most avoided admissions (whole area) among those whose acute beds
+    are not gridlocked, or None if there is none: the one figures set beside the baseline. A gridlocked
+    configuration "avoids" admissions by keeping people in hospital, so it is never the best."""
+    headline = results.headline()
+    gridlocked = set(headline.loc[headline["gridlocked"], "configuration"])
     table = effects(results)
-    table = table[table["configuration"] != 0]
+    table = table[(table["configuration"] != 0) & ~table["configuration"].isin(gridlocked)]
     if table.empty:
         return None
     return int(table.loc[table["diff_mean"].idxmax(), "configuration"])

@@ -347,3 +347,16 @@ def test_incomplete_sweep_says_so(grid: Built, tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(tmp_path / "report" / "grid2.xlsx")
     about = {row[0].value: row[1].value for row in workbook["About"].iter_rows(min_row=2)}
     assert about["Status"].startswith("INCOMPLETE")
+
+
+def test_a_gridlocked_configuration_is_never_the_best(grid: Built) -> None:
+    """The figures set the 'best' configuration beside the baseline; one that avoids admissions by
+    keeping people in hospital must not be it, however many admissions it 'avoids'."""
+    best = report.best_configuration(grid.results)
+    assert best is not None
+    summary = grid.results.summary.copy()
+    occupancy = (summary["configuration"] == best) & (summary["area"] == "all") & (
+        summary["kpi"] == "acute_occupancy_mean_pct")
+    summary.loc[occupancy, "mean"] = 104.0
+    results = dataclasses.replace(grid.results, summary=summary)
+    assert report.best_configuration(results) not in (best, 0)
