@@ -497,3 +497,18 @@ def gridlock_lines(results: SweepResults) -> list[str]:
     return [f"- **Gridlocked acute beds in {len(rows)} configuration(s):** {'; '.join(items)}. There, "
             "fewer admissions mean people stuck in hospital (waiting for a bed or for onward care), not "
             "crises prevented: read their beds released and bed waits, not their avoided admissions."]
+
+
+def study_arguments(description: str, study: str, argv: list[str] | None) -> argparse.Namespace:
+    """The command line every study has (see add_common_options), parsed and checked."""
+    parser = argparse.ArgumentParser(description=description)
+    add_common_options(parser, study)
+    args = parser.parse_args(argv)
+    check_reps(parser, args)
+    return args
+
+
+def study_spec(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """A study's spec file as a dict, moved to the small scenario with --smoke, with --reps applied."""
+    spec = load_spec_dict(path)
+    return smoke_spec(spec, reps=args.reps or 2) if args.smoke else with_reps(spec, args.reps)

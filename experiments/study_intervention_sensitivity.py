@@ -24,7 +24,6 @@ avoided admissions), levers.csv (the swings with CIs) and README.md.
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -35,21 +34,18 @@ from common import (
     Interval,
     Provenance,
     SweepRun,
-    add_common_options,
     announce,
-    check_reps,
     comparison,
     describe_factor_values,
     fmt_ci,
     gridlock_lines,
-    load_spec_dict,
     markdown_table,
     output_folder,
     paired,
     rel,
-    smoke_spec,
+    study_arguments,
+    study_spec,
     sweep_and_report,
-    with_reps,
     write_readme,
 )
 
@@ -107,13 +103,9 @@ class Lever:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_common_options(parser, STUDY)
-    args = parser.parse_args(argv)
-    check_reps(parser, args)
+    args = study_arguments(__doc__.splitlines()[0], STUDY, argv)
     started = time.perf_counter()
-    spec = load_spec_dict(SPEC)
-    spec = smoke_spec(spec, reps=args.reps or 2) if args.smoke else with_reps(spec, args.reps)
+    spec = study_spec(SPEC, args)
     out = output_folder(args, STUDY)
     done = sweep_and_report(spec, args, STUDY)
     if done is None:

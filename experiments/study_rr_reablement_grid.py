@@ -19,7 +19,6 @@ sweep report, when dorothy_sim.report is available) and README.md (how it was ma
 
 from __future__ import annotations
 
-import argparse
 import time
 from typing import Any
 
@@ -29,20 +28,17 @@ from common import (
     Interval,
     Provenance,
     SweepRun,
-    add_common_options,
     announce,
-    check_reps,
     describe_factor_values,
     fmt_ci,
     fmt_number,
     gridlock_lines,
-    load_spec_dict,
     markdown_table,
     output_folder,
     rel,
-    smoke_spec,
+    study_arguments,
+    study_spec,
     sweep_and_report,
-    with_reps,
     write_readme,
 )
 
@@ -52,13 +48,9 @@ CLINICIANS, PLACES = "rapid_response.clinicians", "reablement.places"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_common_options(parser, STUDY)
-    args = parser.parse_args(argv)
-    check_reps(parser, args)
+    args = study_arguments(__doc__.splitlines()[0], STUDY, argv)
     started = time.perf_counter()
-    spec = load_spec_dict(SPEC)
-    spec = smoke_spec(spec, reps=args.reps or 2) if args.smoke else with_reps(spec, args.reps)
+    spec = study_spec(SPEC, args)
     out = output_folder(args, STUDY)
     done = sweep_and_report(spec, args, STUDY)
     if done is None:
