@@ -31,6 +31,7 @@ Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Capacity = Annotated[int, Field(ge=0, strict=True)]
 Ratio = Annotated[float, Field(ge=1.0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=1, strict=True)]
+MAX_REGISTERED_POPULATION = 20_000_000
 """Capacities are whole numbers; strict, so ``true`` is not read as 1."""
 
 
@@ -135,7 +136,9 @@ class Icp(_Section):
     """One integrated care partnership and its acute trust."""
 
     label: str
-    registered_population: Count
+    registered_population: Annotated[int, Field(ge=1, le=MAX_REGISTERED_POPULATION, strict=True)]
+    """At most 20 million (an integrated care board registers a few million at most): a typo such as 10^9
+    would otherwise try to build a cohort that fills the machine's memory before any error."""
     acute_trust: str
     acute_beds: Annotated[int, Field(ge=1, strict=True)]
     """At least one: an ICP's trust must have beds (background demand alone needs them)."""

@@ -67,6 +67,9 @@ BAD_INPUTS = {
     "wrong type (text)": (
         ["--set", "rapid_response.clinicians=lots"],
         ["rapid_response.clinicians", "'lots'", "integer"]),
+    "absurd size (a cohort that would fill memory)": (
+        ["--set", "icps.small_area.registered_population=1000000000"],
+        ["icps.small_area.registered_population", "1000000000", "20000000"]),
     "wrong type (fraction)": (
         ["--set", "reablement.places=2.5"],
         ["reablement.places", "2.5"]),
