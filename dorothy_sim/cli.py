@@ -185,12 +185,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from dorothy_sim.output import write_table
-    from dorothy_sim.spec import load_spec
+    from dorothy_sim.spec import load_spec, plan
 
-    spec, _ = load_spec(args.spec)
+    spec, path = load_spec(args.spec)
     out = args.out if args.out is not None else Path("results") / spec.name
     started = time.perf_counter()
-    results = sweep(args.spec, out=out, workers=args.workers, dask=args.dask, force=args.force,
+    results = sweep(plan(spec, path), out=out, workers=args.workers, dask=args.dask, force=args.force,
                     progress=not args.quiet)
     elapsed = time.perf_counter() - started
     for stem, table in results.tables().items():

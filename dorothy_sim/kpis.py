@@ -104,7 +104,6 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
-UNITS: dict[str, str] = {k.name: k.unit for k in KPIS}
 
 # Comparison KPIs exist only for a configuration paired with its baseline (same seeds, common random
 # numbers). Each is computed per replication and then summarised, so its interval is a paired one.
@@ -120,4 +119,4 @@ COMPARISON_KPIS: tuple[Kpi, ...] = (
     Kpi("net_saving_gbp", "GBP", "baseline total cost minus scenario total cost: positive is a saving", True),
 )
 COMPARISON_BY_NAME: dict[str, Kpi] = {k.name: k for k in COMPARISON_KPIS}
-UNITS.update({k.name: k.unit for k in COMPARISON_KPIS})
+UNITS: dict[str, str] = {k.name: k.unit for k in (*KPIS, *COMPARISON_KPIS)}

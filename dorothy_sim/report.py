@@ -236,8 +236,7 @@ def best_configuration(results: SweepResults) -> int | None:
     """The configuration with the most avoided admissions (whole area) among those whose acute beds
     are not gridlocked, or None if there is none: the one figures set beside the baseline. A gridlocked
     configuration "avoids" admissions by keeping people in hospital, so it is never the best."""
-    headline = results.headline()
-    gridlocked = set(headline.loc[headline["gridlocked"], "configuration"])
+    gridlocked = set(strained_configurations(results)["configuration"])
     table = effects(results)
     table = table[(table["configuration"] != 0) & ~table["configuration"].isin(gridlocked)]
     if table.empty:
@@ -302,22 +301,14 @@ def _one_factor_rows(table: pd.DataFrame, results: SweepResults, path: str) -> p
     return table[mask]
 
 
-STRAIN_OCCUPANCY_PCT = GRIDLOCK_OCCUPANCY_PCT
-STRAIN_BED_WAIT_HOURS = GRIDLOCK_BED_WAIT_HOURS
-
-
 def strained_configurations(results: SweepResults) -> pd.DataFrame:
-    """Configurations whose acute beds are gridlocked: mean occupancy at or above all core beds, or a
-    mean wait for a bed of a day or more (whole area). There, fewer admissions can mean people still
-    waiting for a bed rather than admissions avoided, so a reader must not take them as a benefit.
-    Columns: configuration, acute_occupancy_mean_pct, bed_wait_hours_mean."""
-    kpis = ["acute_occupancy_mean_pct", "bed_wait_hours_mean"]
-    summary = results.summary
-    rows = summary[(summary["area"] == ALL) & summary["kpi"].isin(kpis)]
-    wide = rows.pivot_table(index="configuration", columns="kpi", values="mean").reindex(columns=kpis)
-    strained = ((wide["acute_occupancy_mean_pct"] >= STRAIN_OCCUPANCY_PCT)
-                | (wide["bed_wait_hours_mean"] >= STRAIN_BED_WAIT_HOURS))
-    return wide[strained].reset_index().rename_axis(columns=None)
+    """The configurations the sweep's headline flags as ``gridlocked`` (see sweep.py): there, fewer
+    admissions can mean people still waiting for a bed rather than admissions avoided, so a reader
+    must not take them as a benefit. Columns: configuration, acute_occupancy_mean_pct,
+    bed_wait_hours_mean."""
+    headline = results.headline()
+    columns = ["configuration", "acute_occupancy_mean_pct", "bed_wait_hours_mean"]
+    return headline.loc[headline["gridlocked"], columns].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- figures
@@ -599,8 +590,6 @@ def _shown_configurations(results: SweepResults) -> list[tuple[int, str]]:
     if best is not None:
         label = results.configurations.loc[results.configurations["configuration"] == best, "label"].iloc[0]
         text = f"Most avoided admissions: {label}"
-        if best in set(strained_configurations(results)["configuration"]):
-            text += " (acute beds gridlocked: see the report's warning)"
         shown.append((best, "\n".join(textwrap.wrap(text, 60))))
     return shown
 
@@ -1062,8 +1051,8 @@ def _strain_html(results: SweepResults) -> str:
         f"{html.escape(format_number(row.bed_wait_hours_mean, 'hours'))} hours</li>"
         for row in strained.itertuples())
     return ('<div class="warning"><p><strong>Gridlocked acute beds (marked &#8224;).</strong> In these '
-            f"configurations mean occupancy is at least {STRAIN_OCCUPANCY_PCT:g}% of core beds or the mean "
-            f"wait for a bed is at least {STRAIN_BED_WAIT_HOURS:g} hours. Fewer admissions there can be "
+            f"configurations mean occupancy is at least {GRIDLOCK_OCCUPANCY_PCT:g}% of core beds or the mean "
+            f"wait for a bed is at least {GRIDLOCK_BED_WAIT_HOURS:g} hours. Fewer admissions there can be "
             "people still waiting for a bed, not admissions avoided: read their avoided admissions with "
             f"their bed days saved and costs.</p><ul>{items}</ul></div>")
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from dorothy_sim.analysis import interval_table, paired_differences, summarise
+from dorothy_sim.analysis import interval_table, paired_differences, summarise, t_interval
 from dorothy_sim.errors import UserError
 from dorothy_sim.executors import Task, execute
 from dorothy_sim.experiment import COLUMNS, RunOutput
@@ -97,12 +97,12 @@ class SweepResults:
 # --------------------------------------------------------------------------- running
 
 
-def sweep(spec: SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | None = None,
+def sweep(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | None = None,
           workers: int | None = None, dask: str | None = None, force: bool = False,
           progress: bool = False) -> SweepResults:
     """Run a sweep and return its tables.
 
-    ``spec`` is a spec object, a dict in the spec's TOML shape, or the path of a TOML file. With
+    ``spec`` is a spec object, a dict in the spec's TOML shape, the path of a TOML file, or a plan. With
     ``out`` every finished run is stored there and a repeat call resumes; without, nothing is written.
     ``dask`` is a scheduler address (``tcp://host:port``); otherwise ``workers`` local processes.
     """
@@ -119,15 +119,16 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | No
                 break
             wanted = more
         runner.close()
+        finished = {"replications": {str(c): n for c, n in wanted.items()}, "complete": True,
+                    "seeds": [the_plan.spec.seed + r for r in range(max(wanted.values()))]}
         if store is not None:
-            store.write_manifest(replications={str(c): n for c, n in wanted.items()}, complete=True,
-                                 seeds=[the_plan.spec.seed + r for r in range(max(wanted.values()))])
-    meta = {**the_plan.manifest(), "replications": {str(c): n for c, n in wanted.items()},
-            "complete": True}
-    return assemble(meta, runner.outputs)
+            store.write_manifest(**finished)
+    return assemble({**the_plan.manifest(), **finished}, runner.outputs)
 
 
-def _plan_of(spec: SweepSpec | Mapping[str, Any] | str | Path) -> Plan:
+def _plan_of(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path) -> Plan:
+    if isinstance(spec, Plan):
+        return spec
     if isinstance(spec, SweepSpec):
         return plan(spec)
     if isinstance(spec, Mapping):
@@ -209,8 +210,8 @@ def _more_replications(the_plan: Plan, outputs: dict[Key, RunOutput],
 
 
 def _relative_half_width(values: np.ndarray) -> float:
-    table = interval_table(pd.Series(values).groupby(np.zeros(len(values))))
-    mean, high = float(table["mean"].iloc[0]), float(table["ci_high"].iloc[0])
+    """The 95% CI half-width as % of the mean (infinite when it cannot be told: n < 2 or mean 0)."""
+    mean, _, _, high, _ = t_interval(values)
     if not np.isfinite(high):
         return math.inf
     if mean == 0:
