@@ -1,0 +1,77 @@
+"""Pinned tables: the small scenario's KPIs, ledger and daily occupancy, exactly, for fixed seeds.
+
+Why: performance work rewrites the hot path. A change that keeps every random draw and the order
+of events must leave these tables bit for bit as they were; this test fails on any difference. A
+change that deliberately alters draws or event order must first show, with paired replications,
+that no KPI moved beyond its confidence interval (benchmarks/RESULTS.md records how), and then
+re-pin with ``DOROTHY_REPIN=1 .venv/bin/python -m pytest tests/test_pinned.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from dorothy_sim import load_scenario
+from dorothy_sim.experiment import run_one
+
+PINNED = Path(__file__).with_name("data") / "pinned_small.json"
+SEEDS = (1, 2)
+# Each exercises a different part of the hot path: the baseline; the 10-day stay cap (deadlines,
+# interrupts, reneging); no capacity at all (every fallback route); and a strained hospital
+# (queues for beds, escalation beds opening and closing).
+CASES: dict[str, dict[str, object]] = {
+    "baseline": {},
+    "stay_cap": {"acute.los_cap_days": 10},
+    "no_capacity": {
+        "rapid_response.clinicians": 0, "discharge.coordinators": 0, "reablement.places": 0,
+        "home_care.packages": 0, "community_beds.beds": 0, "care_homes.placements_per_week": 0,
+        "mdt.cases_per_week": 0, "falls_prevention.places_per_year": 0, "mh_liaison.staff": 0,
+    },
+    "strained": {"icps.small_area.acute_beds": 60, "reablement.places": 8},
+}
+
+
+def _tables(case: str, seed: int) -> dict[str, object]:
+    scenario = load_scenario("small")
+    if CASES[case]:
+        scenario = scenario.with_overrides(CASES[case])
+    output = run_one(scenario, seed)
+    return {"kpis": output.kpis, "ledger": output.ledger,
+            "daily_occupancy_pct": output.daily_occupancy_pct}
+
+
+def _current() -> dict[str, dict[str, object]]:
+    return {f"{case}/seed{seed}": _tables(case, seed) for case in CASES for seed in SEEDS}
+
+
+def _same(a, b, path: str, differences: list[str]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                differences.append(f"{path}/{key}: only in {'pinned' if key in a else 'current'}")
+            else:
+                _same(a[key], b[key], f"{path}/{key}", differences)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            differences.append(f"{path}: length {len(a)} pinned, {len(b)} now")
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            _same(x, y, f"{path}[{i}]", differences)
+    elif not (a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))):
+        differences.append(f"{path}: pinned {a!r}, now {b!r}")
+
+
+def test_small_scenario_tables_are_pinned() -> None:
+    current = json.loads(json.dumps(_current()))  # the same float round trip as the pinned file
+    if os.environ.get("DOROTHY_REPIN") == "1":
+        PINNED.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+        pytest.skip(f"re-pinned {PINNED}")
+    pinned = json.loads(PINNED.read_text())
+    differences: list[str] = []
+    _same(pinned, current, "", differences)
+    assert not differences, f"{len(differences)} values differ from the pinned tables, e.g.:\n" + \
+        "\n".join(differences[:20])
