@@ -14,6 +14,7 @@ import math
 import zlib
 
 import numpy as np
+from scipy.special import ndtr
 
 _BUFFER = 4096
 
@@ -85,6 +86,15 @@ class Duration:
             u = 0.5 * math.erfc(-z / math.sqrt(2.0))
             return min(-self.mean * math.log1p(-min(u, 1.0 - 1e-16)), self.max)
         return min(math.exp(self.mu + self.sigma * z), self.max)
+
+    def from_normals(self, z: np.ndarray) -> np.ndarray:
+        """:meth:`from_normal` for an array of draws at once (the same quantiles)."""
+        if self.fixed:
+            return np.full(z.shape, min(self.mean, self.max))
+        if self.exponential:
+            u = np.minimum(ndtr(z), 1.0 - 1e-16)
+            return np.minimum(-self.mean * np.log1p(-u), self.max)
+        return np.minimum(np.exp(self.mu + self.sigma * z), self.max)
 
     def length_biased(self, z: float) -> float:
         """A draw from the length-biased distribution (density proportional to x f(x)): the

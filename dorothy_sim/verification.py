@@ -1,4 +1,4 @@
-"""Verification: run one capacity station of the model on its own and compare it with queueing theory.
+"""Verification: run capacity stations of the model on their own and compare them with queueing theory.
 
 Why: a model that commissioners act on must show it computes what it claims. Any capacity station
 can be isolated here with Poisson arrivals and the station's own service-time distribution taken
@@ -6,18 +6,28 @@ from the scenario (set ``exponential = true`` on it for an M/M/c queue), with in
 no other routing. Rapid response goes through the same ``reach()`` logic the full model uses, so
 its shift and response window are tested too: with a 0–24 shift and an infinite window it is
 M/M/c (Erlang C); with a zero window it is a loss system (Erlang B).
+
+Everything runs on the model's own event loop (:mod:`dorothy_sim.model.engine`) and stations, the
+way the model drives them: arrivals are a chain of timed calls, a customer of a plain station is a
+few callbacks (request; start the service at once if granted on the spot, else when granted;
+release when done), and only rapid response, whose ``reach()`` is a generator, is a :class:`Lean`
+process. :func:`run_network` chains stations in series (a tandem) and takes its inter-arrival and
+service times as given arrays, so the benchmarks (benchmarks/anchors.py) can feed SimPy, ciw and
+this engine the very same customers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import simpy
 
 from dorothy_sim.model import rapid_response
+from dorothy_sim.model.engine import Environment, Lean
 from dorothy_sim.model.services import IcpServices
+from dorothy_sim.model.stations import Request, Station
 from dorothy_sim.scenario import Scenario
 from dorothy_sim.streams import BufferedStream, Duration, stream
 
@@ -73,36 +83,25 @@ def run_station(scenario: Scenario, station: str, servers: int, arrival_rate: fl
     if station not in STATIONS:
         raise ValueError(f"station must be one of {sorted(STATIONS)}, got {station!r}")
     attribute, duration_attribute, unit = STATIONS[station]
-    env = simpy.Environment()
+    env = Environment()
     services = IcpServices(env, scenario, 0, [1] * len(scenario.icps))
     resource = type(getattr(services, attribute))(env, servers, station)
     setattr(services, attribute, resource)
     duration: Duration = getattr(services, duration_attribute)
     arrivals_rng = BufferedStream(stream(seed, "verification/arrivals"))
     service_rng = BufferedStream(stream(seed, "verification/service"))
+    mean_gap = 1.0 / arrival_rate
+    if station == "rapid_response":
+        enter = _rapid_response_customer(env, services)
+    else:
+        enter = _station_customer(env, resource)
 
-    def customer(service_days: float):
-        if station == "rapid_response":
-            request = yield from rapid_response.reach(env, services)
-            if request is None:
-                return
-        else:
-            request = resource.request()
-            yield request
-        yield env.timeout(service_days)
-        resource.release(request)
+    def arrive(_: object) -> None:
+        enter(duration.from_normal(service_rng.normal()) * unit)
+        env.call_later(arrivals_rng.exponential(mean_gap), arrive)
 
-    def source():
-        while True:
-            yield env.timeout(arrivals_rng.exponential(1.0 / arrival_rate))
-            env.process(customer(duration.from_normal(service_rng.normal()) * unit))
-
-    def end_warmup():
-        yield env.timeout(warmup_days)
-        resource.reset()
-
-    env.process(source())
-    env.process(end_warmup())
+    env.call_later(arrivals_rng.exponential(mean_gap), arrive)
+    env.call_at(warmup_days, _reset, resource)
     env.run(until=warmup_days + results_days)
     resource.close()
     in_station = (resource.busy_area + resource.queue_area) / results_days
@@ -116,6 +115,45 @@ def run_station(scenario: Scenario, station: str, servers: int, arrival_rate: fl
         little_l=in_station,
         little_lambda_w=lam * sojourn,
     )
+
+
+def _reset(station: Station) -> None:
+    station.reset()
+
+
+def _station_customer(env: Environment, station: Station) -> Callable[[float], None]:
+    """A customer of a plain station as callbacks: no process, no event unless it queues."""
+    request, release, call_later = station.request, station.release, env.call_later
+
+    def start(granted: Request) -> None:  # a queued request, granted now
+        call_later(granted.service_days, release, granted)
+
+    def enter(service_days: float) -> None:
+        held = request()
+        if held.callbacks is None:  # granted on the spot
+            call_later(service_days, release, held)
+        else:
+            held.service_days = service_days
+            held.callbacks.append(start)
+
+    return enter
+
+
+def _rapid_response_customer(env: Environment, services: IcpServices) -> Callable[[float], None]:
+    """A rapid-response referral: a Lean process, because ``reach()`` (shift, response window,
+    reneging) is the model's own generator and must be tested as the model runs it."""
+
+    def customer(service_days: float):
+        request = yield from rapid_response.reach(env, services)
+        if request is None:
+            return
+        yield service_days
+        services.rr.release(request)
+
+    def enter(service_days: float) -> None:
+        Lean(env, customer(service_days))
+
+    return enter
 
 
 def replicate_station(scenario: Scenario, station: str, servers: int, arrival_rate: float,
@@ -146,3 +184,112 @@ def little_law_table(model) -> list[dict[str, float | str]]:
                 "relative_error": abs(in_station - lambda_w) / in_station if in_station else 0.0,
             })
     return rows
+
+
+# --------------------------------------------------------------------------- tandem networks
+
+
+@dataclass(frozen=True)
+class NetworkStage:
+    """What one stage of a tandem network measured (see :func:`run_network`).
+
+    ``engine_events`` is the number of entries the whole run put on the event heap (timed calls
+    and SimPy events together), the same on every stage: a cost measure, for benchmarks.
+    """
+
+    servers: int
+    mean_wait: float
+    utilisation: float
+    served: int
+    mean_queue_length: float
+    engine_events: int
+
+
+def run_network(servers: list[int], interarrival_days: Sequence[float],
+                service_days: Sequence[Sequence[float]], warmup_days: float = 0.0) -> list[NetworkStage]:
+    """Customers through FIFO stations in series (a tandem), with given inter-arrival and service times.
+
+    Why given times and not distributions: the benchmarks (benchmarks/anchors.py) feed this engine,
+    SimPy and ciw the very same customers, so their mean waits must agree to rounding, and the
+    tests can check a hand-worked case exactly. With exponential times it is a Jackson network:
+    by Burke's theorem every stage is an M/M/c queue with the same arrival rate (Erlang C per
+    stage); one stage is a plain M/M/c.
+
+    Customer ``i`` arrives ``interarrival_days[i]`` after customer ``i - 1`` (the first after
+    ``interarrival_days[0]``), asks each stage ``k`` in turn for a server, holds it
+    ``service_days[k][i]`` and goes on to the next stage at the same instant. Each stage is a model
+    :class:`~dorothy_sim.model.stations.Station` driven by callbacks only: no process, and no event
+    at all for a customer granted a server on the spot. The run goes on until every customer has
+    left; statistics are reset at ``warmup_days``, so ``mean_wait`` is over the customers granted a
+    server after it and ``utilisation`` is busy time over servers x (last departure - warm-up).
+    """
+    gaps = np.asarray(interarrival_days, dtype=float).tolist()
+    times = [np.asarray(stage, dtype=float).tolist() for stage in service_days]
+    if len(times) != len(servers):
+        raise ValueError(f"service_days has {len(times)} stages but servers has {len(servers)}")
+    if any(len(stage) != len(gaps) for stage in times):
+        raise ValueError(f"every stage needs one service time per customer ({len(gaps)})")
+    if any(count < 1 for count in servers):
+        raise ValueError(f"every stage needs at least one server, got {servers}")
+    env = Environment()
+    stations = [Station(env, count, f"stage {k}") for k, count in enumerate(servers)]
+    onward: Callable[[int], None] | None = None
+    for station, stage_times in zip(reversed(stations), reversed(times), strict=True):
+        onward = _tandem_stage(env, station, stage_times, onward)
+    assert onward is not None
+    first = onward
+    count = len(gaps)
+    call_later = env.call_later
+
+    def arrive(i: int) -> None:
+        first(i)
+        i += 1
+        if i < count:
+            call_later(gaps[i], arrive, i)
+
+    if count:
+        call_later(gaps[0], arrive, 0)
+    if warmup_days > 0.0:
+        for station in stations:
+            env.call_at(warmup_days, _reset, station)
+    env.run()
+    events = next(env._eid)
+    span = env.now - warmup_days
+    stages = []
+    for station in stations:
+        station.close()
+        stages.append(NetworkStage(
+            servers=station.capacity,
+            mean_wait=station.wait_total / station.grants if station.grants else math.nan,
+            utilisation=station.busy_area / (station.capacity * span) if span > 0 else math.nan,
+            served=station.departures,
+            mean_queue_length=station.queue_area / span if span > 0 else math.nan,
+            engine_events=events,
+        ))
+    return stages
+
+
+def _tandem_stage(env: Environment, station: Station, times: list[float],
+                  onward: Callable[[int], None] | None) -> Callable[[int], None]:
+    """``enter(i)``: customer ``i`` asks ``station`` for a server, holds it ``times[i]``, releases
+    it and enters the next stage (``onward``), or leaves if this is the last."""
+    request, release, call_later = station.request, station.release, env.call_later
+    if onward is None:
+        finish: Callable[[Request], None] = release
+    else:
+        def finish(held: Request) -> None:
+            release(held)
+            onward(held.customer)
+
+    def start(granted: Request) -> None:  # a queued request, granted now
+        call_later(times[granted.customer], finish, granted)
+
+    def enter(i: int) -> None:
+        held = request()
+        held.customer = i
+        if held.callbacks is None:  # granted on the spot
+            call_later(times[i], finish, held)
+        else:
+            held.callbacks.append(start)
+
+    return enter

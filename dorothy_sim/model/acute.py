@@ -30,6 +30,7 @@ from dorothy_sim.model.cohort import (
     U_PROACTIVE,
     Z_TREATMENT,
 )
+from dorothy_sim.model.engine import Lean
 from dorothy_sim.scenario import CRISIS_TYPES
 
 if TYPE_CHECKING:
@@ -49,12 +50,13 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     cohort.state[slot] = IN_ACUTE
     downstream.end_reablement_on_admission(model, slot)
 
-    decided = env.now
+    decided = env._now
     services.awaiting_bed += 1
     bed = services.beds.request()
-    yield bed
+    if bed.callbacks is not None:  # no free bed: wait (a free one is granted on the spot)
+        yield bed
     services.awaiting_bed -= 1
-    admitted = env.now
+    admitted = env._now
     tally.bed_waits += 1
     tally.bed_wait_days += admitted - decided
     services.cohort_in_beds.add(1)
@@ -74,12 +76,12 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     route = discharge.choose_route(model, services, slot, u, liaison is not None)
     planning = None
     if services.discharge.available and u[U_PROACTIVE] < scenario.discharge.proactive_share:
-        planning = env.process(discharge.assess(model, services, route, z))
-    yield env.timeout(min(treatment, discharge.time_left(env, deadline)))
+        planning = Lean(env, discharge.assess(model, services, route, z))
+    yield treatment if deadline == math.inf else min(treatment, discharge.time_left(env, deadline))
     if liaison is not None:
         services.mh_liaison.release(liaison)
 
-    if u[U_DEATH] < scenario.acute.p_death_in_hospital.as_tuple()[frailty]:
+    if u[U_DEATH] < services.p_death_in_hospital[frailty]:
         if planning is not None and planning.is_alive:
             planning.interrupt("died")
         _leave_bed(model, services, bed, admitted, medically_fit=None)
@@ -87,9 +89,9 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
         model.leave(slot, died=True)
         return
 
-    medically_fit = env.now
+    medically_fit = env._now
     services.mffd_in_beds.add(1)
-    if env.now < deadline:
+    if env._now < deadline:
         yield from discharge.plan(model, services, slot, planning, route, z, deadline)
     route = discharge.confirm_route(model, services, slot, route)
     place = yield from discharge.wait_for_place(model, services, slot, route, deadline)
@@ -114,7 +116,7 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
         downstream.start_package(model, services, slot, place, z)
     else:  # community bed
         cohort.state[slot] = IN_COMMUNITY_BED
-        env.process(downstream.community_stay(model, services, slot, place, z, u))
+        Lean(env, downstream.community_stay(model, services, slot, place, z, u))
 
 
 def _leave_bed(model: DorothyModel, services: IcpServices, bed, admitted: float,
@@ -123,8 +125,8 @@ def _leave_bed(model: DorothyModel, services: IcpServices, bed, admitted: float,
     tally = model.tallies[services.index]
     services.beds.release(bed)
     services.cohort_in_beds.add(-1)
-    tally.record_stay(env.now - admitted)
+    tally.record_stay(env._now - admitted)
     if medically_fit is not None:
         services.mffd_in_beds.add(-1)
         tally.discharge_delays += 1
-        tally.discharge_delay_days += env.now - medically_fit
+        tally.discharge_delay_days += env._now - medically_fit

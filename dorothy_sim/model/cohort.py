@@ -211,8 +211,9 @@ class DemandProfile:
 def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float
                       ) -> Iterator[tuple[list[float], list[int], list[float], list[float],
                                           np.ndarray, np.ndarray]]:
-    """Chunks of candidate crises: clock times, slots, the acceptance and crisis-type uniforms,
-    and the full uniforms and normals arrays (rows are read only for accepted candidates)."""
+    """Chunks of candidate crises: clock times, slots, the acceptance uniforms, the crisis types
+    (drawn from the mix with the U_TYPE uniforms), and the full uniforms and normals arrays (rows
+    are read only for accepted candidates)."""
     rng = stream(seed, "crisis_candidates")
     draws = stream(seed, "crisis_draws")
     rates = scenario.crises.rate_per_year.as_tuple()
@@ -221,6 +222,7 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
     if total_rate <= 0:
         return
     profile = DemandProfile(scenario, horizon)
+    cumulative_mix = np.asarray(cumulative_shares(scenario.crises.mix.as_tuple()))
     operational = 0.0
     while True:
         gaps = rng.exponential(1.0 / total_rate, CHUNK)
@@ -230,8 +232,10 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
         slots = cohort.pick_slots(weights, rng.random(CHUNK), rng.random(CHUNK))
         uniforms = draws.random((CHUNK, N_UNIFORMS))
         normals = draws.standard_normal((CHUNK, N_NORMALS))
-        yield (times.tolist(), slots.tolist(), uniforms[:, U_ACCEPT].tolist(),
-               uniforms[:, U_TYPE].tolist(), uniforms, normals)
+        types = np.minimum(np.searchsorted(cumulative_mix, uniforms[:, U_TYPE], side="right"),
+                           len(CRISIS_TYPES) - 1)
+        yield (times.tolist(), slots.tolist(), uniforms[:, U_ACCEPT].tolist(), types.tolist(),
+               uniforms, normals)
         if times[-1] >= horizon:
             return
 
@@ -257,8 +261,26 @@ def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, 
         yield times.tolist(), slots.tolist()
 
 
-def crisis_type_of(u: float, cumulative_mix: list[float]) -> int:
-    for index, edge in enumerate(cumulative_mix):
-        if u < edge:
-            return index
-    return len(CRISIS_TYPES) - 1
+def cumulative_shares(shares: tuple[float, ...]) -> list[float]:
+    """Running sums of a mix: a uniform below the k-th edge (and not below the one before)
+    draws item k."""
+    return [sum(shares[: i + 1]) for i in range(len(shares))]
+
+
+def background_arrivals(seed: int, name: str, per_day: float, profile: DemandProfile, los,
+                        horizon: float) -> Iterator[tuple[list[float], list[float]]]:
+    """Chunks of admissions from outside the frail cohort: their times and lengths of stay.
+
+    Drawn at the winter peak's rate and thinned by the season, all in numpy: nothing about these
+    arrivals depends on the state of the model, so no draw need wait for the simulation.
+    """
+    rng = stream(seed, f"background/{name}")
+    peak = 1.0 + profile.amplitude
+    mean_gap = 1.0 / (per_day * peak)
+    now = 0.0
+    while now < horizon:
+        times = now + np.cumsum(rng.exponential(mean_gap, CHUNK))
+        now = float(times[-1])
+        kept = rng.random(CHUNK) * peak < profile.season(times)
+        days = los.from_normals(rng.standard_normal(CHUNK))
+        yield times[kept].tolist(), days[kept].tolist()

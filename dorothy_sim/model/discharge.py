@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 import simpy
 
 from dorothy_sim.model.cohort import U_LIAISON_CH, U_P1_SPLIT, U_PATHWAY, Z_ARRANGEMENT, Z_ASSESSMENT
-from dorothy_sim.scenario import FRAILTY_LEVELS
+from dorothy_sim.model.engine import Deadline, Lean
+from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
@@ -42,7 +43,7 @@ EXISTING_PACKAGE = "existing package"
 
 def time_left(env, deadline: float) -> float:
     """Time until the stay cap, never negative (floating-point sums can overshoot by 1e-15)."""
-    return max(deadline - env.now, 0.0)
+    return max(deadline - env._now, 0.0)
 
 
 def assessment_days(services: IcpServices, route: int, z: list[float]) -> float:
@@ -54,12 +55,12 @@ def assessment_days(services: IcpServices, route: int, z: list[float]) -> float:
 def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float]):
     """A coordinator's assessment of one discharge (a SimPy process). Interrupted, and the
     coordinator freed, if the patient dies or reaches the stay cap first."""
-    env = model.env
     station = services.discharge
     coordinator = station.request()
     try:
-        yield coordinator
-        yield env.timeout(assessment_days(services, route, z))
+        if coordinator.callbacks is not None:  # all busy: wait for one
+            yield coordinator
+        yield assessment_days(services, route, z)
     except simpy.Interrupt:
         if not coordinator.triggered:
             station.renege(coordinator)
@@ -72,10 +73,10 @@ def plan(model: DorothyModel, services: IcpServices, slot: int, planning, route:
     """From medically fit until the discharge is arranged: the assessment (by a coordinator, or
     ward-led), then for pathways 1-3 the arranging of onward care."""
     yield from _assessed(model, services, planning, route, z, deadline)
-    restarting_package = route == HOME_CARE and model.cohort.package_until[slot] > model.env.now
-    if route != HOME and not restarting_package and model.env.now < deadline:
+    restarting_package = route == HOME_CARE and model.cohort.package_until[slot] > model.env._now
+    if route != HOME and not restarting_package and model.env._now < deadline:
         arranging = services.arrangement_complex.from_normal(z[Z_ARRANGEMENT])
-        yield model.env.timeout(min(arranging, time_left(model.env, deadline)))
+        yield min(arranging, time_left(model.env, deadline))
 
 
 def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, z: list[float],
@@ -86,25 +87,23 @@ def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, 
             yield from assess(model, services, route, z)  # reactive planning, inline
             return
         if planning is None:
-            planning = env.process(assess(model, services, route, z))
+            planning = Lean(env, assess(model, services, route, z))
         if math.isinf(deadline):
-            yield planning
+            yield planning.done
         else:
-            yield planning | env.timeout(time_left(env, deadline))
+            yield Deadline(planning.done, time_left(env, deadline))
             if planning.is_alive:
                 planning.interrupt("stay cap reached")
     else:
         delay = assessment_days(services, route, z) * services.ward_led_delay_factor
-        yield env.timeout(min(delay, time_left(env, deadline)))
+        yield min(delay, time_left(env, deadline))
 
 
 def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
                  had_liaison: bool) -> int:
     scenario = model.scenario
-    shares = scenario.discharge.pathway_shares[FRAILTY_LEVELS[model.cohort.frailty[slot]]]
-    draw, edge, pathway = u[U_PATHWAY], 0.0, 3
-    for number, share in enumerate(shares):
-        edge += share
+    draw, pathway = u[U_PATHWAY], 3
+    for number, edge in enumerate(services.pathway_edges[model.cohort.frailty[slot]]):
         if draw < edge:
             pathway = number
             break
@@ -119,15 +118,32 @@ def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[
     return confirm_route(model, services, slot, route)
 
 
+def pathway_edges(scenario: Scenario) -> list[list[float]]:
+    """Cumulative pathway shares by frailty level (the edges a uniform draw is compared with)."""
+    edges = []
+    for level in FRAILTY_LEVELS:
+        edge, row = 0.0, []
+        for share in scenario.discharge.pathway_shares[level]:
+            edge += share
+            row.append(edge)
+        edges.append(row)
+    return edges
+
+
 def confirm_route(model: DorothyModel, services: IcpServices, slot: int, route: int) -> int:
     """The first route along ``route``'s fallback chain that the scenario offers. Called when the
     route is chosen and again once the discharge is arranged: a home-care package the person
     already had may have ended meanwhile."""
-    has_package = model.cohort.package_until[slot] > model.env.now
-    for option in FALLBACKS[route]:
-        if _offered(services, option, has_package):
-            return option
-    return HOME
+    return services.offered_route[model.cohort.package_until[slot] > model.env._now][route]
+
+
+def offered_routes(services: IcpServices) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """For a person without, then with, a home-care package: each route's first offered option
+    along its fallback chain. Capacities are fixed for a run, so this is a table built once."""
+    return tuple(
+        tuple(next((option for option in FALLBACKS[route] if _offered(services, option, has_package)), HOME)
+              for route in range(len(FALLBACKS)))
+        for has_package in (False, True))  # type: ignore[return-value]
 
 
 def _offered(services: IcpServices, route: int, has_package: bool) -> bool:
@@ -150,13 +166,13 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
     tally = model.tallies[services.index]
     if route == HOME:
         return True
-    asked = env.now
+    asked = env._now
     if route == HOME_CARE:
-        if model.cohort.package_until[slot] > env.now:
+        if model.cohort.package_until[slot] > env._now:
             return EXISTING_PACKAGE
         if services.package_start_delay > 0:
-            yield env.timeout(min(services.package_start_delay, time_left(env, deadline)))
-            if env.now >= deadline:
+            yield min(services.package_start_delay, time_left(env, deadline))
+            if env._now >= deadline:
                 return None
     if route == CARE_HOME:
         place = services.care_homes.request()
@@ -165,7 +181,7 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
             services.care_homes.cancel(place)
             return None
         tally.care_home_waits += 1
-        tally.care_home_wait_days += env.now - asked
+        tally.care_home_wait_days += env._now - asked
         return place
     station = {REABLEMENT: services.reablement, HOME_CARE: services.home_care,
                COMMUNITY_BED: services.community_beds}[route]
@@ -174,7 +190,7 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
     if not granted:
         station.renege(place)
         return None
-    wait = env.now - asked
+    wait = env._now - asked
     if route == REABLEMENT:
         tally.reablement_waits += 1
         tally.reablement_wait_days += wait
@@ -193,5 +209,4 @@ def _wait(env, event, deadline: float):
     if math.isinf(deadline):
         yield event
         return True
-    yield event | env.timeout(time_left(env, deadline))
-    return event.triggered
+    return (yield Deadline(event, time_left(env, deadline)))

@@ -27,6 +27,7 @@ from dorothy_sim.model.cohort import (
     Z_PACKAGE,
 )
 from dorothy_sim.model.discharge import EXISTING_PACKAGE
+from dorothy_sim.model.engine import Lean
 from dorothy_sim.streams import BufferedStream, stream
 
 if TYPE_CHECKING:
@@ -60,11 +61,12 @@ def start_reablement(model: DorothyModel, services: IcpServices, slot: int, plac
     model.tallies[services.index].reablement_starts += 1
     generation = model.cohort.generation[slot]
     days = services.reablement_days.from_normal(z[Z_DOWNSTREAM])
-    process = env.process(_reablement_episode(model, services, slot, generation, place, days,
-                                              u[U_INDEPENDENT], z))
+    process = Lean(env, _reablement_episode(model, services, slot, generation, place, days,
+                                            u[U_INDEPENDENT], z))
     _hold(model, slot, "reablement", process)
     if from_hospital:
-        env.process(_at_home_check(model, services, slot, generation))
+        env.call_later(model.scenario.reablement.at_home_check_days, _at_home_check,
+                       (model, services, slot, generation))
 
 
 def _reablement_episode(model: DorothyModel, services: IcpServices, slot: int, generation: int,
@@ -73,7 +75,7 @@ def _reablement_episode(model: DorothyModel, services: IcpServices, slot: int, g
     this = env.active_process
     completed = True
     try:
-        yield env.timeout(days)
+        yield days
     except simpy.Interrupt:
         completed = False
     services.reablement.release(place)
@@ -85,14 +87,14 @@ def _reablement_episode(model: DorothyModel, services: IcpServices, slot: int, g
     if u_independent < model.scenario.reablement.p_independent:
         tally.reablement_independent += 1
     else:
-        env.process(package_from_home(model, services, slot, generation, z))
+        Lean(env, package_from_home(model, services, slot, generation, z))
 
 
 def step_up_reablement(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
                        z: list[float]) -> None:
     """Rapid response steps someone up into reablement, only if a place is free now."""
     station = services.reablement
-    if not station.available or station.count >= station.nominal_capacity or station.put_queue:
+    if not station.available or station.count >= station.nominal_capacity or station.queue_length:
         return
     place = station.request(priority=STEP_UP_PRIORITY)  # no wait: not counted in wait means
     start_reablement(model, services, slot, place, z, u, from_hospital=False)
@@ -106,8 +108,9 @@ def end_reablement_on_admission(model: DorothyModel, slot: int) -> None:
             process.interrupt("admitted")
 
 
-def _at_home_check(model: DorothyModel, services: IcpServices, slot: int, generation: int):
-    yield model.env.timeout(model.scenario.reablement.at_home_check_days)
+def _at_home_check(args: tuple) -> None:
+    """ASCOF 2B(1): still at home 91 days after discharge into reablement (a timed call)."""
+    model, services, slot, generation = args
     tally = model.tallies[services.index]
     tally.checks_91d += 1
     cohort = model.cohort
@@ -125,9 +128,9 @@ def start_package(model: DorothyModel, services: IcpServices, slot: int, place,
     env = model.env
     model.tallies[services.index].home_care_starts += 1
     days = services.package_days.from_normal(z[Z_PACKAGE])
-    model.cohort.package_until[slot] = env.now + days
+    model.cohort.package_until[slot] = env._now + days
     generation = model.cohort.generation[slot]
-    process = env.process(_package(model, services, slot, generation, place, days))
+    process = Lean(env, _package(model, services, slot, generation, place, days))
     _hold(model, slot, "package", process)
 
 
@@ -136,7 +139,7 @@ def _package(model: DorothyModel, services: IcpServices, slot: int, generation: 
     env = model.env
     this = env.active_process
     with contextlib.suppress(simpy.Interrupt):  # ended early: the person left the cohort
-        yield env.timeout(days)
+        yield days
     services.home_care.release(place)
     _release_hold(model, slot, generation, "package", this)
 
@@ -162,7 +165,7 @@ def start_initial_packages(model: DorothyModel, services: IcpServices) -> None:
         place = station.request(priority=0)
         cohort.package_until[slot] = remaining
         generation = cohort.generation[slot]
-        process = model.env.process(_package(model, services, slot, generation, place, remaining))
+        process = Lean(model.env, _package(model, services, slot, generation, place, remaining))
         _hold(model, slot, "package", process)
 
 
@@ -173,19 +176,19 @@ def package_from_home(model: DorothyModel, services: IcpServices, slot: int, gen
     cohort = model.cohort
     if not services.home_care.available:
         return
-    asked = env.now  # waits run from referral to start, as for hospital discharges
+    asked = env._now  # waits run from referral to start, as for hospital discharges
     if services.package_start_delay > 0:
-        yield env.timeout(services.package_start_delay)
-    if cohort.generation[slot] != generation or cohort.package_until[slot] > env.now:
+        yield services.package_start_delay
+    if cohort.generation[slot] != generation or cohort.package_until[slot] > env._now:
         return
     place = services.home_care.request(priority=FROM_HOME_PRIORITY)
     yield place
-    if cohort.generation[slot] != generation or cohort.package_until[slot] > env.now:
+    if cohort.generation[slot] != generation or cohort.package_until[slot] > env._now:
         services.home_care.release(place)  # left the cohort, or got a package another way
         return
     tally = model.tallies[services.index]
     tally.home_care_waits += 1
-    tally.home_care_wait_days += env.now - asked
+    tally.home_care_wait_days += env._now - asked
     start_package(model, services, slot, place, z)
 
 
@@ -194,8 +197,7 @@ def package_from_home(model: DorothyModel, services: IcpServices, slot: int, gen
 
 def community_stay(model: DorothyModel, services: IcpServices, slot: int, bed, z: list[float],
                    u: list[float]):
-    env = model.env
-    yield env.timeout(services.community_stay.from_normal(z[Z_DOWNSTREAM]))
+    yield services.community_stay.from_normal(z[Z_DOWNSTREAM])
     services.community_beds.release(bed)
     community = model.scenario.community_beds
     outcome = u[U_COMMUNITY_OUTCOME]

@@ -26,6 +26,7 @@ from dorothy_sim.model.cohort import (
     U_ROUTE,
     Z_ED_HOURS,
 )
+from dorothy_sim.model.engine import Lean
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
@@ -45,7 +46,7 @@ def start_crisis(model: DorothyModel, slot: int, crisis_type: int, u: list[float
     spa = scenario.spa
     routing_share = spa.rr_routing_share_on if spa.enabled else spa.rr_routing_share_off
     if services.rr.available and u[U_ROUTE] < routing_share:
-        model.env.process(_rapid_response_first(model, services, slot, crisis_type, u, z))
+        Lean(model.env, _rapid_response_first(model, services, slot, crisis_type, u, z))
     else:
         _attend_ed(model, services, slot, crisis_type, u, z)
 
@@ -65,16 +66,16 @@ def _attend_ed(model: DorothyModel, services: IcpServices, slot: int, crisis_typ
     """Ambulance and A&E: the front-door decision is made on arrival (expert opinion and an active
     care plan lower the chance of admission); then hours in the department, then a bed or home.
 
-    Why a timer and not a process for people sent home: half of all crises end this way, and a
-    bare timer with a callback costs a third of the scheduler work of a process.
+    Why a timed call and not a process: half of all crises end with the person sent home, and the
+    admitted start their stay as a process only when they leave the department.
     """
     env = model.env
     model.tallies[services.index].ed_attendances += 1
-    in_department = env.timeout(services.ed_hours.from_normal(z[Z_ED_HOURS]) / 24.0)
+    hours = services.ed_hours.from_normal(z[Z_ED_HOURS])
     if u[U_ADMIT] < _p_admit(model, slot):
-        env.process(_to_acute_bed(model, services, slot, crisis_type, u, z, in_department))
+        env.call_later(hours / 24.0, _to_acute_bed, (model, services, slot, crisis_type, u, z))
     else:
-        in_department.callbacks.append(lambda _event: _home_from_ed(model, slot, u))
+        env.call_later(hours / 24.0, _home_from_ed, (model, slot, u))
 
 
 def _p_admit(model: DorothyModel, slot: int) -> float:
@@ -82,22 +83,22 @@ def _p_admit(model: DorothyModel, slot: int) -> float:
     p_admit = scenario.ed.p_admit.as_tuple()[cohort.frailty[slot]]
     if scenario.expert_opinion.enabled:
         p_admit *= 1.0 - scenario.expert_opinion.admission_reduction
-    if cohort.plan_until[slot] > model.env.now:
+    if cohort.plan_until[slot] > model.env._now:
         p_admit *= 1.0 - scenario.mdt.admission_reduction
     return p_admit
 
 
-def _home_from_ed(model: DorothyModel, slot: int, u: list[float]) -> None:
+def _home_from_ed(args: tuple) -> None:
+    model, slot, u = args
     _back_home(model, slot)
     if u[U_ED_MDT] < model.scenario.ed.p_mdt_referral_not_admitted:
         mdt.refer(model, slot)
 
 
-def _to_acute_bed(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
-                  u: list[float], z: list[float], in_department):
-    yield in_department
+def _to_acute_bed(args: tuple) -> None:
+    model, services, slot, crisis_type, u, z = args
     model.in_crisis -= 1
-    yield from acute.stay(model, services, slot, crisis_type, u, z)
+    Lean(model.env, acute.stay(model, services, slot, crisis_type, u, z))
 
 
 def _back_home(model: DorothyModel, slot: int) -> None:

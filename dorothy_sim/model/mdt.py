@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def refer(model: DorothyModel, slot: int) -> None:
     cohort = model.cohort
     services = model.services[cohort.icp[slot]]
-    now = model.env.now
+    now = model.env._now
     if not services.mdt.available or cohort.mdt_queued[slot] or cohort.plan_until[slot] > now:
         return
     cohort.mdt_queued[slot] = True
@@ -71,12 +71,12 @@ def _meetings(model: DorothyModel, services: IcpServices):
                 if cohort.generation[slot] != generation:
                     continue  # the person died or moved into long-term care while waiting
                 cohort.mdt_queued[slot] = False
-                if env.now - referred > mdt.referral_expiry_days:
+                if env._now - referred > mdt.referral_expiry_days:
                     tally.mdt_lapsed += 1
                     continue
                 reviewed += 1
                 tally.mdt_reviews += 1
-                tally.mdt_wait_days += env.now - referred
-                cohort.plan_until[slot] = env.now + mdt.care_plan_days
-                heapq.heappush(team.plan_ends, env.now + mdt.care_plan_days)
+                tally.mdt_wait_days += env._now - referred
+                cohort.plan_until[slot] = env._now + mdt.care_plan_days
+                heapq.heappush(team.plan_ends, env._now + mdt.care_plan_days)
             yield env.timeout(spacing)

@@ -7,25 +7,46 @@ route: that reads top to bottom in :mod:`dorothy_sim.model.journey` and the stat
 
 from __future__ import annotations
 
+import gc
 import math
-
-import simpy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from dorothy_sim.model import downstream, journey, mdt, prevention
 from dorothy_sim.model.cohort import (
     AT_HOME,
     Cohort,
     DemandProfile,
+    background_arrivals,
     crisis_candidates,
-    crisis_type_of,
     person_event_candidates,
 )
+from dorothy_sim.model.engine import Environment
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
 from dorothy_sim.scenario import CRISIS_TYPES, Scenario
-from dorothy_sim.streams import BufferedStream, stream
 
 FALL = CRISIS_TYPES.index("fall")
+
+
+@contextmanager
+def _young_garbage_only() -> Iterator[None]:
+    """Run with Python's cyclic garbage collector mostly out of the way.
+
+    Why: a replication allocates millions of short-lived tuples and frames, and each collection of
+    the older generations walks every long-lived object (the cohort's arrays, the stations, the
+    scheduled processes). Freezing what exists at the start and collecting less often made a
+    default replication about 15% faster (benchmarks/RESULTS.md) with the same peak memory: the
+    few reference cycles the model makes (finished processes) are still collected.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 class DorothyModel:
@@ -34,7 +55,7 @@ class DorothyModel:
     def __init__(self, scenario: Scenario, seed: int) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.env = simpy.Environment()
+        self.env = Environment()
         self.warmup = scenario.run.warmup_days
         self.horizon = scenario.run.warmup_days + scenario.run.results_days
         self.cohort = Cohort(scenario, seed)
@@ -51,11 +72,13 @@ class DorothyModel:
         self.left_ltc = 0
 
         # Precomputed per-run constants read on the hot path
-        mix = scenario.crises.mix.as_tuple()
-        self.cumulative_mix = [sum(mix[: i + 1]) for i in range(len(mix))]
         self.falls_ratio = scenario.falls_prevention.falls_rate_ratio
         self.package_factor = 1.0 - scenario.home_care.crisis_rate_reduction
         self.plan_factor = 1.0 - scenario.mdt.crisis_rate_reduction
+        crises = scenario.crises
+        self.post_discharge_days = crises.post_discharge_days
+        self.post_discharge_hazard = [(crises.post_discharge_death_ratio - 1.0) * rate / 365.0
+                                      for rate in crises.death_rate_per_year.as_tuple()]
 
     # ----------------------------------------------------------------- people leaving the cohort
 
@@ -80,9 +103,9 @@ class DorothyModel:
         """Call ``on_candidate(chunk, row)`` at the time of each candidate in ``chunks`` (tuples
         whose first item is the list of times), until the horizon.
 
-        Why a chain of timers and not a generator process: a replication has about 250,000
-        candidate crises, and a timer with a callback costs less than resuming a process each time.
-        Only one timer is pending at a time, so the position lives in one small list.
+        Why a chain of timed calls and not a generator process: a replication has about 250,000
+        candidate crises, and a plain timed call (one heap entry) costs a fraction of resuming a
+        process. Only one call is pending at a time, so the position lives in one small list.
         """
         env, horizon = self.env, self.horizon
         position: list = [None, -1]  # current chunk and row
@@ -92,7 +115,7 @@ class DorothyModel:
             if row >= 0:
                 on_candidate(chunk, row)
             row += 1
-            if chunk is None or row >= len(chunk[0]):
+            while chunk is None or row >= len(chunk[0]):  # (a chunk may be empty)
                 chunk, row = next(chunks, None), 0
                 if chunk is None:
                     return
@@ -100,7 +123,7 @@ class DorothyModel:
             if when >= horizon:
                 return
             position[0], position[1] = chunk, row
-            env.timeout(when - env.now).callbacks.append(advance)
+            env.call_at(when, advance)
 
         advance()
 
@@ -109,7 +132,7 @@ class DorothyModel:
         state, rate_share, icp = cohort.state, cohort.rate_share, cohort.icp
         falls_until, package_until, plan_until = (
             cohort.falls_until, cohort.package_until, cohort.plan_until)
-        cumulative_mix, tallies = self.cumulative_mix, self.tallies
+        tallies = self.tallies
         falls_ratio, package_factor, plan_factor = self.falls_ratio, self.package_factor, self.plan_factor
 
         def on_candidate(chunk, row: int) -> None:
@@ -121,8 +144,8 @@ class DorothyModel:
             accept = rate_share[slot]
             if u_accept >= accept:
                 return  # this person's own rate is below the cohort's maximum
-            crisis_type = crisis_type_of(types[row], cumulative_mix)
-            now = env.now
+            crisis_type = types[row]
+            now = env._now
             if crisis_type == FALL and falls_until[slot] > now:
                 accept *= falls_ratio
             if package_until[slot] > now:
@@ -163,42 +186,39 @@ class DorothyModel:
         person's usual death rate for ``post_discharge_days``, on top of the deaths at home that
         everyone faces. Drawn once, at discharge, from the crisis's own uniform (common random
         numbers), and scheduled only if it falls inside the window."""
-        crises = self.scenario.crises
-        extra = (crises.post_discharge_death_ratio - 1.0) * \
-            crises.death_rate_per_year.as_tuple()[self.cohort.frailty[slot]] / 365.0
+        extra = self.post_discharge_hazard[self.cohort.frailty[slot]]
         if extra <= 0.0:
             return
         delay = -math.log1p(-u) / extra
-        if delay < crises.post_discharge_days:
-            self.env.process(self._post_discharge_death(slot, self.cohort.generation[slot], delay))
+        if delay < self.post_discharge_days:
+            self.env.call_later(delay, self._post_discharge_death, (slot, self.cohort.generation[slot]))
 
-    def _post_discharge_death(self, slot: int, generation: int, delay: float):
-        yield self.env.timeout(delay)
+    def _post_discharge_death(self, person: tuple[int, int]) -> None:
+        slot, generation = person
         if self.cohort.generation[slot] == generation and self.cohort.state[slot] == AT_HOME:
             self.leave(slot, died=True)
 
-    def _background_admissions(self, services: IcpServices):
+    def _start_background_admissions(self, services: IcpServices) -> None:
         """Non-elective admissions from outside the frail cohort, competing for the same beds.
 
-        Why callbacks, not a process per stay: these stays need no decisions, and a bare event
-        chain (request -> timeout -> release) costs half the scheduler work of a generator.
+        Why timed calls, not a process per stay: these stays need no decisions, and arrival ->
+        bed -> release as plain calls costs a fraction of a generator's scheduler work.
         """
         if services.background_per_day <= 0:
             return
-        env, beds, los = self.env, services.beds, services.background_los
-        rng = BufferedStream(stream(self.seed, f"background/{services.name}"))
-        peak = 1.0 + self.profile.amplitude
-        mean_gap = 1.0 / (services.background_per_day * peak)
+        env, beds = self.env, services.beds
+        release = beds.release
 
-        def occupy(bed, days: float) -> None:
-            def admitted(_event) -> None:
-                env.timeout(days).callbacks.append(lambda _done: beds.release(bed))
-            bed.callbacks.append(admitted)
+        def admit(chunk, row: int) -> None:
+            bed = beds.request()
+            days = chunk[1][row]
+            if bed.callbacks is None:  # a free bed: in at once
+                env.call_later(days, release, bed)
+            else:
+                bed.callbacks.append(lambda _granted: env.call_later(days, release, bed))
 
-        while True:
-            yield env.timeout(rng.exponential(mean_gap))
-            if rng.uniform() * peak < self.profile.season_at(env.now):
-                occupy(beds.request(), los.from_normal(rng.normal()))
+        self._drive(background_arrivals(self.seed, services.name, services.background_per_day,
+                                        self.profile, services.background_los, self.horizon), admit)
 
     def _bed_manager(self, services: IcpServices):
         """Escalation beds: opened at a site bed meeting when too many people wait for a bed,
@@ -207,11 +227,11 @@ class DorothyModel:
         beds = services.beds
         while True:
             yield self.env.timeout(acute.escalation_check_hours / 24.0)
-            waiting = len(beds.put_queue)
+            waiting = beds.queue_length
             if not services.escalation_open and waiting > acute.escalation_open_when_waiting:
                 services.escalation_open = True
                 beds.set_capacity(services.core_beds + services.escalation_beds)
-            elif services.escalation_open and waiting == 0 and len(beds.users) <= services.core_beds:
+            elif services.escalation_open and waiting == 0 and beds.count <= services.core_beds:
                 services.escalation_open = False
                 beds.set_capacity(services.core_beds)
 
@@ -223,16 +243,16 @@ class DorothyModel:
         env = self.env
         hour = 0
         while True:
-            if env.now >= self.warmup:
+            if env._now >= self.warmup:
                 for services, samples, open_hours in zip(
                         self.services, self.occupancy_samples, self.escalation_hours, strict=True):
-                    samples.append(len(services.beds.users))
+                    samples.append(services.beds.count)
                     open_hours.append(1 if services.escalation_open else 0)
                 if hour % 24 == 0:
                     for services, samples in zip(self.services, self.care_plan_samples, strict=True):
-                        samples.append(services.mdt.active_plans(env.now))
+                        samples.append(services.mdt.active_plans(env._now))
             hour += 1
-            yield env.timeout(hour / 24.0 - env.now)
+            yield env.timeout(hour / 24.0 - env._now)
 
     def _end_warmup(self):
         yield self.env.timeout(self.warmup)
@@ -244,11 +264,15 @@ class DorothyModel:
     # ----------------------------------------------------------------- run
 
     def run(self) -> DorothyModel:
+        with _young_garbage_only():
+            return self._run()
+
+    def _run(self) -> DorothyModel:
         env = self.env
         self._start_crisis_source()
         self._start_person_events()
         for services in self.services:
-            env.process(self._background_admissions(services))
+            self._start_background_admissions(services)
             if services.escalation_beds:
                 env.process(self._bed_manager(services))
             mdt.start_meetings(self, services)

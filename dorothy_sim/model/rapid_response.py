@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from dorothy_sim.model import downstream, mdt
 from dorothy_sim.model.cohort import U_EXPERT, U_RR_HOME, U_RR_MDT, U_RR_STEP_UP, Z_RR_VISIT
+from dorothy_sim.model.engine import Deadline
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
@@ -31,26 +32,25 @@ def reach(env, services: IcpServices):
     Shared by the full model and the verification harness, so both test the same station logic.
     """
     station = services.rr
-    deadline = env.now + services.rr_window
-    opens = services.next_shift_start(env.now)
+    deadline = env._now + services.rr_window
+    opens = services.next_shift_start(env._now)
     if opens > deadline:
         return None
-    if opens > env.now:
-        yield env.timeout(opens - env.now)
+    if opens > env._now:
+        yield opens - env._now
     request = station.request()
     if not request.triggered:
-        remaining = deadline - env.now
+        remaining = deadline - env._now
         if remaining <= 0.0:
             station.renege(request)
             return None
         if math.isinf(remaining):
             yield request
         else:
-            yield request | env.timeout(remaining)
-            if not request.triggered:
+            if not (yield Deadline(request, remaining)):
                 station.renege(request)
                 return None
-    if not services.in_shift(env.now):
+    if not services.in_shift(env._now):
         station.release(request)  # the queue ran past the end of the shift: not reached
         return None
     return request
@@ -66,7 +66,7 @@ def attend(model: DorothyModel, services: IcpServices, slot: int, crisis_type: i
     if request is None:
         return False
     tally.rr_seen_in_window += 1
-    yield env.timeout(services.rr_visit.from_normal(z[Z_RR_VISIT]) / 24.0)
+    yield services.rr_visit.from_normal(z[Z_RR_VISIT]) / 24.0
     services.rr.release(request)
     p_home = scenario.rapid_response.p_treated_at_home.as_tuple()[crisis_type]
     treated = u[U_RR_HOME] < p_home

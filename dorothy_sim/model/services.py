@@ -14,6 +14,7 @@ from collections import deque
 
 import simpy
 
+from dorothy_sim.model import discharge as discharge_planning
 from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario, apportion
 from dorothy_sim.streams import Duration
@@ -157,6 +158,10 @@ class IcpServices:
         self.package_start_delay = (spa.package_start_delay_days_on if spa.enabled
                                     else spa.package_start_delay_days_off)
         self.community_stay = Duration(scenario.community_beds.stay_days)
+        # Tables the discharge hot path reads instead of recomputing them for every patient
+        self.pathway_edges = discharge_planning.pathway_edges(scenario)
+        self.offered_route = discharge_planning.offered_routes(self)
+        self.p_death_in_hospital = scenario.acute.p_death_in_hospital.as_tuple()
 
     def stations(self) -> list[Station]:
         return [self.rr, self.beds, self.discharge, self.reablement, self.home_care,

@@ -8,7 +8,10 @@ at the end of the warm-up so only the results period counts.
 
 from __future__ import annotations
 
+from collections import deque
+
 import simpy
+from simpy.events import PENDING, Event
 
 
 class TimeWeighted:
@@ -38,100 +41,141 @@ class TimeWeighted:
         return self.area
 
 
-class _Users(dict):
-    """The requests holding a station, with O(1) removal.
+class Request(Event):
+    """A claim on one server of a station: an event processed when the server is granted.
 
-    SimPy keeps them in a list and removes a finishing request by scanning it; a trust's beds hold
-    hundreds of people, so that scan showed in profiles. SimPy's Resource only appends, removes and
-    counts users (never by position), which a dict keyed by request does in constant time.
+    Granted on the spot (a free server, nothing queued ahead), it is born processed, so a process
+    that yields it goes straight on with no trip through the event heap.
     """
 
-    __slots__ = ()
+    __slots__ = ()  # Event has a __dict__ already; the slots note that nothing else is added
 
-    def append(self, request) -> None:
-        self[request] = None
-
-    def remove(self, request) -> None:
-        try:
-            del self[request]
-        except KeyError:
-            raise ValueError("request is not a user of this station") from None
+    def __init__(self, env, asked: float, priority: int) -> None:
+        self.env = env
+        self.callbacks = []
+        self._value = PENDING
+        self.asked = asked
+        self.priority = priority
 
 
-class _Monitored:
-    """Counters mixed into a SimPy resource: arrivals, waits, sojourns, busy time, queue length.
+class Station:
+    """A capacity station: ``capacity`` servers, a queue (FIFO, or by priority then FIFO), and
+    time-weighted statistics (busy servers, queue length), arrivals, waits and sojourns.
 
-    Waits are recorded when a request is granted (or withdrawn), sojourns when it is released,
-    so every station, whoever its callers are, can be checked against Little's law and queueing
-    formulas (tests/test_verification.py).
+    Why not ``simpy.Resource``: SimPy makes two events per use (the request, processed even when
+    granted at once, and a release event no one waits for) and re-runs its put/get queues on each;
+    this station grants on the spot when it can and releases with a plain method call, and the
+    statistics are kept as the state changes (constant work per event, constant memory), so every
+    station, whoever its callers are, can be checked against Little's law and queueing formulas
+    (tests/test_verification.py). Requests are SimPy events: SimPy processes can yield them too.
+
+    A zero-capacity station keeps one nominal server (SimPy's rule) and reports capacity 0: callers
+    check :attr:`available` and never ask it for service.
     """
 
-    def __init__(self, env: simpy.Environment, capacity: int, name: str) -> None:
-        # SimPy refuses capacity 0; a zero-capacity station is never requested (callers check
-        # ``available``), so keep one nominal server and report capacity 0.
-        super().__init__(env, capacity=max(capacity, 1))
-        self.users = _Users()
+    def __init__(self, env, capacity: int, name: str, priorities: int = 1) -> None:
+        self._env = env
         self.name = name
         self.nominal_capacity = capacity
+        self.capacity = max(capacity, 1)
+        self.count = 0
+        self._queues: list[deque[Request]] = [deque() for _ in range(priorities)]
+        self._waiting = 0
         self.reset()
 
     @property
     def available(self) -> bool:
         return self.nominal_capacity > 0
 
+    @property
+    def queue_length(self) -> int:
+        return self._waiting
+
     def _accumulate(self) -> None:
-        now = self._env.now
+        now = self._env._now
         dt = now - self._last
         if dt:
-            self.busy_area += len(self.users) * dt
-            self.queue_area += len(self.put_queue) * dt
+            self.busy_area += self.count * dt
+            self.queue_area += self._waiting * dt
             self._last = now
 
-    def request(self, priority: int = 0):  # type: ignore[override]
-        self._accumulate()
+    def request(self, priority: int = 0) -> Request:
+        """Ask for a server. ``priority`` 0 is served before 1 on a station with priorities; a FIFO
+        station accepts and ignores it, so callers need not know which kind they hold."""
+        env = self._env
+        now = env._now
+        if now != self._last:  # _accumulate(), inlined: this is the hottest call of a run
+            dt = now - self._last
+            self.busy_area += self.count * dt
+            self.queue_area += self._waiting * dt
+            self._last = now
         self.arrivals += 1
-        request = self._make_request(priority)
-        request.asked = self._env.now
-        if request.triggered:  # a free server: granted at once, no wait
+        if self.count < self.capacity:  # the queue is empty whenever a server is free
+            request = Request.__new__(Request)
+            request.env = env
+            request.callbacks = None
+            request._value = None
+            request._ok = True
+            request.asked = env._now
+            self.count += 1
             self.grants += 1
-        else:  # queued: the wait is known when the grant is processed (same instant)
-            request.callbacks.append(self._granted)
+            return request
+        request = Request(env, env._now, priority)
+        request._ok = True
+        queues = self._queues
+        queues[priority if len(queues) > 1 else 0].append(request)
+        self._waiting += 1
         return request
 
-    def _make_request(self, priority: int):
-        return super().request()
-
-    def _granted(self, request) -> None:
-        self.grants += 1
-        self.wait_total += self._env.now - request.asked
-
-    # A grant (SimPy's _do_put) happens only inside request() or right after a release at the same
-    # instant, both of which have already brought the areas up to date.
-    def _do_get(self, event):  # type: ignore[override]
-        self._accumulate()
-        request = event.request
+    def release(self, request: Request) -> None:
+        """Free the server ``request`` holds and grant it to the next in the queue, if any."""
+        now = self._env._now
+        if now != self._last:
+            dt = now - self._last
+            self.busy_area += self.count * dt
+            self.queue_area += self._waiting * dt
+            self._last = now
+        self.count -= 1
         self.departures += 1
-        self.sojourn_total += self._env.now - request.asked
-        return super()._do_get(event)
+        self.sojourn_total += now - request.asked
+        if self._waiting:
+            self._grant_waiting()
+
+    def _grant_waiting(self) -> None:
+        env = self._env
+        for queue in self._queues:
+            while queue and self.count < self.capacity:
+                request = queue.popleft()
+                self._waiting -= 1
+                self.count += 1
+                self.grants += 1
+                self.wait_total += env._now - request.asked
+                request._value = None
+                env.schedule(request)  # its waiters resume at this instant, after what is due
+            if self.count >= self.capacity:
+                return
 
     def set_capacity(self, capacity: int) -> None:
         """Open or close servers mid-run (escalation beds). Closing never evicts anyone: people
         already served stay, and no one new is admitted until use falls below the new capacity."""
         self._accumulate()
-        self._capacity = max(capacity, 1)
-        self._trigger_put(None)
+        self.capacity = max(capacity, 1)
+        if self._waiting:
+            self._grant_waiting()
 
-    def renege(self, request) -> None:
+    def renege(self, request: Request) -> None:
         """Withdraw a request that gave up waiting, keeping the queue-length area exact."""
         self._accumulate()
-        request.cancel()
+        queue = self._queues[request.priority if len(self._queues) > 1 else 0]
+        queue.remove(request)
+        self._waiting -= 1
         self.reneged += 1
         self.departures += 1
-        self.sojourn_total += self._env.now - request.asked
+        self.sojourn_total += self._env._now - request.asked
 
     def reset(self) -> None:
         """Zero the statistics (end of warm-up); the current contents carry on."""
-        self._last = self._env.now
+        self._last = self._env._now
         self.busy_area = 0.0
         self.queue_area = 0.0
         self.arrivals = 0
@@ -145,16 +189,8 @@ class _Monitored:
         self._accumulate()
 
 
-class Station(_Monitored, simpy.Resource):
-    """A first-come, first-served station (acute beds, clinicians, coordinators...).
-
-    ``priority`` is accepted and ignored so callers need not know which kind they hold; a plain
-    FIFO queue costs O(1) per request where SimPy's priority queue re-sorts on every one.
-    """
-
-
-class PriorityStation(_Monitored, simpy.PriorityResource):
+class PriorityStation(Station):
     """A station whose queue serves priority 0 (hospital discharges) before 1 (from home)."""
 
-    def _make_request(self, priority: int):
-        return simpy.PriorityResource.request(self, priority=priority)
+    def __init__(self, env, capacity: int, name: str) -> None:
+        super().__init__(env, capacity, name, priorities=2)

@@ -1,0 +1,224 @@
+"""The event loop: SimPy's environment with a lean scheduler, timed calls and lean processes.
+
+Why: a replication of the default scenario handles about a million timed happenings. SimPy pays,
+for each, an event object, a method call to ``step()`` and, for a process, an ``Initialize`` event,
+a resume through ``Process._resume`` and a termination event. This module keeps SimPy's
+``Environment`` (its clock, its event heap, its eid counter, so every SimPy ``Event``, ``Timeout``,
+``Process`` and condition still works on it) and adds two cheaper ways to wait:
+
+- ``env.call_at(time, fn, arg)`` / ``env.call_later(delay, fn, arg)``: a plain timed call, one heap
+  entry and no object (the event chains of arrival streams, background stays, A&E visits).
+- :class:`Lean`: a generator process that yields a delay in days (a number), an ``Event`` (a station
+  request, a SimPy event) or a :class:`Deadline` (an event or a time limit, whichever comes first),
+  started at once and finished without events. The patient journeys are written this way, so they
+  still read top to bottom as SimPy processes do.
+
+Every heap entry is ``(time, priority, eid, fn, arg)``; a SimPy event is scheduled as
+``(time, priority, eid, _fire, event)``, so both kinds share one order: by time, then priority
+(URGENT before NORMAL, as SimPy), then the order they were scheduled in.
+"""
+
+from __future__ import annotations
+
+import math
+from heapq import heappop, heappush
+from numbers import Real
+from typing import Any
+
+import simpy
+from simpy.core import EmptySchedule
+from simpy.events import NORMAL, URGENT, Event
+
+__all__ = ["Deadline", "Environment", "Lean", "NORMAL", "URGENT"]
+
+
+def _fire(event: Event) -> None:
+    """Process one SimPy event: its callbacks, then a crash if it failed and no one handled it
+    (what ``simpy.Environment.step`` does)."""
+    callbacks, event.callbacks = event.callbacks, None
+    for callback in callbacks:
+        callback(event)
+    if not event._ok and not hasattr(event, "_defused"):
+        exc = type(event._value)(*event._value.args)
+        exc.__cause__ = event._value
+        raise exc
+
+
+class Environment(simpy.Environment):
+    """A SimPy environment whose heap also holds plain timed calls, run by a tight loop."""
+
+    def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
+        heappush(self._queue, (self._now + delay, priority, next(self._eid), _fire, event))
+
+    def call_at(self, time: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
+        """Call ``fn(arg)`` at clock time ``time`` (not before now)."""
+        heappush(self._queue, (time, priority, next(self._eid), fn, arg))
+
+    def call_later(self, delay: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
+        """Call ``fn(arg)`` after ``delay`` days."""
+        heappush(self._queue, (self._now + delay, priority, next(self._eid), fn, arg))
+
+    def step(self) -> None:
+        try:
+            self._now, _, _, fn, arg = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        fn(arg)
+
+    def run(self, until: float | Event | None = None) -> Any:
+        """Run until clock time ``until`` (events at exactly ``until`` are left, as in SimPy), or
+        until the schedule is empty. An ``Event`` as ``until`` uses SimPy's own loop."""
+        if isinstance(until, Event):
+            return super().run(until)
+        queue = self._queue
+        at = math.inf if until is None else float(until)
+        if at <= self._now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        pop = heappop
+        while queue and queue[0][0] < at:
+            self._now, _, _, fn, arg = pop(queue)
+            fn(arg)
+        if until is not None:
+            self._now = at
+        return None
+
+
+class Deadline:
+    """Yielded by a :class:`Lean` process: wait for ``event`` for at most ``limit`` days.
+    The process resumes with True if the event came first, False if the time ran out."""
+
+    __slots__ = ("event", "limit")
+
+    def __init__(self, event: Event, limit: float) -> None:
+        self.event = event
+        self.limit = limit
+
+
+class Lean:
+    """A generator process driven by timed calls instead of events.
+
+    The generator yields a number (sleep that many days), an ``Event`` (resume with its value once
+    processed; at once if it already was, such as a station request granted on the spot) or a
+    :class:`Deadline`. It starts running when created, like a function call, and ends without an
+    event; another process that must wait for it yields :attr:`done`.
+
+    Stale wake-ups (a timer or an event callback that was overtaken by an interrupt or by the
+    other side of a deadline) are told apart by a token that every wait increments.
+    """
+
+    __slots__ = ("env", "_gen", "_token", "_target", "_racing", "is_alive", "_done", "value")
+
+    def __init__(self, env: Environment, generator) -> None:
+        self.env = env
+        self._gen = generator
+        self._token = 0
+        self._target: Event | None = None
+        self._racing = False
+        self.is_alive = True
+        self._done: Event | None = None
+        self.value: Any = None
+        self._send(None)
+
+    @property
+    def done(self) -> Event:
+        """An event processed when the generator returns (with its return value)."""
+        if self._done is None:
+            self._done = Event(self.env)
+            if not self.is_alive:
+                self._done.succeed(self.value)
+        return self._done
+
+    def interrupt(self, cause: Any = None) -> None:
+        """Throw ``simpy.Interrupt(cause)`` into the generator at this instant, after what is
+        already due now (as SimPy schedules interruptions: urgently, not synchronously)."""
+        if self.is_alive:
+            self.env.call_at(self.env._now, self._throw, cause, URGENT)
+
+    # ------------------------------------------------------------------ driving the generator
+    # One loop (_run) sends values into the generator and parks it on what it yields; the entry
+    # points below only decide what value, or which exception, the generator sees next.
+
+    def _throw(self, cause: Any) -> None:
+        if self.is_alive:
+            self._token += 1
+            self._target = None
+            self._run(None, simpy.Interrupt(cause))
+
+    def _wake(self, token: int) -> None:
+        if token == self._token:
+            self._run(None, None)
+
+    def _time_up(self, token: int) -> None:
+        if token == self._token:
+            self._token += 1
+            self._target = None
+            self._run(False, None)
+
+    def _event_done(self, event: Event) -> None:
+        if event is not self._target:
+            return  # overtaken by an interrupt or by the deadline
+        self._target = None
+        self._token += 1
+        if event._ok:
+            self._run(True if self._racing else event._value, None)
+        else:  # a failed event is the process's to handle, as in SimPy
+            event._defused = True
+            self._run(None, event._value)
+
+    def _send(self, value: Any) -> None:
+        self._run(value, None)
+
+    def _run(self, value: Any, error: BaseException | None) -> None:
+        env = self.env
+        gen = self._gen
+        outer, env._active_proc = env._active_proc, self  # env.active_process, as in SimPy
+        while True:
+            try:
+                target = gen.send(value) if error is None else gen.throw(error)
+            except StopIteration as stop:
+                self._finish(stop.value)
+                break
+            error = None
+            kind = target.__class__
+            if kind is float or kind is int:
+                self._token = token = self._token + 1
+                heappush(env._queue, (env._now + target, NORMAL, next(env._eid), self._wake, token))
+                break
+            if kind is Deadline:
+                event = target.event
+                if event.callbacks is None:
+                    value = True
+                    continue
+                self._token = token = self._token + 1
+                self._target = event
+                self._racing = True
+                event.callbacks.append(self._event_done)
+                heappush(env._queue, (env._now + target.limit, NORMAL, next(env._eid), self._time_up, token))
+                break
+            try:
+                callbacks = target.callbacks
+            except AttributeError:
+                if isinstance(target, Real):  # a numpy number, say: a delay like any other
+                    self._token = token = self._token + 1
+                    when = env._now + float(target)
+                    heappush(env._queue, (when, NORMAL, next(env._eid), self._wake, token))
+                    break
+                error = TypeError(f"a lean process yielded {target!r}: it may yield a delay in days "
+                                  "(a number), an Event or a Deadline")
+                value = None
+                continue
+            if callbacks is None:  # an event already processed: go on at once
+                value = target._value
+                continue
+            self._token += 1
+            self._target = target
+            self._racing = False
+            callbacks.append(self._event_done)
+            break
+        env._active_proc = outer
+
+    def _finish(self, value: Any) -> None:
+        self.is_alive = False
+        self.value = value
+        if self._done is not None:
+            self._done.succeed(value)

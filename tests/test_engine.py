@@ -1,0 +1,243 @@
+"""The event loop and stations the model runs on (dorothy_sim/model/engine.py, stations.py).
+
+Why: the model's speed comes from a leaner scheduler, plain timed calls, lean generator processes
+and stations that grant on the spot. Each of those must keep SimPy's semantics exactly where the
+model relies on them: time order, URGENT before NORMAL at one instant, first scheduled first,
+interrupts, first-of-event-or-deadline, FIFO and priority queues, and time-weighted statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import simpy
+
+from dorothy_sim.model.engine import URGENT, Deadline, Environment, Lean
+from dorothy_sim.model.stations import PriorityStation, Station
+
+
+def test_timed_calls_run_in_time_order_then_priority_then_scheduling_order():
+    env = Environment()
+    seen: list[str] = []
+    env.call_at(2.0, seen.append, "b")
+    env.call_at(1.0, seen.append, "a")
+    env.call_at(2.0, seen.append, "c")
+    env.call_at(2.0, seen.append, "urgent", URGENT)
+    env.run(until=5)
+    assert seen == ["a", "urgent", "b", "c"]
+    assert env.now == 5
+
+
+def test_run_until_leaves_what_is_due_at_that_instant_and_resumes_later():
+    env = Environment()
+    seen: list[float] = []
+    env.call_at(3.0, lambda _: seen.append(env.now))
+    env.run(until=3.0)
+    assert seen == [] and env.now == 3.0
+    env.run(until=4.0)
+    assert seen == [3.0]
+    with pytest.raises(ValueError, match="must be greater"):
+        env.run(until=4.0)
+
+
+def test_simpy_processes_and_lean_processes_share_one_clock():
+    env = Environment()
+    seen: list[tuple[str, float]] = []
+
+    def simpy_process():
+        for _ in range(3):
+            yield env.timeout(1.0)
+            seen.append(("simpy", env.now))
+
+    def lean_process():
+        for _ in range(3):
+            yield 1.5
+            seen.append(("lean", env.now))
+
+    env.process(simpy_process())
+    Lean(env, lean_process())
+    env.run()
+    # at 3.0 both are due: the lean process's wake-up was scheduled first (at 1.5, the other at 2.0)
+    assert seen == [("simpy", 1.0), ("lean", 1.5), ("simpy", 2.0), ("lean", 3.0), ("simpy", 3.0),
+                    ("lean", 4.5)]
+
+
+def test_a_lean_process_starts_at_once_returns_a_value_and_signals_done():
+    env = Environment()
+    log: list[str] = []
+
+    def child():
+        log.append("child started")
+        yield 2
+        return 42
+
+    def parent():
+        process = Lean(env, child())
+        log.append("parent goes on")
+        value = yield process.done
+        log.append(f"child returned {value} at {float(env.now)}")
+
+    Lean(env, parent())
+    assert log == ["child started", "parent goes on"]
+    env.run()
+    assert log[-1] == "child returned 42 at 2.0"
+
+
+def test_a_lean_process_waits_for_an_event_and_gets_its_value():
+    env = Environment()
+    event = env.event()
+    got: list[object] = []
+
+    def waiter():
+        got.append((yield event))
+
+    Lean(env, waiter())
+    env.call_at(4.0, lambda _: event.succeed("ready"))
+    env.run()
+    assert got == ["ready"]
+
+
+@pytest.mark.parametrize(("event_at", "limit", "expected"),
+                         [(1.0, 2.0, (True, 1.0)), (3.0, 2.0, (False, 2.0))])
+def test_a_deadline_resumes_with_whichever_comes_first_once(event_at, limit, expected):
+    env = Environment()
+    event = env.event()
+    results: list[tuple[bool, float]] = []
+
+    def waiter():
+        results.append(((yield Deadline(event, limit)), env.now))
+        yield 10  # the losing side must not wake the process again
+
+    Lean(env, waiter())
+    env.call_at(event_at, lambda _: event.succeed())
+    env.run()
+    assert results == [expected]
+
+
+def test_an_interrupt_reaches_a_sleeping_process_and_cancels_its_wake_up():
+    env = Environment()
+    log: list[tuple[str, float]] = []
+
+    def sleeper():
+        try:
+            yield 10
+            log.append(("woke", env.now))
+        except simpy.Interrupt as interrupt:
+            log.append((str(interrupt.cause), env.now))
+        yield 1
+        log.append(("after", env.now))
+
+    process = Lean(env, sleeper())
+    env.call_at(3.0, lambda _: process.interrupt("left the cohort"))
+    env.run()
+    assert log == [("left the cohort", 3.0), ("after", 4.0)]
+    assert not process.is_alive
+
+
+def test_a_failed_event_is_thrown_into_the_waiting_process():
+    env = Environment()
+    event = env.event()
+    caught: list[str] = []
+
+    def waiter():
+        try:
+            yield event
+        except RuntimeError as error:
+            caught.append(str(error))
+
+    Lean(env, waiter())
+    env.call_at(1.0, lambda _: event.fail(RuntimeError("no place")))
+    env.run()
+    assert caught == ["no place"]
+
+
+def test_a_numpy_delay_is_a_delay_and_anything_else_is_a_clear_error():
+    env = Environment()
+    log: list[str] = []
+
+    def process():
+        yield np.float64(2.5)
+        log.append(f"at {env.now}")
+        try:
+            yield "soon"
+        except TypeError as error:
+            log.append(str(error))
+
+    Lean(env, process())
+    env.run()
+    assert log[0] == "at 2.5"
+    assert "yielded 'soon'" in log[1] and "a delay in days" in log[1]
+
+
+# ----------------------------------------------------------------------------- stations
+
+
+def _serve(env, station, name, arrive, service, log, priority=0):
+    def customer():
+        yield arrive
+        request = station.request(priority)
+        yield request
+        log.append((name, env.now))
+        yield service
+        station.release(request)
+
+    Lean(env, customer())
+
+
+def test_a_free_server_is_granted_on_the_spot_and_a_busy_station_queues_fifo():
+    env = Environment()
+    station = Station(env, 1, "one server")
+    first = station.request()
+    assert first.processed and first.triggered  # born processed: no trip through the heap
+    log: list[tuple[str, float]] = []
+    for name, arrive in (("b", 1.0), ("c", 2.0)):
+        _serve(env, station, name, arrive, 1.0, log)
+    env.call_at(5.0, lambda _: station.release(first))
+    env.run()
+    assert log == [("b", 5.0), ("c", 6.0)]
+    assert station.count == 0 and station.queue_length == 0
+
+
+def test_a_priority_station_serves_priority_0_first_then_in_arrival_order():
+    env = Environment()
+    station = PriorityStation(env, 1, "places")
+    holder = station.request()
+    log: list[tuple[str, float]] = []
+    _serve(env, station, "home-1", 1.0, 1.0, log, priority=1)
+    _serve(env, station, "hospital-1", 2.0, 1.0, log, priority=0)
+    _serve(env, station, "hospital-2", 3.0, 1.0, log, priority=0)
+    env.call_at(4.0, lambda _: station.release(holder))
+    env.run()
+    assert [name for name, _ in log] == ["hospital-1", "hospital-2", "home-1"]
+
+
+def test_station_statistics_are_the_areas_under_the_curves():
+    # One server: busy 0-4 (first), queue 1-4 (second waits 3 days), busy 4-6 (second).
+    env = Environment()
+    station = Station(env, 1, "check")
+    first = station.request()
+    holder: list = []
+    env.call_at(1.0, lambda _: holder.append(station.request()))
+    env.call_at(4.0, lambda _: station.release(first))
+    env.call_at(6.0, lambda _: station.release(holder[0]))
+    env.run(until=10.0)
+    station.close()
+    assert station.busy_area == pytest.approx(6.0)
+    assert station.queue_area == pytest.approx(3.0)
+    assert station.wait_total == pytest.approx(3.0)
+    assert (station.arrivals, station.grants, station.departures) == (2, 2, 2)
+    assert station.sojourn_total == pytest.approx(4.0 + 5.0)
+
+
+def test_reneging_leaves_the_queue_and_opening_servers_admits_the_queue():
+    env = Environment()
+    station = Station(env, 1, "beds")
+    station.request()
+    a, b, c = station.request(), station.request(), station.request()
+    station.renege(b)
+    assert station.queue_length == 2 and station.reneged == 1
+    station.set_capacity(3)
+    assert a.triggered and c.triggered and not b.triggered
+    assert station.count == 3 and station.queue_length == 0
+    station.set_capacity(1)  # closing never evicts
+    assert station.count == 3
