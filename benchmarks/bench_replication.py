@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
+
+from provenance import provenance  # benchmarks/provenance.py (scripts run from benchmarks/)
 
 CHILD = """
 import json, resource, time
@@ -55,10 +55,7 @@ def main() -> int:
         "max_wall_seconds": round(max(walls), 2),
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 2),
         "median_peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
-        "command": f"python benchmarks/bench_replication.py --runs {args.runs} --scenario {args.scenario}",
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {platform.processor() or 'unknown cpu'}",
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **provenance(),
     }
     args.out.write_text(json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))
