@@ -241,3 +241,24 @@ def test_reneging_leaves_the_queue_and_opening_servers_admits_the_queue():
     assert station.count == 3 and station.queue_length == 0
     station.set_capacity(1)  # closing never evicts
     assert station.count == 3
+
+
+def test_sources_merge_with_scheduled_calls_in_time_order_and_skip_empty_chunks():
+    env = Environment()
+    seen: list[tuple[str, float]] = []
+
+    def chunks(name: str, times: list[list[float]]):
+        for part in times:
+            yield (part, [name] * len(part))
+
+    def handle(chunk, row: int) -> None:
+        seen.append((chunk[1][row], env.now))
+
+    env.add_source(chunks("a", [[1.0, 3.0], [], [5.0]]), handle)
+    env.add_source(chunks("b", [[2.0, 4.0]]), handle)
+    env.call_at(3.0, lambda _: seen.append(("call", env.now)))  # a call and a source at 3.0: call first
+    assert env.peek() == 1.0
+    env.run(until=4.5)
+    assert seen == [("a", 1.0), ("b", 2.0), ("call", 3.0), ("a", 3.0), ("b", 4.0)]
+    env.run()
+    assert seen[-1] == ("a", 5.0) and env.peek() == float("inf")
