@@ -83,6 +83,8 @@ def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, 
               deadline: float):
     env = model.env
     if services.discharge.available:
+        if planning is not None and not planning.is_alive:
+            return  # proactive planning finished before medically fit: nothing to wait for
         if planning is None and math.isinf(deadline):
             yield from assess(model, services, route, z)  # reactive planning, inline
             return

@@ -36,24 +36,21 @@ if TYPE_CHECKING:
 def start_crisis(model: DorothyModel, slot: int, crisis_type: int, u: list[float],
                  z: list[float]) -> None:
     """One crisis of the person in ``slot``, from the call onwards."""
-    cohort, scenario = model.cohort, model.scenario
+    cohort = model.cohort
     services = model.services[cohort.icp[slot]]
     model.tallies[services.index].crises += 1
     cohort.state[slot] = IN_CRISIS
     model.in_crisis += 1
 
     # Single point of access (intervention 4) decides whether the call reaches rapid response.
-    spa = scenario.spa
-    routing_share = spa.rr_routing_share_on if spa.enabled else spa.rr_routing_share_off
-    if services.rr.available and u[U_ROUTE] < routing_share:
-        Lean(model.env, _rapid_response_first(model, services, slot, crisis_type, u, z))
+    if services.rr.available and u[U_ROUTE] < model.rr_routing_share:
+        rapid_response.refer((model, services, slot, crisis_type, u, z), _after_rapid_response)
     else:
         _attend_ed(model, services, slot, crisis_type, u, z)
 
 
-def _rapid_response_first(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
-                          u: list[float], z: list[float]):
-    treated_at_home = yield from rapid_response.attend(model, services, slot, crisis_type, u, z)
+def _after_rapid_response(crisis: tuple, treated_at_home: bool) -> None:
+    model, services, slot, crisis_type, u, z = crisis
     if treated_at_home:
         _back_home(model, slot)
         rapid_response.after_home_treatment(model, services, slot, u, z)
@@ -79,12 +76,12 @@ def _attend_ed(model: DorothyModel, services: IcpServices, slot: int, crisis_typ
 
 
 def _p_admit(model: DorothyModel, slot: int) -> float:
-    scenario, cohort = model.scenario, model.cohort
-    p_admit = scenario.ed.p_admit.as_tuple()[cohort.frailty[slot]]
-    if scenario.expert_opinion.enabled:
-        p_admit *= 1.0 - scenario.expert_opinion.admission_reduction
+    """The chance of admission at A&E: by frailty, lowered by expert opinion (in
+    ``model.p_admit``) and by an active care plan."""
+    cohort = model.cohort
+    p_admit = model.p_admit[cohort.frailty[slot]]
     if cohort.plan_until[slot] > model.env._now:
-        p_admit *= 1.0 - scenario.mdt.admission_reduction
+        p_admit *= model.plan_admit_factor
     return p_admit
 
 

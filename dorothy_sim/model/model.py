@@ -75,6 +75,11 @@ class DorothyModel:
         self.falls_ratio = scenario.falls_prevention.falls_rate_ratio
         self.package_factor = 1.0 - scenario.home_care.crisis_rate_reduction
         self.plan_factor = 1.0 - scenario.mdt.crisis_rate_reduction
+        spa, expert = scenario.spa, scenario.expert_opinion
+        self.rr_routing_share = spa.rr_routing_share_on if spa.enabled else spa.rr_routing_share_off
+        self.p_admit = [p * (1.0 - expert.admission_reduction) if expert.enabled else p
+                        for p in scenario.ed.p_admit.as_tuple()]
+        self.plan_admit_factor = 1.0 - scenario.mdt.admission_reduction
         crises = scenario.crises
         self.post_discharge_days = crises.post_discharge_days
         self.post_discharge_hazard = [(crises.post_discharge_death_ratio - 1.0) * rate / 365.0

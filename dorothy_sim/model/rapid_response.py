@@ -15,11 +15,12 @@ queue; with a zero window it is an Erlang loss system (tests/test_verification.p
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dorothy_sim.model import downstream, mdt
 from dorothy_sim.model.cohort import U_EXPERT, U_RR_HOME, U_RR_MDT, U_RR_STEP_UP, Z_RR_VISIT
-from dorothy_sim.model.engine import Deadline
+from dorothy_sim.model.engine import Deadline, Lean
 
 if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
@@ -56,25 +57,51 @@ def reach(env, services: IcpServices):
     return request
 
 
-def attend(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
-           u: list[float], z: list[float]):
-    """A rapid-response referral. Returns True if the person was treated at home."""
-    env, scenario = model.env, model.scenario
-    tally = model.tallies[services.index]
-    tally.rr_referrals += 1
-    request = yield from reach(env, services)
+def refer(crisis: tuple, then: Callable[[tuple, bool], None]) -> None:
+    """A rapid-response referral for ``crisis`` = (model, services, slot, crisis_type, u, z); calls
+    ``then(crisis, treated_at_home)`` when it is over.
+
+    Why two paths: most referrals find a clinician on shift and free at once, and their visit is one
+    timed call. Only a referral that must wait (a queue, or outside the shift) becomes a lean
+    process, through the same :func:`reach` that the verification harness tests.
+    """
+    model, services = crisis[0], crisis[1]
+    model.tallies[services.index].rr_referrals += 1
+    station = services.rr
+    if station.count < station.capacity and services.in_shift(model.env._now):
+        _visit(crisis, station.request(), then)  # granted on the spot, as reach() would
+    else:
+        Lean(model.env, _wait_for_clinician(crisis, then))
+
+
+def _wait_for_clinician(crisis: tuple, then: Callable[[tuple, bool], None]):
+    request = yield from reach(crisis[0].env, crisis[1])
     if request is None:
-        return False
-    tally.rr_seen_in_window += 1
-    yield services.rr_visit.from_normal(z[Z_RR_VISIT]) / 24.0
+        then(crisis, False)
+    else:
+        _visit(crisis, request, then)
+
+
+def _visit(crisis: tuple, request, then: Callable[[tuple, bool], None]) -> None:
+    model, services, _slot, _crisis_type, _u, z = crisis
+    model.tallies[services.index].rr_seen_in_window += 1
+    model.env.call_later(services.rr_visit.from_normal(z[Z_RR_VISIT]) / 24.0, _visited,
+                         (crisis, request, then))
+
+
+def _visited(args: tuple) -> None:
+    """The visit is over: the clinician is free, and the person is treated at home with p by
+    crisis type, raised by expert opinion without referral; otherwise conveyed to A&E."""
+    crisis, request, then = args
+    model, services, _slot, crisis_type, u, _z = crisis
+    scenario = model.scenario
     services.rr.release(request)
-    p_home = scenario.rapid_response.p_treated_at_home.as_tuple()[crisis_type]
-    treated = u[U_RR_HOME] < p_home
+    treated = u[U_RR_HOME] < scenario.rapid_response.p_treated_at_home.as_tuple()[crisis_type]
     if not treated and scenario.expert_opinion.enabled:
         treated = u[U_EXPERT] < scenario.expert_opinion.rr_treated_at_home_gain
     if treated:
-        tally.rr_treated_at_home += 1
-    return treated
+        model.tallies[services.index].rr_treated_at_home += 1
+    then(crisis, treated)
 
 
 def after_home_treatment(model: DorothyModel, services: IcpServices, slot: int,
