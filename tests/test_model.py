@@ -3,7 +3,9 @@ and the internal consistency of the KPI table."""
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 
 import pandas as pd
 import pytest
@@ -268,3 +270,16 @@ def test_summary_reports_mean_and_interval_over_replications(small):
     assert len(results.ledgers) == 2
     for ledger in results.ledgers:
         assert_conserved(ledger)
+
+
+def test_replications_in_one_process_do_not_keep_earlier_models_alive():
+    # A worker runs replication after replication; each finished model is a large reference cycle
+    # that only a full collection frees. Every run must leave none of the earlier ones behind
+    # (a frozen, uncollected model per run once grew a sweep worker to 12 GB).
+    scenario = load_scenario("small")
+    first = DorothyModel(scenario, 1).run()
+    environment = weakref.ref(first.env)
+    del first
+    DorothyModel(scenario, 2).run()
+    assert environment() is None, "the first replication's model is still in memory"
+    assert gc.get_freeze_count() == 0, "objects left frozen out of the garbage collector"

@@ -38,8 +38,14 @@ def _young_garbage_only() -> Iterator[None]:
     scheduled processes). Freezing what exists at the start and collecting less often made a
     default replication about 15% faster (benchmarks/RESULTS.md) with the same peak memory: the
     few reference cycles the model makes (finished processes) are still collected.
+
+    The collection first matters: a finished model is one large reference cycle (environment,
+    scheduled calls, processes, the model), freed only by a full collection. Frozen without one, a
+    worker process running replication after replication kept every earlier model alive: 12 GB after
+    about fifty default replications, until the kernel killed it (tests/test_model.py now checks).
     """
     threshold = gc.get_threshold()
+    gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
     try:
