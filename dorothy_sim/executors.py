@@ -11,6 +11,7 @@ sweep stopped at any moment (Ctrl-C, SIGKILL, a cluster failure) keeps every run
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Hashable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -50,10 +51,25 @@ def execute(tasks: list[Task], workers: int | None = None,
     yield from _execute_pool(tasks, min(workers, len(tasks)))
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """Worker initialiser: Ctrl-C reaches the whole process group, but only the parent decides what
+    to keep; it then stops the workers itself (:func:`_stop_workers`). A worker interrupted in the
+    middle of freeing a model's generators printed 'Exception ignored' tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the workers of a pool whose runs are abandoned (after Ctrl-C or an error), rather
+    than wait for runs no one will read. ``_processes`` is the executor's own table of workers."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+
+
 def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, RunOutput]]:
     """A local process pool, kept at most ``2 x workers`` runs ahead so that an interrupt has
     little to cancel and scenarios are not all pickled up front."""
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent)
     pending: dict[Future, Hashable] = {}
     queue = iter(tasks)
     finished = False
@@ -77,6 +93,8 @@ def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, R
             future.cancel()
         # After an error or an interrupt, waiting for the pool could hang (a broken pool, a task
         # that could not be sent); the runs in flight are lost anyway, so do not wait for them.
+        if not finished:
+            _stop_workers(pool)
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
