@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench validate studies clean
+.PHONY: run test lint bench bench-sweep validate studies clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,17 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check dorothy_sim tests experiments benchmarks
 
+# The benchmark suite of benchmarks/RESULTS.md (about 10 minutes here): one default replication,
+# the anchors (idiomatic SimPy, ciw), scaling in size and horizon, and parallel executors.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_replication.py
+	$(BIN)/python benchmarks/bench_replication.py --runs 7
+	$(BIN)/python benchmarks/anchors.py --customers 200000 --repeats 3
+	$(BIN)/python benchmarks/bench_scaling.py --sizes 0.25,0.5,1,2,4 --years 1,2,4 --repeats 1
+	$(BIN)/python benchmarks/bench_parallel.py --reps 8 --workers 2
+
+# The issue's sweep goal: 20 configurations x 30 replications of the default scenario, 2 workers.
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_parallel.py --sweep --configs 20 --sweep-reps 30 --workers 2
 
 validate: $(STAMP)
 	$(BIN)/dorothy validate --reps 5

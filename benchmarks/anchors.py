@@ -17,6 +17,9 @@ FIFO recursion and, per stage, against Erlang C).
 
 - ``ours``: :func:`dorothy_sim.verification.run_network` (model stations driven by callbacks on
   the model's event loop);
+- ``ours_lean``: the same engine and stations written as the model's journeys are: a lean
+  process (:class:`dorothy_sim.model.engine.Lean`) per customer that yields the request and the
+  service time, the like-for-like comparison with idiomatic SimPy;
 - ``simpy``: idiomatic SimPy, a source process and a process per customer holding a
   ``simpy.Resource`` (``with res.request() as req: yield req; yield env.timeout(s)``);
 - ``simpy_callbacks``: SimPy with event callbacks instead of processes;
@@ -54,6 +57,8 @@ import simpy
 from provenance import provenance  # benchmarks/provenance.py (scripts run from benchmarks/)
 
 from dorothy_sim.analysis import t_interval
+from dorothy_sim.model.engine import Environment, Lean
+from dorothy_sim.model.stations import Station
 from dorothy_sim.verification import mmc_mean_wait, run_network
 
 try:
@@ -94,6 +99,33 @@ NETWORKS = (Network("mmc", f"M/M/{SERVERS}, rho 0.85", [SERVERS]),
 
 def ours(servers: list[int], gaps: list[float], services: list[list[float]]) -> list[float]:
     return [stage.mean_wait for stage in run_network(servers, gaps, services)]
+
+
+def ours_lean(servers: list[int], gaps: list[float], services: list[list[float]]) -> list[float]:
+    """Our engine written the way the model's journeys are: a lean process per customer (yield the
+    station request, yield the service time, release), arrivals as a chain of timed calls."""
+    env = Environment()
+    stations = [Station(env, count, f"stage {k}") for k, count in enumerate(servers)]
+    waits = [0.0] * len(servers)
+
+    def customer(i: int):
+        for stage, station in enumerate(stations):
+            arrived = env.now
+            request = station.request()
+            if request.callbacks is not None:  # all servers busy: wait for one
+                yield request
+            waits[stage] += env.now - arrived
+            yield services[stage][i]
+            station.release(request)
+
+    def arrive(i: int) -> None:
+        Lean(env, customer(i))
+        if i + 1 < len(gaps):
+            env.call_later(gaps[i + 1], arrive, i + 1)
+
+    env.call_later(gaps[0], arrive, 0)
+    env.run()
+    return [total / len(gaps) for total in waits]
 
 
 def simpy_processes(servers: list[int], gaps: list[float], services: list[list[float]]) -> list[float]:
@@ -192,8 +224,8 @@ class _PerCustomer(ciw.dists.Distribution if ciw is not None else object):
         return self.times[ind.id_number - 1]
 
 
-IMPLEMENTATIONS: dict[str, Implementation] = {"ours": ours, "simpy": simpy_processes,
-                                              "simpy_callbacks": simpy_callbacks}
+IMPLEMENTATIONS: dict[str, Implementation] = {"ours": ours, "ours_lean": ours_lean,
+                                              "simpy": simpy_processes, "simpy_callbacks": simpy_callbacks}
 if ciw is not None:
     IMPLEMENTATIONS["ciw"] = ciw_network
 
@@ -323,6 +355,8 @@ def ratios(record: dict) -> dict[str, dict[str, float]]:
         ours_rate = results["ours"]["customers_per_second"]
         table[name] = {f"ours/{other}": ours_rate / result["customers_per_second"]
                        for other, result in results.items() if other != "ours"}
+        table[name]["ours_lean/simpy"] = (results["ours_lean"]["customers_per_second"]
+                                          / results["simpy"]["customers_per_second"])
     return table
 
 

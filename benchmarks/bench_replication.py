@@ -3,7 +3,9 @@
 Each run is a fresh Python process (so peak RSS is that replication's own), timing only
 ``simulate()`` (model build, warm-up, results year and KPI collection; not interpreter start-up
 or imports). The machine is shared and noisy: quote the median, and compare ratios measured in
-the same session.
+the same session. One more, untimed run of the first seed counts the patient station-visits, event
+heap entries and source happenings of a replication; station-visits per second divides the visits
+by the median wall time.
 
     .venv/bin/python benchmarks/bench_replication.py [--runs 5] [--scenario kent_medway] [--seed 1]
 """
@@ -30,6 +32,33 @@ peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 print(json.dumps({{"wall_seconds": wall, "cpu_seconds": cpu, "peak_rss_mib": peak_mib}}))
 """
 
+# An untimed run of the first seed that counts what a replication does: patient station-visits
+# (every request to a capacity station or for a care-home placement, cohort and background, warm-up
+# included), event-heap entries and source happenings. Counting wrappers slow it, so it is not timed.
+COUNT = """
+import json
+from dorothy_sim import load_scenario
+from dorothy_sim.model import engine, services, stations
+from dorothy_sim.model.model import DorothyModel
+counts = {{"station_visits": 0, "source_happenings": 0}}
+def counting(method, key):
+    def wrapper(*args, **kwargs):
+        counts[key] += 1
+        return method(*args, **kwargs)
+    return wrapper
+stations.Station.request = counting(stations.Station.request, "station_visits")
+services.CareHomePlacements.request = counting(services.CareHomePlacements.request, "station_visits")
+engine._Source.fire = counting(engine._Source.fire, "source_happenings")
+model = DorothyModel(load_scenario({scenario!r}), {seed}).run()
+counts["heap_entries"] = next(model.env._eid)
+print(json.dumps(counts))
+"""
+
+
+def _child(code: str) -> dict:
+    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -40,21 +69,24 @@ def main() -> int:
     args = parser.parse_args()
     runs = []
     for i in range(args.runs):
-        code = CHILD.format(scenario=args.scenario, seed=args.seed + i)
-        output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                text=True).stdout
-        runs.append(json.loads(output.strip().splitlines()[-1]))
+        runs.append(_child(CHILD.format(scenario=args.scenario, seed=args.seed + i)))
         print(f"run {i + 1}: {runs[-1]['wall_seconds']:.2f} s wall, {runs[-1]['cpu_seconds']:.2f} s CPU, "
               f"peak RSS {runs[-1]['peak_rss_mib']:.0f} MiB", flush=True)
     walls = [r["wall_seconds"] for r in runs]
+    counts = _child(COUNT.format(scenario=args.scenario, seed=args.seed))
+    median_wall = statistics.median(walls)
+    print(f"seed {args.seed}: {counts['station_visits']:,} station-visits, {counts['heap_entries']:,} heap "
+          f"entries, {counts['source_happenings']:,} source happenings", flush=True)
     record = {
         "scenario": args.scenario,
         "runs": args.runs,
-        "median_wall_seconds": round(statistics.median(walls), 2),
+        "median_wall_seconds": round(median_wall, 2),
         "min_wall_seconds": round(min(walls), 2),
         "max_wall_seconds": round(max(walls), 2),
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 2),
         "median_peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
+        **{f"seed_{args.seed}_{key}": value for key, value in counts.items()},
+        "station_visits_per_second": round(counts["station_visits"] / median_wall),
         **provenance(),
     }
     args.out.write_text(json.dumps(record, indent=2) + "\n")
