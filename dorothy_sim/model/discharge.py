@@ -53,7 +53,7 @@ def assessment_days(services: IcpServices, route: int, z: list[float]) -> float:
 
 
 def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float]):
-    """A coordinator's assessment of one discharge (a SimPy process). Interrupted, and the
+    """A coordinator's assessment of one discharge (a lean process). Interrupted, and the
     coordinator freed, if the patient dies or reaches the stay cap first."""
     station = services.discharge
     coordinator = station.request()

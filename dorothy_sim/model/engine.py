@@ -15,7 +15,11 @@ a resume through ``Process._resume`` and a termination event. This module keeps 
 
 Every heap entry is ``(time, priority, eid, fn, arg)``; a SimPy event is scheduled as
 ``(time, priority, eid, _fire, event)``, so both kinds share one order: by time, then priority
-(URGENT before NORMAL, as SimPy), then the order they were scheduled in.
+(URGENT before NORMAL, as SimPy), then the order they were scheduled in. Streams drawn in advance
+join as *sources* (:meth:`Environment.add_source`), merged with the heap without entering it.
+
+The model's hot path reads the clock as ``env._now``: SimPy's ``now`` is a property, a function call
+on every read, and the model reads the clock a couple of million times a replication.
 """
 
 from __future__ import annotations

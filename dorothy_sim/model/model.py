@@ -36,7 +36,7 @@ def _young_garbage_only() -> Iterator[None]:
     Why: a replication allocates millions of short-lived tuples and frames, and each collection of
     the older generations walks every long-lived object (the cohort's arrays, the stations, the
     scheduled processes). Freezing what exists at the start and collecting less often made a
-    default replication about 15% faster (benchmarks/RESULTS.md) with the same peak memory: the
+    default replication about 10% faster (benchmarks/RESULTS.md) with the same peak memory: the
     few reference cycles the model makes (finished processes) are still collected.
 
     The collection first matters: a finished model is one large reference cycle (environment,
