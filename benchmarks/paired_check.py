@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from dorothy_sim.analysis import t_interval
 
 
 def _seeds(text: str) -> list[int]:
@@ -57,15 +58,15 @@ def compare(old_path: Path, new_path: Path) -> pd.DataFrame:
         b = np.array([new[s]["kpis"].get(kpi, np.nan) for s in seeds], dtype=float)
         if np.isnan(a).any() or np.isnan(b).any():
             continue
-        t = stats.t.ppf(0.975, len(seeds) - 1)
         diff = b - a
-        half_diff = t * diff.std(ddof=1) / np.sqrt(len(seeds))
-        half_kpi = t * a.std(ddof=1) / np.sqrt(len(seeds))
+        diff_mean, _, diff_low, _, _ = t_interval(diff)
+        old_mean, _, old_low, _, _ = t_interval(a)
+        half_diff, half_kpi = diff_mean - diff_low, old_mean - old_low
         rows.append({
-            "kpi": kpi, "old_mean": a.mean(), "new_mean": b.mean(), "diff_mean": diff.mean(),
+            "kpi": kpi, "old_mean": old_mean, "new_mean": b.mean(), "diff_mean": diff_mean,
             "diff_ci_half_width": half_diff, "kpi_ci_half_width": half_kpi,
-            "within_kpi_ci": bool(abs(diff.mean()) <= half_kpi or np.isclose(diff.mean(), 0.0)),
-            "diff_ci_contains_zero": bool(abs(diff.mean()) <= half_diff or np.isclose(diff.mean(), 0.0)),
+            "within_kpi_ci": bool(abs(diff_mean) <= half_kpi or np.isclose(diff_mean, 0.0)),
+            "diff_ci_contains_zero": bool(abs(diff_mean) <= half_diff or np.isclose(diff_mean, 0.0)),
         })
     table = pd.DataFrame(rows)
     table.attrs["seeds"] = seeds

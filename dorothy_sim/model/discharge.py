@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from dorothy_sim.model.cohort import U_LIAISON_CH, U_P1_SPLIT, U_PATHWAY, Z_ARRANGEMENT, Z_ASSESSMENT
+from dorothy_sim.model.cohort import (
+    U_LIAISON_CH,
+    U_P1_SPLIT,
+    U_PATHWAY,
+    Z_ARRANGEMENT,
+    Z_ASSESSMENT,
+    cumulative_shares,
+)
 from dorothy_sim.model.engine import Deadline, Lean
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
 
@@ -122,14 +129,7 @@ def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[
 
 def pathway_edges(scenario: Scenario) -> list[list[float]]:
     """Cumulative pathway shares by frailty level (the edges a uniform draw is compared with)."""
-    edges = []
-    for level in FRAILTY_LEVELS:
-        edge, row = 0.0, []
-        for share in scenario.discharge.pathway_shares[level]:
-            edge += share
-            row.append(edge)
-        edges.append(row)
-    return edges
+    return [cumulative_shares(tuple(scenario.discharge.pathway_shares[level])) for level in FRAILTY_LEVELS]
 
 
 def confirm_route(model: DorothyModel, services: IcpServices, slot: int, route: int) -> int:

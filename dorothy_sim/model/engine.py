@@ -192,7 +192,7 @@ class Lean:
         self.is_alive = True
         self._done: Event | None = None
         self.value: Any = None
-        self._send(None)
+        self._run(None, None)
 
     @property
     def done(self) -> Event:
@@ -239,9 +239,6 @@ class Lean:
         else:  # a failed event is the process's to handle, as in SimPy
             event._defused = True
             self._run(None, event._value)
-
-    def _send(self, value: Any) -> None:
-        self._run(value, None)
 
     def _run(self, value: Any, error: BaseException | None) -> None:
         env = self.env

@@ -45,15 +45,14 @@ class Request(Event):
     """A claim on one server of a station: an event processed when the server is granted.
 
     Granted on the spot (a free server, nothing queued ahead), it is born processed, so a process
-    that yields it goes straight on with no trip through the event heap.
+    that yields it goes straight on with no trip through the event heap. It never fails.
     """
 
-    __slots__ = ()  # Event has a __dict__ already; the slots note that nothing else is added
-
-    def __init__(self, env, asked: float, priority: int) -> None:
+    def __init__(self, env, asked: float, priority: int, granted: bool) -> None:
         self.env = env
-        self.callbacks = []
-        self._value = PENDING
+        self.callbacks = None if granted else []
+        self._value = None if granted else PENDING
+        self._ok = True
         self.asked = asked
         self.priority = priority
 
@@ -111,17 +110,10 @@ class Station:
             self._last = now
         self.arrivals += 1
         if self.count < self.capacity:  # the queue is empty whenever a server is free
-            request = Request.__new__(Request)
-            request.env = env
-            request.callbacks = None
-            request._value = None
-            request._ok = True
-            request.asked = env._now
             self.count += 1
             self.grants += 1
-            return request
-        request = Request(env, env._now, priority)
-        request._ok = True
+            return Request(env, now, priority, granted=True)
+        request = Request(env, now, priority, granted=False)
         queues = self._queues
         queues[priority if len(queues) > 1 else 0].append(request)
         self._waiting += 1
