@@ -5,6 +5,11 @@ of events must leave these tables bit for bit as they were; this test fails on a
 change that deliberately alters draws or event order must first show, with paired replications,
 that no KPI moved beyond its confidence interval (benchmarks/RESULTS.md records how), and then
 re-pin with ``DOROTHY_REPIN=1 .venv/bin/python -m pytest tests/test_pinned.py``.
+
+Bit for bit holds on one platform: the crisis time warp and the background admissions use numpy's
+vectorised cos and exp, which may round the last bit differently on a processor with other SIMD
+extensions (these were pinned on x86-64 with AVX-512, numpy 2.4). A failure on a new machine with
+no code change means that, not a bug: check with paired_check.py, then re-pin there.
 """
 
 from __future__ import annotations
