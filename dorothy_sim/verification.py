@@ -94,7 +94,7 @@ def run_station(scenario: Scenario, station: str, servers: int, arrival_rate: fl
     if station == "rapid_response":
         enter = _rapid_response_customer(env, services)
     else:
-        enter = _station_customer(env, resource)
+        enter = _plain_station_customer(env, resource)
 
     def arrive(_: object) -> None:
         enter(duration.from_normal(service_rng.normal()) * unit)
@@ -121,20 +121,15 @@ def _reset(station: Station) -> None:
     station.reset()
 
 
-def _station_customer(env: Environment, station: Station) -> Callable[[float], None]:
-    """A customer of a plain station as callbacks: no process, no event unless it queues."""
-    request, release, call_later = station.request, station.release, env.call_later
+def _plain_station_customer(env: Environment, station: Station) -> Callable[[float], None]:
+    """A customer of a plain station: a one-stage tandem (:func:`_tandem_stage`), callbacks only,
+    with each customer's service time recorded as it arrives."""
+    service_days: list[float] = []
+    stage = _tandem_stage(env, station, service_days, None)
 
-    def start(granted: Request) -> None:  # a queued request, granted now
-        call_later(granted.service_days, release, granted)
-
-    def enter(service_days: float) -> None:
-        held = request()
-        if held.callbacks is None:  # granted on the spot
-            call_later(service_days, release, held)
-        else:
-            held.service_days = service_days
-            held.callbacks.append(start)
+    def enter(days: float) -> None:
+        service_days.append(days)
+        stage(len(service_days) - 1)
 
     return enter
 

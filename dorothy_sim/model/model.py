@@ -110,16 +110,6 @@ class DorothyModel:
 
     # ----------------------------------------------------------------- sources of events
 
-    def _drive(self, chunks, on_candidate) -> None:
-        """Call ``on_candidate(chunk, row)`` at the time of each candidate in ``chunks`` (tuples
-        whose first item is the list of times), until the horizon.
-
-        Why a source (:meth:`Environment.add_source`) and not a generator process or a chain of
-        timers: a replication has about 380,000 candidates and arrivals drawn in advance, and a
-        source costs a comparison with the event heap's head for each, not a heap push and pop.
-        """
-        self.env.add_source(chunks, on_candidate)
-
     def _start_crisis_source(self) -> None:
         env, cohort = self.env, self.cohort
         state, rate_share, icp = cohort.state, cohort.rate_share, cohort.icp
@@ -150,7 +140,9 @@ class DorothyModel:
                 return
             journey.start_crisis(self, slot, crisis_type, uniforms[row].tolist(), normals[row].tolist())
 
-        self._drive(crisis_candidates(cohort, self.scenario, self.seed, self.horizon), on_candidate)
+        # A source (Environment.add_source), not a process or a timer chain: each of about 250,000
+        # candidates costs a comparison with the event heap's head, not a heap push and pop.
+        env.add_source(crisis_candidates(cohort, self.scenario, self.seed, self.horizon), on_candidate)
 
     def _start_person_events(self) -> None:
         crises = self.scenario.crises
@@ -171,8 +163,8 @@ class DorothyModel:
                 if state[slot] == AT_HOME:
                     happen(slot)
 
-            self._drive(person_event_candidates(self.cohort, rates, self.seed, name, self.horizon),
-                        on_candidate)
+            self.env.add_source(person_event_candidates(self.cohort, rates, self.seed, name, self.horizon),
+                                on_candidate)
 
     def schedule_post_discharge_death(self, slot: int, u: float) -> None:
         """The extra risk of death after an emergency admission: a hazard of (ratio - 1) times the
@@ -210,8 +202,8 @@ class DorothyModel:
             else:
                 bed.callbacks.append(lambda _granted: env.call_later(days, release, bed))
 
-        self._drive(background_arrivals(self.seed, services.name, services.background_per_day,
-                                        self.profile, services.background_los, self.horizon), admit)
+        env.add_source(background_arrivals(self.seed, services.name, services.background_per_day,
+                                           self.profile, services.background_los, self.horizon), admit)
 
     def _bed_manager(self, services: IcpServices):
         """Escalation beds: opened at a site bed meeting when too many people wait for a bed,
