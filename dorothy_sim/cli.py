@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,11 +19,13 @@ import pandas as pd
 
 from dorothy_sim import __version__
 from dorothy_sim.errors import ScenarioError, UserError
+from dorothy_sim.executors import RunsStopped
 from dorothy_sim.experiment import Results, default_workers, run_replications
 from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS
 from dorothy_sim.output import check_folder, write_results
+from dorothy_sim.replication import unstable_queues
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
-from dorothy_sim.sweep import SweepInterrupted, SweepResults, load_results, sweep
+from dorothy_sim.sweep import SweepResults, load_results, sweep
 from dorothy_sim.validation import evaluate, run_validation, to_markdown, warmup_check
 from dorothy_sim.warmup import check_warmup
 
@@ -67,6 +70,28 @@ def _seed(text: str) -> int:
     return value
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|m|min|h|hr|hours?|minutes?|seconds?)?\s*$",
+                       re.IGNORECASE)
+_SECONDS_PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str) -> float:
+    """``--time-limit``: seconds, or a number with a unit: ``90``, ``90s``, ``30m``, ``1.5h``."""
+    match = _DURATION.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"--time-limit must be a positive duration such as 90s, 30m or 1.5h (plain numbers are "
+            f"seconds), got {text!r}")
+    unit = (match.group(2) or "s")[0].lower()
+    return float(match.group(1)) * _SECONDS_PER[unit]
+
+
+def _add_stop_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--time-limit", type=_duration, default=None, metavar="DURATION",
+                        help=f"stop the {what} cleanly after this much wall-clock time (e.g. 90s, 30m, "
+                             "1.5h), keeping every finished run; the same command resumes")
+
+
 def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", default="kent_medway", metavar="FILE|NAME",
                         help="embedded scenario name or path to a TOML file (default: kent_medway)")
@@ -89,8 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seed of the first replication; replication i uses seed+i (default 1)")
     run.add_argument("--workers", type=_positive_int("--workers"), default=None,
                      help=f"worker processes (default: cores, here {default_workers()})")
+    run.add_argument("--dask", default=None, metavar="ADDRESS",
+                     help="run on an existing Dask distributed scheduler (needs the [distributed] extra)")
     run.add_argument("--out", type=Path, default=None,
-                     help="folder for the result tables (default: results/<scenario name>)")
+                     help="folder for the result tables (default: results/<scenario name>); finished "
+                          "replications are kept in its runs/ folder, so re-running resumes")
+    _add_stop_options(run, "run")
     run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -106,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--out", type=Path, default=None,
                        help="result folder (default: results/<spec name>); re-running resumes there")
     sweep_cmd.add_argument("--force", action="store_true",
-                       help="discard results of a different spec in --out and start again")
+                       help="discard results of a different spec (or package version) in --out and start "
+                            "again")
+    _add_stop_options(sweep_cmd, "sweep")
     sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
     report_cmd = commands.add_parser(
@@ -174,9 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             for kpi in COMPARISON_KPIS:
                 print(f"{kpi.name:34s} {kpi.unit:18s} {kpi.meaning}")
             return 0
-    except SweepInterrupted as exc:
+    except RunsStopped as exc:
         print(f"\ndorothy: {exc}", file=sys.stderr)
-        return 130
+        return exc.exit_code
     except UserError as exc:
         print(f"dorothy: error: {exc}", file=sys.stderr)
         return 2
@@ -191,7 +222,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / spec.name
     started = time.perf_counter()
     results = sweep(plan(spec, path), out=out, workers=args.workers, dask=args.dask, force=args.force,
-                    progress=not args.quiet)
+                    progress=not args.quiet, time_limit_seconds=args.time_limit)
     elapsed = time.perf_counter() - started
     for stem, table in results.tables().items():
         write_table(table, out / "tables", stem)
@@ -200,6 +231,9 @@ def _sweep(args: argparse.Namespace) -> int:
         print(format_headline(results))
     print(f"\n{len(results.configurations)} configuration(s), {runs} run(s) in {elapsed:.1f} s; tables in "
           f"{out / 'tables'}/. For the workbook, figures and HTML page: dorothy report {out}")
+    labels = results.configurations.set_index("configuration")["label"]
+    _warn_unstable(unstable_queues(results.queues, by=["configuration"]),
+                   lambda row: f"configuration {row.configuration} ({labels[row.configuration]}): ")
     return 0
 
 
@@ -231,15 +265,39 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / scenario.name
     check_folder(out)
     started = time.perf_counter()
-    results = run_replications(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
-                               progress=not args.quiet)
+    try:
+        results = run_replications(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
+                                   progress=not args.quiet, out=out, dask=args.dask,
+                                   time_limit_seconds=args.time_limit)
+    except RunsStopped as stopped:
+        if stopped.results is None:
+            raise
+        # The tables of what finished, marked incomplete in their manifest.
+        write_results(stopped.results, scenario, out, command=_command_line(args), seed=args.seed,
+                      elapsed_seconds=time.perf_counter() - started)
+        raise type(stopped)(f"{stopped}. Tables of those {len(stopped.results.ledgers)} are written to "
+                            f"{out}/ (manifest.json says complete: false)") from None
     elapsed = time.perf_counter() - started
     files = write_results(results, scenario, out, command=_command_line(args), seed=args.seed,
                           elapsed_seconds=elapsed)
     print(format_summary(results, scenario, args.all_kpis))
     print(f"\n{args.reps} replication(s) in {elapsed:.1f} s; tables written to {out}/: "
-          + ", ".join(sorted(p.name for p in files)))
+          + ", ".join(sorted(p.name for p in files if p.parent == out)))
+    _warn_unstable(results.unstable(), lambda row: "")
     return 0
+
+
+def _warn_unstable(unstable: pd.DataFrame, prefix) -> None:
+    """Say, per station, where demand exceeded capacity: such a queue grows for as long as the run
+    lasts, so its waits and the KPIs that depend on them measure the run length, not a steady state."""
+    if unstable.empty:
+        return
+    print("\nwarning: queues still growing at the end of the run (demand above capacity; their waits "
+          "measure the run length, not a steady state):", file=sys.stderr)
+    for row in unstable.itertuples(index=False):
+        print(f"  {prefix(row)}{row.area} {row.queue}: rising in {row.rising_in} of {row.replications} "
+              f"replication(s), {row.queue_end_mean:,.0f} waiting at the end on average", file=sys.stderr)
+    print("  (see the queues table; flag: still_rising)", file=sys.stderr)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -267,6 +325,8 @@ def _command_line(args: argparse.Namespace) -> str:
              "--seed", str(args.seed)]
     for item in args.overrides:
         parts += ["--set", item]
+    if args.out is not None:
+        parts += ["--out", str(args.out)]
     return " ".join(parts)
 
 

@@ -11,14 +11,45 @@ sweep stopped at any moment (Ctrl-C, SIGKILL, a cluster failure) keeps every run
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import threading
+import time
 from collections.abc import Hashable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from dorothy_sim.errors import UserError
-from dorothy_sim.experiment import RunOutput, default_workers, run_one
+from dorothy_sim.replication import RunOutput, default_workers, run_one
 from dorothy_sim.scenario import Scenario
+from dorothy_sim.store import forget_inherited_locks
+
+
+class RunsStopped(UserError):
+    """Runs stopped before all finished; the message says how many finished, where they are kept and
+    how to resume. ``exit_code`` is what the command line exits with; ``results`` may carry the
+    tables of the runs that finished (``dorothy run`` writes them)."""
+
+    exit_code = 1
+    results: Any = None
+
+
+class Interrupted(RunsStopped):
+    """Stopped by the user (Ctrl-C): the shell's code for SIGINT."""
+
+    exit_code = 130
+
+
+class TimeLimitReached(RunsStopped):
+    """The wall-clock limit passed; the code GNU ``timeout`` uses, so scripts can tell it apart."""
+
+    exit_code = 124
+
+
+class WorkerLost(RunsStopped):
+    """A worker process died (killed by the system, out of memory...), taking its run with it."""
 
 
 @dataclass(frozen=True)
@@ -30,32 +61,70 @@ class Task:
     seed: int
 
 
-def execute(tasks: list[Task], workers: int | None = None,
-            dask_address: str | None = None) -> Iterator[tuple[Hashable, RunOutput]]:
+def execute(tasks: list[Task], workers: int | None = None, dask_address: str | None = None,
+            deadline: float | None = None) -> Iterator[tuple[Hashable, RunOutput]]:
     """Run ``tasks`` and yield ``(task.key, output)`` as each finishes.
 
     ``dask_address`` (``tcp://host:port``) sends them to an existing Dask distributed scheduler;
     otherwise ``workers`` local processes (default: the number of cores), or this process if 1.
-    Closing the generator early (an interrupt) cancels the runs not yet started.
+    ``deadline`` (a :func:`time.monotonic` time) raises :class:`TimeLimitReached` when it passes,
+    even in the middle of a run; a worker that dies raises :class:`WorkerLost`. Closing the
+    generator early (an interrupt) cancels the runs not yet started.
     """
     if not tasks:
         return
     if dask_address is not None:
-        yield from _execute_dask(tasks, dask_address)
+        yield from _execute_dask(tasks, dask_address, deadline)
         return
     workers = default_workers() if workers is None else max(1, workers)
     if workers == 1 or len(tasks) == 1:
         for task in tasks:
-            yield task.key, run_one(task.scenario, task.seed)
+            with _alarm_at(deadline):
+                output = run_one(task.scenario, task.seed)
+            yield task.key, output
         return
-    yield from _execute_pool(tasks, min(workers, len(tasks)))
+    yield from _execute_pool(tasks, min(workers, len(tasks)), deadline)
 
 
-def _leave_interrupts_to_the_parent() -> None:
-    """Worker initialiser: Ctrl-C reaches the whole process group, but only the parent decides what
-    to keep; it then stops the workers itself (:func:`_stop_workers`). A worker interrupted in the
-    middle of freeing a model's generators printed 'Exception ignored' tracebacks."""
+def _time_limit_reached() -> TimeLimitReached:
+    return TimeLimitReached("the time limit was reached")
+
+
+@contextlib.contextmanager
+def _alarm_at(deadline: float | None) -> Iterator[None]:
+    """Stop a run in this process when ``deadline`` passes: a SIGALRM handler raises
+    :class:`TimeLimitReached` wherever the run is (Python runs signal handlers between bytecodes),
+    so one long replication cannot overrun the limit. Needs the main thread, as signals do; in
+    another thread the limit is checked between runs only."""
+    if deadline is None:
+        yield
+        return
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _time_limit_reached()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _time_limit_reached()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, remaining)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _start_worker() -> None:
+    """Worker initialiser. Ctrl-C reaches the whole process group, but only the parent decides what
+    to keep; it then stops the workers itself (:func:`_stop_workers`): a worker interrupted in the
+    middle of freeing a model's generators printed 'Exception ignored' tracebacks. And a worker must
+    not hold the result folder's lock it inherited (store.forget_inherited_locks)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    forget_inherited_locks()
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -66,10 +135,11 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, RunOutput]]:
+def _execute_pool(tasks: list[Task], workers: int,
+                  deadline: float | None) -> Iterator[tuple[Hashable, RunOutput]]:
     """A local process pool, kept at most ``2 x workers`` runs ahead so that an interrupt has
     little to cancel and scenarios are not all pickled up front."""
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
     pending: dict[Future, Hashable] = {}
     queue = iter(tasks)
     finished = False
@@ -79,10 +149,17 @@ def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, R
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            if not done:
+                raise _time_limit_reached()
             for future in done:
                 key = pending.pop(future)
-                output = future.result()
+                try:
+                    output = future.result()
+                except BrokenProcessPool:
+                    raise WorkerLost("a worker process died (stopped by the system, perhaps for "
+                                     "want of memory)") from None
                 task = next(queue, None)
                 if task is not None:
                     pending[pool.submit(run_one, task.scenario, task.seed)] = task.key
@@ -98,7 +175,8 @@ def _execute_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Hashable, R
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
-def _execute_dask(tasks: list[Task], address: str) -> Iterator[tuple[Hashable, RunOutput]]:
+def _execute_dask(tasks: list[Task], address: str,
+                  deadline: float | None) -> Iterator[tuple[Hashable, RunOutput]]:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -117,8 +195,12 @@ def _execute_dask(tasks: list[Task], address: str) -> Iterator[tuple[Hashable, R
             future = client.submit(run_one, task.scenario, task.seed, pure=False)
             keys[future.key] = task.key
             futures.append(future)
-        for future in as_completed(futures):
-            yield keys[future.key], future.result()
+        timeout = None if deadline is None else max(0.001, deadline - time.monotonic())
+        try:
+            for future in as_completed(futures, timeout=timeout):
+                yield keys[future.key], future.result()
+        except TimeoutError:
+            raise _time_limit_reached() from None
     finally:
         client.cancel(futures)
         client.close()

@@ -1,79 +1,59 @@
-"""Replications: one seed each, run in parallel worker processes, gathered into tidy tables.
+"""Replications of one scenario: one seed each, run in parallel, stored as they finish, gathered into
+tidy tables.
 
 Replication ``i`` of a run with seed ``s`` uses seed ``s + i``; every random stream inside it is
 spawned from that one number (see streams.py), so a replication can be rerun alone
 (``--seed s+i --reps 1``) and a table is identical whatever the number of workers.
+
+With an output folder, every finished replication is stored at once (store.py, as a sweep does), so
+a run stopped by Ctrl-C, a time limit or a lost worker keeps what finished, and the same command
+resumes: it loads the stored replications and runs only the missing ones.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+import hashlib
+import json
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
-from dorothy_sim import monitor
+from dorothy_sim import __version__
 from dorothy_sim.analysis import summarise
-from dorothy_sim.kpis import UNITS
-from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.executors import RunsStopped, Task
+from dorothy_sim.replication import (  # re-exported: the long-standing home of these names
+    COLUMNS,
+    RunOutput,
+    default_workers,
+    queue_table,
+    run_one,
+    unstable_queues,
+)
+from dorothy_sim.runner import Key, Runner
 from dorothy_sim.scenario import Scenario
+from dorothy_sim.store import RUN_STORE_MANIFEST, ResultStore
 
-COLUMNS = ["scenario", "replication", "seed", "area", "kpi", "value", "unit"]
+__all__ = ["COLUMNS", "Results", "RunOutput", "default_workers", "run_one", "run_replications", "simulate"]
 
 
 @dataclass
 class Results:
-    """Per-replication KPIs (long), their summary, and each replication's conservation ledger."""
+    """Per-replication KPIs (long), their summary, each replication's conservation ledger, and the
+    queues of every station (``still_rising`` flags demand above capacity). ``complete`` is False
+    for the replications kept from a run that stopped early."""
 
     replications: pd.DataFrame
     summary: pd.DataFrame
     ledgers: list[dict[str, int]]
+    queues: pd.DataFrame
+    complete: bool = True
 
-
-@dataclass
-class RunOutput:
-    """What one replication sends back from a worker: small, picklable and JSON-serialisable.
-
-    Why compact: a sweep ships thousands of these between processes (or across a Dask cluster) and
-    stores each as one file, so it holds only numbers, never the model.
-    """
-
-    seed: int
-    results_days: float
-    kpis: dict[str, dict[str, float]]  # area -> KPI name -> value
-    ledger: dict[str, int]
-    daily_occupancy_pct: dict[str, list[float]]  # area -> one value a day of the results period
-    elapsed_seconds: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RunOutput:
-        return cls(**data)
-
-    def rows(self, scenario: str, replication: int) -> list[tuple]:
-        """Long-table rows in the column order of :data:`COLUMNS`."""
-        return [(scenario, replication, self.seed, area, kpi, value, UNITS.get(kpi, ""))
-                for area, kpis in self.kpis.items() for kpi, value in kpis.items()]
-
-
-def run_one(scenario: Scenario, seed: int) -> RunOutput:
-    """Run one replication with ``seed`` and return its compact output (the unit of work everywhere)."""
-    started = time.perf_counter()
-    model = DorothyModel(scenario, seed).run()
-    return RunOutput(
-        seed=seed,
-        results_days=float(scenario.run.results_days),
-        kpis=monitor.collect(model),
-        ledger=monitor.ledger(model),
-        daily_occupancy_pct=monitor.daily_occupancy_pct(model),
-        elapsed_seconds=time.perf_counter() - started,
-    )
+    def unstable(self) -> pd.DataFrame:
+        """The queues still rising at the end in at least one replication (see :func:`unstable_queues`)."""
+        return unstable_queues(self.queues)
 
 
 def simulate(scenario: Scenario, seed: int, replication: int = 0) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -82,42 +62,56 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> tuple[pd.Da
     return pd.DataFrame(output.rows(scenario.name, replication), columns=COLUMNS), output.ledger
 
 
-def _simulate_task(args: tuple[Scenario, int, int]) -> tuple[pd.DataFrame, dict[str, int]]:
-    scenario, seed, replication = args
-    return simulate(scenario, seed, replication)
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 def run_replications(
     scenario: Scenario,
     reps: int = 5,
     seed: int = 1,
     workers: int | None = None,
     progress: bool = False,
+    out: str | Path | None = None,
+    dask: str | None = None,
+    time_limit_seconds: float | None = None,
 ) -> Results:
     """Run ``reps`` replications (seeds ``seed .. seed+reps-1``) and summarise them.
 
-    ``workers`` defaults to the number of cores; 1 runs in this process. Results come back in
-    replication order whatever the worker count, so tables are identical.
+    ``workers`` defaults to the number of cores; 1 runs in this process; ``dask`` is a scheduler
+    address instead. Results come back in replication order whatever the worker count, so tables
+    are identical. With ``out``, each finished replication is stored in ``out/runs`` and a repeat call
+    resumes (a folder holding another scenario's or seed's replications has them replaced). A run
+    stopped early (Ctrl-C, ``time_limit_seconds`` of wall clock, a lost worker) raises
+    :class:`~dorothy_sim.executors.RunsStopped`, whose ``results`` holds the finished replications'
+    tables (or None if none finished).
     """
     if reps < 1:
         raise ValueError(f"reps must be at least 1 (got {reps})")
-    workers = default_workers() if workers is None else max(1, workers)
-    tasks = [(scenario, seed + i, i) for i in range(reps)]
-    outputs: list[tuple[pd.DataFrame, dict[str, int]]] = []
-    bar = tqdm(total=reps, desc=f"{scenario.name}", unit="rep", disable=not progress, leave=False)
-    if workers == 1 or reps == 1:
-        for task in tasks:
-            outputs.append(_simulate_task(task))
-            bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, reps)) as pool:
-            for output in pool.map(_simulate_task, tasks, chunksize=1):
-                outputs.append(output)
-                bar.update()
-    bar.close()
-    table = pd.concat([o[0] for o in outputs], ignore_index=True)
-    return Results(replications=table, summary=summarise(table), ledgers=[o[1] for o in outputs])
+    store = (ResultStore(Path(out), run_manifest(scenario, seed), force=True,
+                         manifest_name=RUN_STORE_MANIFEST) if out is not None else None)
+    with store if store is not None else nullcontext():
+        runner = Runner(lambda key: Task(key, scenario, seed + key[1]), store, workers, dask, progress,
+                        scenario.name, time_limit_seconds, unit="replication")
+        try:
+            runner.run([(0, r) for r in range(reps)])
+        except RunsStopped as stopped:
+            stopped.results = results_of(scenario, runner.outputs, complete=False) if runner.outputs else None
+            raise
+        finally:
+            runner.close()
+    return results_of(scenario, runner.outputs)
+
+
+def run_manifest(scenario: Scenario, seed: int) -> dict[str, Any]:
+    """What the stored replications of a ``dorothy run`` belong to: the resolved scenario and the
+    first seed (hashed, so a changed scenario or seed is never resumed into)."""
+    digest = hashlib.sha256(json.dumps({"scenario": scenario.model_dump(mode="json"), "first_seed": seed},
+                                       sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return {"kind": "run", "spec_hash": digest, "scenario": scenario.name, "first_seed": seed,
+            "seed_rule": f"replication r uses seed {seed} + r", "dorothy_sim_version": __version__}
+
+
+def results_of(scenario: Scenario, outputs: dict[Key, RunOutput], complete: bool = True) -> Results:
+    """The tables of finished replications, in replication order."""
+    keys = sorted(outputs)
+    table = pd.DataFrame([row for key in keys for row in outputs[key].rows(scenario.name, key[1])],
+                         columns=COLUMNS)
+    return Results(replications=table, summary=summarise(table), ledgers=[outputs[k].ledger for k in keys],
+                   queues=queue_table(outputs, with_configuration=False), complete=complete)

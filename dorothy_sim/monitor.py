@@ -14,10 +14,17 @@ import numpy as np
 
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.model.services import QUEUES
 from dorothy_sim.model.tally import LOS_BINS_PER_DAY, Tally
 from dorothy_sim.scenario import FRAILTY_LEVELS
 
 ALL = "all"
+MIN_QUEUE_GROWTH = 10
+"""People: a queue that grew by fewer over the results period is not called unstable, whatever its
+trend (small queues drift up and down by chance)."""
+GROWTH_SHARE = 0.05
+"""A stable queue ends about where it started, whatever its traffic; one that has kept at least this
+share of its arrivals over the results period (a server short of demand by 5% or more) is not."""
 
 
 @dataclass
@@ -231,3 +238,43 @@ def daily_occupancy_pct(model: DorothyModel) -> dict[str, list[float]]:
 def _daily_means(hourly: np.ndarray) -> list[float]:
     days = hourly.size // 24
     return hourly[: days * 24].reshape(days, 24).mean(axis=1).tolist()
+
+
+def queues(model: DorothyModel) -> dict[str, dict[str, dict[str, float | bool]]]:
+    """Every queue of every ICP over the results period: people waiting at its start and end, the
+    most waiting at a daily count, arrivals, and ``still_rising`` (see :func:`still_rising`).
+
+    Why: a scenario whose demand exceeds a station's capacity still finishes (a queue is a list that
+    grows), but its KPIs then measure the run length, not a steady state; this flag lets tables and
+    the command line say so, per station.
+    """
+    result: dict[str, dict[str, dict[str, float | bool]]] = {}
+    for name, services, samples in zip(model.cohort.icp_names, model.services, model.queue_samples,
+                                       strict=True):
+        daily = np.asarray(samples, dtype=float).reshape(-1, len(QUEUES))
+        ends, arrivals = services.queue_lengths(), services.queue_arrivals()
+        result[name] = {}
+        for column, queue in enumerate(QUEUES):
+            series = np.append(daily[:, column], ends[column])
+            result[name][queue] = {
+                "queue_start": float(series[0]), "queue_end": float(ends[column]),
+                "queue_max": float(series.max()), "arrivals": float(arrivals[column]),
+                "still_rising": still_rising(series, arrivals[column]),
+            }
+    return result
+
+
+def still_rising(series: np.ndarray, arrivals: float) -> bool:
+    """Whether a queue sampled daily over the results period (and at its end) grows without bound.
+
+    Unstable when it grew by at least :data:`MIN_QUEUE_GROWTH` people and :data:`GROWTH_SHARE` of its
+    arrivals, and was still growing over the second half (least-squares slope above zero): a stable
+    queue's growth over a year is a chance excursion, a few people, not a share of its traffic.
+    """
+    growth = float(series[-1] - series[0])
+    if growth < max(MIN_QUEUE_GROWTH, GROWTH_SHARE * arrivals):
+        return False
+    tail = series[len(series) // 2:]
+    if tail.size < 3:
+        return True
+    return bool(np.polyfit(np.arange(tail.size, dtype=float), tail, 1)[0] > 0)

@@ -12,13 +12,16 @@ import platform
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from dorothy_sim import __version__
 from dorothy_sim.errors import UserError
-from dorothy_sim.experiment import Results
 from dorothy_sim.scenario import Scenario
+
+if TYPE_CHECKING:  # experiment builds on the store, which writes through this module
+    from dorothy_sim.experiment import Results
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
@@ -62,6 +65,7 @@ def write_results(results: Results, scenario: Scenario, folder: Path, command: s
     """Write replications, summary, the resolved scenario and a manifest into ``folder``."""
     files = write_table(results.replications, folder, "replications")
     files += write_table(results.summary, folder, "summary")
+    files += write_table(results.queues, folder, "queues")
     files.append(atomic_write(
         folder / "scenario.json",
         lambda p: p.write_text(json.dumps(scenario.to_dict(), indent=2, default=str)),
@@ -70,6 +74,8 @@ def write_results(results: Results, scenario: Scenario, folder: Path, command: s
         "command": command,
         "scenario": scenario.name,
         "replications": int(results.replications["replication"].nunique()),
+        "complete": results.complete,
+        "unstable_queues": results.unstable().to_dict(orient="records"),
         "first_seed": seed,
         "elapsed_seconds": round(elapsed_seconds, 2),
         "dorothy_sim_version": __version__,

@@ -40,6 +40,7 @@ from dorothy_sim import __version__
 from dorothy_sim.kpis import COMPARISON_KPIS, KPIS, UNITS
 from dorothy_sim.monitor import ALL
 from dorothy_sim.output import atomic_write, check_folder, write_table
+from dorothy_sim.replication import unstable_queues
 from dorothy_sim.sweep import GRIDLOCK_BED_WAIT_HOURS, GRIDLOCK_OCCUPANCY_PCT, HEADLINE, SweepResults
 
 # Sheet names in workbook order (each at most 31 characters, Excel's limit).
@@ -765,6 +766,7 @@ def _headline_sheet(results: SweepResults) -> Sheet:
                     ("95% CI high", table[f"{kpi}_ci_high"], number)]
     columns.append(("Acute beds gridlocked (occupancy >= 100% or bed wait >= 24 h)",
                     table["gridlocked"].map({True: "yes", False: "no"}), None))
+    columns.append(("Queues still rising at the end (demand above capacity)", table["unstable_queues"], None))
     return _sheet(columns, freeze="C2")
 
 
@@ -969,7 +971,7 @@ def render_html(results: SweepResults, charts: Sequence[Chart], made: Made, file
                      "this report covers the runs done so far. Run the same <code>dorothy sweep</code> "
                      "command again to finish it, then remake the report.</p>")
     parts += [_facts_html(results, made), "<h2>Headline results (whole area)</h2>", _headline_html(results),
-              _strain_html(results)]
+              _strain_html(results), _unstable_html(results)]
     if not charts:
         parts.append("<p>No figures: the sweep has no finished runs to draw.</p>")
     for chart in charts:
@@ -1043,18 +1045,39 @@ def _headline_html(results: SweepResults) -> str:
 def _strain_html(results: SweepResults) -> str:
     """A warning naming the gridlocked configurations (see :func:`strained_configurations`)."""
     strained = strained_configurations(results)
-    if strained.empty:
+    return _warning_html(
+        "Gridlocked acute beds (marked &#8224;).",
+        f"In these configurations mean occupancy is at least {GRIDLOCK_OCCUPANCY_PCT:g}% of core beds or the "
+        f"mean wait for a bed is at least {GRIDLOCK_BED_WAIT_HOURS:g} hours. Fewer admissions there can be "
+        "people still waiting for a bed, not admissions avoided: read their avoided admissions with "
+        "their bed days saved and costs.",
+        [f"Configuration {int(row.configuration)}: acute occupancy "
+         f"{format_number(row.acute_occupancy_mean_pct, '%')} of core beds, mean wait for a bed "
+         f"{format_number(row.bed_wait_hours_mean, 'hours')} hours" for row in strained.itertuples()])
+
+
+def _unstable_html(results: SweepResults) -> str:
+    """A warning naming the queues still rising at the end of a replication (monitor.still_rising):
+    demand above that service's capacity, so its waits grow with the length of the run."""
+    rising = unstable_queues(results.queues, by=["configuration"])
+    return _warning_html(
+        "Queues still growing at the end of the run.",
+        "Demand is above capacity at these services: their queues grow for as long as the run lasts, so "
+        "their waits measure the run length, not a steady state (the queues table has every queue; flag "
+        "still_rising).",
+        [f"Configuration {int(row.configuration)}: {row.area} {str(row.queue).replace('_', ' ')}, rising in "
+         f"{int(row.rising_in)} of {int(row.replications)} replications ({row.queue_end_mean:,.0f} waiting "
+         "at the end on average)" for row in rising.itertuples()])
+
+
+def _warning_html(title_html: str, text: str, items: list[str]) -> str:
+    """A warning box: a bold title (already HTML), a paragraph and a list (both escaped here); nothing
+    when the list is empty."""
+    if not items:
         return ""
-    items = "".join(
-        f"<li>Configuration {int(row.configuration)}: acute occupancy "
-        f"{html.escape(format_number(row.acute_occupancy_mean_pct, '%'))} of core beds, mean wait for a bed "
-        f"{html.escape(format_number(row.bed_wait_hours_mean, 'hours'))} hours</li>"
-        for row in strained.itertuples())
-    return ('<div class="warning"><p><strong>Gridlocked acute beds (marked &#8224;).</strong> In these '
-            f"configurations mean occupancy is at least {GRIDLOCK_OCCUPANCY_PCT:g}% of core beds or the mean "
-            f"wait for a bed is at least {GRIDLOCK_BED_WAIT_HOURS:g} hours. Fewer admissions there can be "
-            "people still waiting for a bed, not admissions avoided: read their avoided admissions with "
-            f"their bed days saved and costs.</p><ul>{items}</ul></div>")
+    listed = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+    return (f'<div class="warning"><p><strong>{title_html}</strong> {html.escape(text)}</p>'
+            f"<ul>{listed}</ul></div>")
 
 
 def _figure_html(chart: Chart) -> str:

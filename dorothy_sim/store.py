@@ -17,6 +17,7 @@ spec into it would pair runs made under different inputs, so that is refused unl
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -25,25 +26,50 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dorothy_sim import __version__
 from dorothy_sim.errors import StoreError
-from dorothy_sim.experiment import RunOutput
 from dorothy_sim.output import atomic_write_text, check_folder
+from dorothy_sim.replication import RunOutput
 
 MANIFEST = "manifest.json"
+RUN_STORE_MANIFEST = "store.json"  # a 'dorothy run' folder: manifest.json there describes its tables
 RUNS = "runs"
 LOCK = ".lock"
 FINISHED_KEYS = ("complete", "replications", "seeds")  # written when a sweep finishes
+_HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds
+
+
+def forget_inherited_locks() -> None:
+    """Close, in a forked worker process, the lock descriptors it inherited from its parent.
+
+    Why: a ``flock`` lock belongs to the open file, which a forked child shares. If the parent is
+    killed while its workers live on (the system's out-of-memory killer picks one process), the
+    workers would keep the folder locked and the resume would be refused; after this, the lock dies
+    with the parent alone."""
+    for descriptor in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    _HELD_LOCKS.clear()
 
 
 class ResultStore:
-    """A folder of finished runs for one spec. Use as a context manager: it holds the lock."""
+    """A folder of finished runs for one spec (or one ``dorothy run``). Use as a context manager: it
+    holds the lock.
 
-    def __init__(self, folder: Path, manifest: dict[str, Any], force: bool = False) -> None:
+    ``force`` discards runs made for something else (another spec, another version of the package)
+    instead of refusing; ``replaced`` then counts them. ``manifest_name`` is ``store.json`` for a
+    ``dorothy run`` folder, whose ``manifest.json`` describes its tables.
+    """
+
+    def __init__(self, folder: Path, manifest: dict[str, Any], force: bool = False,
+                 manifest_name: str = MANIFEST) -> None:
         self.folder = Path(folder)
         self.manifest = manifest
         self.force = force
+        self.manifest_name = manifest_name
         self._lock_handle: Any = None
         self.discarded: list[str] = []
+        self.replaced = 0
 
     # ---------------------------------------------------------------- opening and closing
 
@@ -52,6 +78,7 @@ class ResultStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock()
         try:
+            self._refuse_the_other_kind()
             self._adopt_manifest()
             (self.folder / RUNS).mkdir(exist_ok=True)
         except BaseException:
@@ -71,36 +98,64 @@ class ResultStore:
             holder = handle.read().strip() or "another process"
             handle.close()
             raise StoreError(
-                f"'{self.folder}' is in use by another dorothy sweep ({holder}); wait for it to finish, "
-                "or give a different --out folder") from None
+                f"'{self.folder}' is in use by another dorothy sweep or run ({holder}); wait for it to "
+                "finish, or give a different --out folder") from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}, since {datetime.now(UTC).isoformat(timespec='seconds')}")
         handle.flush()
         self._lock_handle = handle
+        _HELD_LOCKS.add(handle.fileno())
 
     def _unlock(self) -> None:
         if self._lock_handle is not None:
+            _HELD_LOCKS.discard(self._lock_handle.fileno())
             fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
             self._lock_handle.close()
             self._lock_handle = None
 
+    def _refuse_the_other_kind(self) -> None:
+        """A sweep folder and a ``dorothy run`` folder both keep their runs in ``runs/``: never let one
+        kind discard the other's (even with ``force``)."""
+        if self.manifest_name == MANIFEST and (self.folder / RUN_STORE_MANIFEST).exists():
+            raise StoreError(f"'{self.folder}' holds the replications of a 'dorothy run'; give a sweep "
+                             "another --out folder")
+        sweep_manifest = self.folder / MANIFEST
+        if self.manifest_name != MANIFEST and sweep_manifest.exists():
+            try:
+                is_sweep = "spec_hash" in json.loads(sweep_manifest.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
+                is_sweep = False
+            if is_sweep:
+                raise StoreError(f"'{self.folder}' holds the results of a 'dorothy sweep'; give the run "
+                                 "another --out folder")
+
     def _adopt_manifest(self) -> None:
-        path = self.folder / MANIFEST
-        existing = read_manifest(self.folder) if path.exists() else None
+        path = self.folder / self.manifest_name
+        existing = read_manifest(self.folder, self.manifest_name) if path.exists() else None
         if existing is not None and existing.get("spec_hash") != self.manifest["spec_hash"]:
             if not self.force:
                 raise StoreError(
                     f"'{self.folder}' holds results of a different spec or baseline scenario (spec "
-                    f"'{existing.get('spec', {}).get('name')}', hash {existing.get('spec_hash')}; this one: "
-                    f"'{self.manifest['spec']['name']}', hash {self.manifest['spec_hash']}). Give another "
+                    f"'{_name(existing)}', hash {existing.get('spec_hash')}; this one: "
+                    f"'{_name(self.manifest)}', hash {self.manifest['spec_hash']}). Give another "
                     "--out folder, or --force to delete those results and start again")
-            shutil.rmtree(self.folder / RUNS, ignore_errors=True)
+            self._discard_runs()
+        made_with = existing.get("dorothy_sim_version") if existing is not None else None
+        if existing is not None and existing.get("spec_hash") == self.manifest["spec_hash"] \
+                and made_with != __version__:
+            if not self.force:
+                raise StoreError(
+                    f"'{self.folder}' holds runs made with dorothy_sim {made_with}; this is {__version__}, "
+                    "whose runs may differ in the last digits, so resuming would mix the two versions in "
+                    "one table. Give another --out folder, or --force to delete those runs and start again")
+            self._discard_runs()
+            existing = None
         if existing is None and (self.folder / RUNS).exists() and any((self.folder / RUNS).iterdir()):
             if not self.force:
                 raise StoreError(f"'{self.folder}/{RUNS}' holds run files but no manifest; give another "
                                  "--out folder, or --force to delete them")
-            shutil.rmtree(self.folder / RUNS, ignore_errors=True)
+            self._discard_runs()
         if existing is not None and existing.get("spec_hash") == self.manifest["spec_hash"]:
             # Resuming (perhaps with more replications): what the last sweep finished is no longer
             # the target, so it is cleared until this sweep finishes and records its own.
@@ -111,9 +166,15 @@ class ResultStore:
                              "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
         self.write_manifest()
 
+    def _discard_runs(self) -> None:
+        runs = self.folder / RUNS
+        if runs.is_dir():
+            self.replaced += sum(1 for _ in runs.glob("c*-r*.json"))
+        shutil.rmtree(runs, ignore_errors=True)
+
     def write_manifest(self, **updates: Any) -> None:
         self.manifest.update(updates)
-        atomic_write_text(self.folder / MANIFEST, json.dumps(self.manifest, indent=2, default=str))
+        atomic_write_text(self.folder / self.manifest_name, json.dumps(self.manifest, indent=2, default=str))
 
     # ---------------------------------------------------------------- runs
 
@@ -131,8 +192,12 @@ class ResultStore:
                         configuration, replication, self.discarded)
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    path = Path(folder) / MANIFEST
+def _name(manifest: dict[str, Any]) -> str:
+    return str(manifest.get("spec", {}).get("name") or manifest.get("scenario"))
+
+
+def read_manifest(folder: Path, name: str = MANIFEST) -> dict[str, Any]:
+    path = Path(folder) / name
     if not path.is_file():
         raise StoreError(f"'{folder}' is not a sweep folder: it has no {MANIFEST} "
                          "(give the --out folder of a 'dorothy sweep')")

@@ -11,7 +11,6 @@ the number of workers.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -20,18 +19,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from dorothy_sim.analysis import interval_table, paired_differences, summarise, t_interval
 from dorothy_sim.errors import UserError
-from dorothy_sim.executors import Task, execute
-from dorothy_sim.experiment import COLUMNS, RunOutput
+from dorothy_sim.executors import Interrupted, Task
 from dorothy_sim.kpis import COMPARISON_KPIS, UNITS
 from dorothy_sim.monitor import ALL
+from dorothy_sim.replication import COLUMNS, RunOutput, queue_table, unstable_queues
+from dorothy_sim.runner import Key, Runner
 from dorothy_sim.spec import Plan, SweepSpec, load_spec, plan, spec_from_dict
 from dorothy_sim.store import ResultStore, read_manifest, read_run
 
-Key = tuple[int, int]  # (configuration, replication)
 RUN_KEYS = ["configuration", "scenario"]
 # A configuration whose acute beds are gridlocked (mean occupancy at or above all core beds, or a mean
 # wait for a bed of a day or more) has fewer admissions because people are stuck in hospital, not at
@@ -42,8 +40,9 @@ HEADLINE = ("avoided_admissions", "bed_days_saved", "beds_released_at_85pct", "b
             "cost_change_gbp", "net_saving_gbp")
 
 
-class SweepInterrupted(UserError):
-    """A sweep stopped by the user (Ctrl-C); every finished run is in the store."""
+SweepInterrupted = Interrupted
+"""A sweep stopped by the user (Ctrl-C); every finished run is in the store (the earlier name of
+:class:`~dorothy_sim.executors.Interrupted`)."""
 
 
 @dataclass
@@ -62,6 +61,7 @@ class SweepResults:
     summary: pd.DataFrame
     comparisons: pd.DataFrame
     occupancy_daily: pd.DataFrame
+    queues: pd.DataFrame
     complete: bool = True
     ledgers: dict[Key, dict[str, int]] = field(default_factory=dict, repr=False)
     run_seconds: float = 0.0  # summed time of the runs themselves (each run records its own)
@@ -70,12 +70,14 @@ class SweepResults:
         """The tidy tables by the file stem they are written under."""
         return {"configurations": self.configurations, "headline": self.headline(),
                 "replications": self.replications, "summary": self.summary,
-                "comparisons": self.comparisons, "occupancy_daily": self.occupancy_daily}
+                "comparisons": self.comparisons, "occupancy_daily": self.occupancy_daily,
+                "queues": self.queues}
 
     def headline(self, area: str = ALL) -> pd.DataFrame:
         """One row per configuration: factor values, replications, the comparison KPIs with their
-        95% CIs, mean acute occupancy and bed wait, and a ``gridlocked`` flag — the table a board
-        report starts from."""
+        95% CIs, mean acute occupancy and bed wait, a ``gridlocked`` flag, and ``unstable_queues``
+        naming the queues still rising at the end of a replication — the table a board report starts
+        from."""
         table = self.configurations.set_index("configuration")[[*self.factors, "replications"]].copy()
         comparisons = self.comparisons[self.comparisons["area"] == area].set_index(["configuration", "kpi"])
         for kpi in HEADLINE:
@@ -91,6 +93,9 @@ class SweepResults:
             table[f"{kpi}_ci_high"] = rows["ci_high"]
         table["gridlocked"] = ((table["acute_occupancy_mean_pct"] >= GRIDLOCK_OCCUPANCY_PCT)
                                | (table["bed_wait_hours_mean"] >= GRIDLOCK_BED_WAIT_HOURS))
+        rising = unstable_queues(self.queues, by=["configuration"])
+        named = rising.assign(name=rising["area"] + " " + rising["queue"]).groupby("configuration")["name"]
+        table["unstable_queues"] = named.agg(", ".join).reindex(table.index).fillna("")
         return table.reset_index()
 
 
@@ -99,21 +104,26 @@ class SweepResults:
 
 def sweep(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | None = None,
           workers: int | None = None, dask: str | None = None, force: bool = False,
-          progress: bool = False) -> SweepResults:
+          progress: bool = False, time_limit_seconds: float | None = None) -> SweepResults:
     """Run a sweep and return its tables.
 
     ``spec`` is a spec object, a dict in the spec's TOML shape, the path of a TOML file, or a plan. With
     ``out`` every finished run is stored there and a repeat call resumes; without, nothing is written.
     ``dask`` is a scheduler address (``tcp://host:port``); otherwise ``workers`` local processes.
+    A sweep stopped early (Ctrl-C, ``time_limit_seconds`` of wall clock, a worker lost) raises
+    :class:`~dorothy_sim.executors.RunsStopped` saying what was kept and how to resume.
     """
     the_plan = _plan_of(spec)
     store = ResultStore(Path(out), the_plan.manifest(), force=force) if out is not None else None
     with store if store is not None else nullcontext():
-        runner = _Runner(the_plan, store, workers, dask, progress)
+        def task_of(key: Key) -> Task:
+            return Task(key, the_plan.scenarios[key[0]], the_plan.spec.seed + key[1])
+
+        runner = Runner(task_of, store, workers, dask, progress, the_plan.spec.name, time_limit_seconds)
         wanted = {c.id: the_plan.spec.replications.initial for c in the_plan.configurations}
         wanted[0] = max(wanted.values())
         while True:
-            runner.run(wanted)
+            runner.run([(c, r) for c in sorted(wanted) for r in range(wanted[c])])
             more = _more_replications(the_plan, runner.outputs, wanted)
             if more == wanted:
                 break
@@ -135,56 +145,6 @@ def _plan_of(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path) -> Plan:
         return plan(spec_from_dict(dict(spec)))
     loaded, path = load_spec(spec)
     return plan(loaded, path)
-
-
-class _Runner:
-    """Runs the missing replications of each configuration, loading the stored ones first."""
-
-    def __init__(self, the_plan: Plan, store: ResultStore | None, workers: int | None,
-                 dask: str | None, progress: bool) -> None:
-        self.plan, self.store, self.workers, self.dask = the_plan, store, workers, dask
-        self.outputs: dict[Key, RunOutput] = {}
-        self.bar = tqdm(total=0, desc=the_plan.spec.name, unit="run", disable=not progress,
-                        dynamic_ncols=True, smoothing=0.1)
-        self.done_here = 0
-        self.started = time.perf_counter()
-
-    def run(self, wanted: dict[int, int]) -> None:
-        keys = [(c, r) for c in sorted(wanted) for r in range(wanted[c]) if (c, r) not in self.outputs]
-        todo = []
-        for key in keys:
-            stored = self.store.load(*key) if self.store is not None else None
-            if stored is not None:
-                self.outputs[key] = stored
-            else:
-                todo.append(key)
-        self.bar.total = len(self.outputs) + len(todo)
-        self.bar.n = len(self.outputs)
-        self.bar.refresh()
-        tasks = [Task(key, self.plan.scenarios[key[0]], self.plan.spec.seed + key[1]) for key in todo]
-        try:
-            for key, output in execute(tasks, self.workers, self.dask):
-                if self.store is not None:
-                    self.store.save(*key, output)
-                self.outputs[key] = output
-                self._tick()
-        except KeyboardInterrupt:
-            self.bar.close()
-            where = (f"stored in '{self.store.folder}'; run the same command again to resume"
-                     if self.store is not None else "not stored (no output folder was given)")
-            raise SweepInterrupted(
-                f"interrupted: {len(self.outputs)} of {self.bar.total} runs finished and are {where}"
-            ) from None
-
-    def _tick(self) -> None:
-        self.done_here += 1
-        minutes = (time.perf_counter() - self.started) / 60.0
-        self.bar.set_postfix_str(f"{self.done_here / minutes:.1f} runs/min" if minutes > 0 else "",
-                                 refresh=False)
-        self.bar.update()
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 def _more_replications(the_plan: Plan, outputs: dict[Key, RunOutput],
@@ -266,6 +226,7 @@ def assemble(meta: dict[str, Any], outputs: dict[Key, RunOutput]) -> SweepResult
         factors=factors, spec_hash=meta["spec_hash"], first_seed=int(spec["seed"]),
         configurations=config_table, replications=replications, summary=summary,
         comparisons=comparisons, occupancy_daily=_occupancy_daily(outputs, keys),
+        queues=queue_table({k: outputs[k] for k in keys}, with_configuration=True),
         complete=bool(meta.get("complete")) and len(keys) >= expected,
         ledgers={k: outputs[k].ledger for k in keys},
         run_seconds=float(sum(outputs[k].elapsed_seconds for k in keys)),

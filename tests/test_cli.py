@@ -20,7 +20,8 @@ from tests.conftest import assert_conserved
 
 DOROTHY = Path(sys.executable).with_name("dorothy")
 OUTPUT_FILES = {"replications.csv", "replications.parquet", "summary.csv", "summary.parquet",
-                "scenario.json", "manifest.json"}
+                "queues.csv", "queues.parquet", "scenario.json", "manifest.json"}
+STORE_FILES = {"store.json", "runs", ".lock"}  # the finished replications, for resuming
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -197,7 +198,8 @@ def test_run_exits_0_and_writes_every_table(cli_run):
     result, out = cli_run
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert {p.name for p in out.iterdir()} == OUTPUT_FILES  # and no half-written temporary files
+    assert {p.name for p in out.iterdir()} == OUTPUT_FILES | STORE_FILES  # and no half-written files
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["c0000-r0000.json", "c0000-r0001.json"]
     assert "Scenario 'small'" in result.stdout
     assert "admissions" in result.stdout
     assert "2 replication(s)" in result.stdout
@@ -276,7 +278,7 @@ def test_run_writes_to_results_folder_by_default(tmp_path, capsys, monkeypatch):
     code, _, err = run_cli(["run", "--scenario", "small", "--reps", "1", "--workers", "1", "--quiet",
                             "--set", "run.results_days=30"], capsys)
     assert code == 0, err
-    assert {p.name for p in (tmp_path / "results" / "small").iterdir()} == OUTPUT_FILES
+    assert {p.name for p in (tmp_path / "results" / "small").iterdir()} == OUTPUT_FILES | STORE_FILES
 
 
 # --------------------------------------------------------------------------- other commands

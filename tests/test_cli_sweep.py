@@ -29,7 +29,7 @@ seed = 3
 count = 2
 """
 TABLES = {f"{stem}.{ext}" for stem in ("configurations", "headline", "replications", "summary",
-                                       "comparisons", "occupancy_daily") for ext in ("csv", "parquet")}
+                                       "comparisons", "occupancy_daily", "queues") for ext in ("csv", "parquet")}
 
 
 @pytest.fixture(scope="module")

@@ -181,7 +181,7 @@ def test_headline_has_one_row_per_configuration_from_the_comparisons(reference):
         expected += [kpi, f"{kpi}_ci_low", f"{kpi}_ci_high"]
     for kpi in ("acute_occupancy_mean_pct", "bed_wait_hours_mean"):
         expected += [kpi, f"{kpi}_ci_low", f"{kpi}_ci_high"]
-    assert headline.columns.tolist() == [*expected, "gridlocked"]
+    assert headline.columns.tolist() == [*expected, "gridlocked", "unstable_queues"]
     gridlocked = (headline["acute_occupancy_mean_pct"] >= 100) | (headline["bed_wait_hours_mean"] >= 24)
     assert headline["gridlocked"].tolist() == gridlocked.tolist()
     for configuration in (1, 2):

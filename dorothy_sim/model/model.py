@@ -72,6 +72,7 @@ class DorothyModel:
         self.occupancy_samples: list[list[int]] = [[] for _ in sizes]
         self.care_plan_samples: list[list[int]] = [[] for _ in sizes]
         self.escalation_hours: list[list[int]] = [[] for _ in sizes]
+        self.queue_samples: list[list[list[int]]] = [[] for _ in sizes]  # daily, by QUEUES
         self.in_crisis = 0
         self.entered = self.cohort.size
         self.left_dead = 0
@@ -223,8 +224,9 @@ class DorothyModel:
     # ----------------------------------------------------------------- measurement
 
     def _hourly_sampler(self):
-        """Bed occupancy and escalation every hour, active care plans every day, in the results
-        period. Counting hours as integers keeps the sample times exact (no drift from adding 1/24)."""
+        """Bed occupancy and escalation every hour, active care plans and queue lengths every day,
+        in the results period. Counting hours as integers keeps the sample times exact (no drift
+        from adding 1/24)."""
         env = self.env
         hour = 0
         while True:
@@ -234,8 +236,10 @@ class DorothyModel:
                     samples.append(services.beds.count)
                     open_hours.append(1 if services.escalation_open else 0)
                 if hour % 24 == 0:
-                    for services, samples in zip(self.services, self.care_plan_samples, strict=True):
+                    for services, samples, queues in zip(
+                            self.services, self.care_plan_samples, self.queue_samples, strict=True):
                         samples.append(services.mdt.active_plans(env._now))
+                        queues.append(services.queue_lengths())
             hour += 1
             yield env.timeout(hour / 24.0 - env._now)
 

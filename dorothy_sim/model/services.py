@@ -19,6 +19,11 @@ from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario, apportion
 from dorothy_sim.streams import Duration
 
+QUEUES: tuple[str, ...] = ("rapid_response", "acute_beds", "discharge", "reablement", "home_care",
+                           "community_beds", "mh_liaison", "care_homes")
+"""Every queue a person can join, by the name tables give it: the stations of
+:meth:`IcpServices.stations` in order, then the care-home waiting list."""
+
 
 def shares_for(scenario: Scenario, section: str, cohort_sizes: list[int]) -> list[float]:
     allocation = getattr(scenario, section).allocation
@@ -47,6 +52,7 @@ class CareHomePlacements:
         self.waiting: deque[simpy.Event] = deque()
         self.offered = 0
         self.used = 0
+        self.requests = 0
         if per_week > 0:
             env.process(self._weekly_offer())
 
@@ -66,6 +72,7 @@ class CareHomePlacements:
             yield self.env.timeout(7.0)
 
     def request(self) -> simpy.Event:
+        self.requests += 1
         event = self.env.event()
         if self.left and not self.waiting:
             self.left -= 1
@@ -82,6 +89,7 @@ class CareHomePlacements:
     def reset(self) -> None:
         self.offered = 0
         self.used = 0
+        self.requests = 0
 
 
 class MdtQueue:
@@ -166,6 +174,15 @@ class IcpServices:
     def stations(self) -> list[Station]:
         return [self.rr, self.beds, self.discharge, self.reablement, self.home_care,
                 self.community_beds, self.mh_liaison]
+
+    def queue_lengths(self) -> list[int]:
+        """People waiting at each queue of :data:`QUEUES`, in that order (the daily samples of the
+        end-of-run stability check)."""
+        return [*(station.queue_length for station in self.stations()), len(self.care_homes.waiting)]
+
+    def queue_arrivals(self) -> list[int]:
+        """People who joined each queue of :data:`QUEUES` since the warm-up, in that order."""
+        return [*(station.arrivals for station in self.stations()), self.care_homes.requests]
 
     def reset_statistics(self) -> None:
         """End of warm-up: zero every time-weighted statistic and counter kept here."""

@@ -1,0 +1,106 @@
+"""One replication: run a scenario with a seed and return its compact output.
+
+This is the unit of work everywhere — in this process, in a local worker pool, on a Dask cluster —
+and what the result store keeps, one file per run. Why a module of its own: the executors, the
+store and the runner all build on it, and the experiment and sweep modules build on them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from dorothy_sim import monitor
+from dorothy_sim.kpis import UNITS
+from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.model.services import QUEUES
+from dorothy_sim.scenario import Scenario
+
+COLUMNS = ["scenario", "replication", "seed", "area", "kpi", "value", "unit"]
+QUEUE_COLUMNS = ["replication", "seed", "area", "queue", "queue_start", "queue_end", "queue_max", "arrivals",
+                 "still_rising"]
+
+
+@dataclass
+class RunOutput:
+    """What one replication sends back from a worker: small, picklable and JSON-serialisable.
+
+    Why compact: a sweep ships thousands of these between processes (or across a Dask cluster) and
+    stores each as one file, so it holds only numbers, never the model.
+    """
+
+    seed: int
+    results_days: float
+    kpis: dict[str, dict[str, float]]  # area -> KPI name -> value
+    ledger: dict[str, int]
+    daily_occupancy_pct: dict[str, list[float]]  # area -> one value a day of the results period
+    elapsed_seconds: float = 0.0
+    queues: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # ICP -> queue -> stats
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunOutput:
+        return cls(**data)
+
+    def rows(self, scenario: str, replication: int) -> list[tuple]:
+        """Long-table rows in the column order of :data:`COLUMNS`."""
+        return [(scenario, replication, self.seed, area, kpi, value, UNITS.get(kpi, ""))
+                for area, kpis in self.kpis.items() for kpi, value in kpis.items()]
+
+    def queue_rows(self, replication: int) -> list[tuple]:
+        """Rows of the queues table in the column order of :data:`QUEUE_COLUMNS`."""
+        return [(replication, self.seed, area, queue, stats["queue_start"], stats["queue_end"],
+                 stats["queue_max"], stats["arrivals"], bool(stats["still_rising"]))
+                for area, queues in self.queues.items() for queue, stats in queues.items()]
+
+
+def run_one(scenario: Scenario, seed: int) -> RunOutput:
+    """Run one replication with ``seed`` and return its compact output (the unit of work everywhere)."""
+    started = time.perf_counter()
+    model = DorothyModel(scenario, seed).run()
+    return RunOutput(
+        seed=seed,
+        results_days=float(scenario.run.results_days),
+        kpis=monitor.collect(model),
+        ledger=monitor.ledger(model),
+        daily_occupancy_pct=monitor.daily_occupancy_pct(model),
+        elapsed_seconds=time.perf_counter() - started,
+        queues=monitor.queues(model),
+    )
+
+
+def queue_table(outputs: dict[tuple[int, int], RunOutput], with_configuration: bool) -> pd.DataFrame:
+    """Every run's queues, one row per run, area and queue, sorted by key; ``still_rising`` flags a
+    queue that grew without bound (demand above capacity; see :func:`monitor.still_rising`)."""
+    columns = ["configuration", *QUEUE_COLUMNS] if with_configuration else QUEUE_COLUMNS
+    rows = [((configuration,) if with_configuration else ()) + row
+            for configuration, replication in sorted(outputs)
+            for row in outputs[(configuration, replication)].queue_rows(replication)]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.astype({"still_rising": bool})
+
+
+def unstable_queues(table: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """The queues flagged ``still_rising`` in at least one replication: how many replications, out of
+    how many, and the mean length at the end — what a warning or a headline column reports."""
+    keys = [*(by or []), "area", "queue"]
+    if table.empty:
+        return pd.DataFrame(columns=[*keys, "rising_in", "replications", "queue_end_mean"])
+    grouped = table.groupby(keys, sort=False)
+    summary = pd.DataFrame({"rising_in": grouped["still_rising"].sum().astype(int),
+                            "replications": grouped.size(),
+                            "queue_end_mean": grouped["queue_end"].mean()}).reset_index()
+    order = {name: i for i, name in enumerate(QUEUES)}
+    summary = summary[summary["rising_in"] > 0]
+    return summary.sort_values([*(by or []), "area", "queue"], kind="stable",
+                               key=lambda s: s.map(order) if s.name == "queue" else s).reset_index(drop=True)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
