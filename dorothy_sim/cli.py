@@ -208,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     except RunsStopped as exc:
         print(f"\ndorothy: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:  # warmup, validate, report: nothing to resume, and no file half-written
+        print(f"\ndorothy: 'dorothy {args.command}' interrupted (files are written whole or not at all)",
+              file=sys.stderr)
+        return 130
     except UserError as exc:
         print(f"dorothy: error: {exc}", file=sys.stderr)
         return 2

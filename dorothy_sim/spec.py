@@ -40,10 +40,14 @@ from dorothy_sim import __version__
 from dorothy_sim.errors import ScenarioError, SpecError
 from dorothy_sim.kpis import KPI_BY_NAME
 from dorothy_sim.monitor import ALL
-from dorothy_sim.scenario import Scenario, load_scenario
+from dorothy_sim.scenario import FieldRule, Scenario, compose, load_scenario
+from dorothy_sim.toml_lines import describe_decode_error, dotted_lines, key_lines
 
 Scalar = int | float | bool | str
 RANGE_KEYS = {"from", "to", "step"}
+FACTOR_KINDS = ("a list of values ([1, 2, 3]) or a range ({ from = 1, to = 9, step = 2 }, the step "
+                "left out only in a latin_hypercube)")
+ELEMENT_KINDS = "each value in a factor's list is a number, true/false or text"
 
 
 class _Strict(BaseModel):
@@ -56,6 +60,7 @@ class Range(_Strict):
 
     start: float = Field(alias="from")
     stop: float = Field(alias="to")
+    """Finite (checked below with a message naming both ends)."""
     step: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
@@ -149,6 +154,12 @@ class SweepSpec(_Strict):
 
     @model_validator(mode="after")
     def _design_fits(self) -> SweepSpec:
+        for path, factor in self.factors.items():
+            if isinstance(factor, list):
+                for index, value in enumerate(factor):
+                    if isinstance(value, float) and math.isnan(value):
+                        raise FieldRule((f"factors.{path}.{index}",), (
+                            f"nan (not a number) cannot be a factor's value; {ELEMENT_KINDS}"))
         if self.design == "latin_hypercube":
             if self.points is None:
                 raise ValueError("design = 'latin_hypercube' needs points = <number of samples>")
@@ -207,66 +218,159 @@ class Plan:
 
 
 def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
-    """Read and validate a spec file; errors name the file, the field, the value and what is allowed."""
+    """Read and validate a spec file; errors name the file, the line, the field, the value and what
+    is allowed."""
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"sweep spec '{path}' does not exist (give the path to a .toml file)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+        raise SpecError(describe_decode_error(str(path), exc, text)) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not a text file ({exc})") from None
-    return spec_from_dict(data, source=str(path)), path
+    return spec_from_dict(data, source=str(path), text=text), path
 
 
-def spec_from_dict(data: dict[str, Any], source: str = "sweep spec") -> SweepSpec:
+def spec_from_dict(data: dict[str, Any], source: str = "sweep spec", *, text: str | None = None) -> SweepSpec:
     """Validate a spec given as a dict (the Python API's way in). Nested tables under ``factors``,
-    ``set`` and ``baseline`` are flattened to dotted paths, so both TOML spellings work."""
+    ``set`` and ``baseline`` are flattened to dotted paths, so both TOML spellings work; a path
+    spelt both ways is refused, as is a factor that ``[set]`` also fixes. ``text``, the file the
+    dict was read from, lets messages give line numbers."""
     if not isinstance(data, dict):
         raise SpecError(f"{source}: a sweep spec is a table of fields (a dict), not {type(data).__name__}")
+    lines = _Lines(source, text)
     data = dict(data)
     for table in ("factors", "set", "baseline"):
         if isinstance(data.get(table), dict):
-            data[table] = _flatten(data[table], table)
+            data[table] = _flatten(data[table], table, lines)
+    if isinstance(data.get("factors"), dict) and isinstance(data.get("set"), dict):
+        _refuse_factors_in_set(data["factors"], data["set"], lines)
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(_describe(exc, source)) from None
+        raise SpecError(_describe(exc, lines, data)) from None
 
 
-def _flatten(table: dict[str, Any], name: str, prefix: str = "") -> dict[str, Any]:
+class _Lines:
+    """Where a spec's keys are written (file and line), for messages; no lines without the text."""
+
+    def __init__(self, source: str, text: str | None) -> None:
+        self.source = source
+        self._text = text
+        self._lines: dict[str, int] | None = None
+
+    def line(self, dotted: str) -> int | None:
+        """The line of a key given as its dotted path (either spelling: ``"a.b" = 1`` or ``a.b = 1``),
+        or of the nearest enclosing table written in the file."""
+        if self._lines is None:  # scanned only when there is an error to report
+            self._lines = dotted_lines(key_lines(self._text)) if self._text else {}
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            found = self._lines.get(".".join(parts[:end]))
+            if found is not None:
+                return found
+        return None
+
+    def spelt(self, keys: tuple[str, ...]) -> str:
+        """A key path as the file spells it (quoted or dotted), with its line if known."""
+        line = key_lines(self._text).get(keys) if self._text else None
+        return _spelling(keys) + (f" (line {line})" if line else "")
+
+    def at(self, dotted: str | None = None) -> str:
+        """``FILE, line N`` for a key, or just ``FILE``."""
+        line = self.line(dotted) if dotted else None
+        return f"{self.source}, line {line}" if line else self.source
+
+
+def _flatten(table: dict[str, Any], name: str, lines: _Lines) -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (a factor's range table stays whole). A path reached
+    twice (a quoted ``"a.b"`` and a nested ``a.b``) is an error: silently keeping one would run a
+    sweep other than the one written."""
     flat: dict[str, Any] = {}
-    for key, value in table.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and not (name == "factors" and set(value) & RANGE_KEYS):
-            flat.update(_flatten(value, name, f"{path}."))
-        else:
+    spelt: dict[str, tuple[str, ...]] = {}
+
+    def walk(node: dict[str, Any], keys: tuple[str, ...]) -> None:
+        for key, value in node.items():
+            here = (*keys, str(key))
+            if isinstance(value, dict) and not (name == "factors" and set(value) & RANGE_KEYS):
+                walk(value, here)
+                continue
+            path = ".".join(here)
+            if path in spelt:
+                first, second = (lines.spelt((name, *keys)) for keys in (spelt[path], here))
+                what = "factor" if name == "factors" else f"[{name}] path"
+                raise SpecError(
+                    f"{lines.source}: {what} '{path}' is given twice, as {first} and as {second}; both "
+                    "spell the same path: give it once")
+            spelt[path] = here
             flat[path] = value
+
+    walk(table, ())
     return flat
 
 
-def _describe(exc: ValidationError, source: str) -> str:
-    lines = [f"{source}: invalid sweep spec ({exc.error_count()} problem(s))"]
+def _spelling(keys: tuple[str, ...]) -> str:
+    """A key path as TOML writes it, quoting any key that is not bare (``factors."a.b"``)."""
+    bare = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    return ".".join(k if k and set(k) <= bare else json.dumps(k) for k in keys)
+
+
+def _refuse_factors_in_set(factors: dict[str, Any], fixed: dict[str, Any], lines: _Lines) -> None:
+    """A factor that ``[set]`` also fixes is a contradiction: [set] is applied to every configuration,
+    then the factor would override it (or the other way round), so one of them is not what runs."""
+    for path in factors:
+        for other in fixed:
+            if path == other or path.startswith(f"{other}.") or other.startswith(f"{path}."):
+                line = lines.line(f"set.{other}")
+                raise SpecError(
+                    f"{lines.at(f'factors.{path}')}: factor '{path}' is also fixed in [set] "
+                    f"('{other}' = {fixed[other]!r}{f', line {line}' if line else ''}); a factor is varied "
+                    "by the sweep while [set] fixes a value for every configuration: remove it from one "
+                    "of them (to give the factor's baseline value, use [baseline])")
+
+
+def _describe(exc: ValidationError, lines: _Lines, data: dict[str, Any]) -> str:
+    problems: list[tuple[int | None, str, str]] = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
+        # A factor is a list or a Range: pydantic reports both branches' failures. Keep the branch the
+        # value was written as, and word a wrong kind once.
+        if len(loc) >= 3 and loc[0] == "factors" and loc[2].startswith(("list[", "function-after")):
+            written = data["factors"].get(loc[1]) if isinstance(data.get("factors"), dict) else None
+            is_list_branch = loc[2].startswith("list[")
+            if isinstance(written, dict if is_list_branch else list):
+                continue
+            if err["type"] in ("list_type", "model_type"):
+                err = {**err, "msg": f"a factor is {FACTOR_KINDS}"}
+            elif is_list_branch and err["type"] in ("int_type", "float_type", "bool_type", "string_type"):
+                err = {**err, "msg": ELEMENT_KINDS}
+                loc = loc[:4]  # not the scalar type pydantic tried last ('factors.x.0.str')
         # pydantic names the union branch it tried (list[...] or Range); the user needs the path.
         loc = [p for p in loc if p not in ("Range", "list[union[int,float,bool,str]]")
                and not p.startswith(("list[", "function-after"))]
+        rule = (err.get("ctx") or {}).get("error")
+        if isinstance(rule, FieldRule):
+            loc = rule.fields[0].split(".")
         dotted = ".".join(loc) or "(top level)"
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             siblings = _spec_fields(loc[:-1])
             hint = difflib.get_close_matches(loc[-1], siblings, n=1)
             suggestion = f"; did you mean '{'.'.join(loc[:-1] + [hint[0]])}'?" if hint else ""
-            lines.append(f"  - unknown field '{dotted}'{suggestion}; allowed here: {', '.join(siblings)}")
+            text = f"unknown field '{dotted}'{suggestion}; allowed here: {', '.join(siblings)}"
         elif err["type"] == "missing":
-            lines.append(f"  - field '{dotted}' is required but missing")
-        elif isinstance(err.get("input"), dict) and err["type"] == "value_error":
-            lines.append(f"  - '{dotted}': {message}")
+            text = f"field '{dotted}' is required but missing"
+        elif isinstance(rule, FieldRule) or (isinstance(err.get("input"), dict)
+                                             and err["type"] == "value_error"):
+            text = f"'{dotted}': {message}"
         else:
-            lines.append(f"  - field '{dotted}' = {err.get('input')!r}: {message}")
-    return "\n".join(dict.fromkeys(lines))
+            if err["type"] == "finite_number":
+                message += " (NaN and infinity are not allowed here)"
+            text = f"field '{dotted}' = {err.get('input')!r}: {message}"
+        problems.append((lines.line(dotted) if loc else None, "", text))
+    return compose(lines.source, "sweep spec", list(dict.fromkeys(problems)))
 
 
 def _spec_fields(loc: list[str]) -> list[str]:
@@ -285,25 +389,30 @@ def _spec_fields(loc: list[str]) -> list[str]:
 def plan(spec: SweepSpec, spec_path: Path | None = None) -> Plan:
     """Resolve the scenario, build the baseline and every configuration (each validated)."""
     source = str(spec_path) if spec_path is not None else f"sweep spec '{spec.name}'"
+    lines = _Lines(source, _text_of(spec_path))
     scenario_ref = spec.scenario
     if spec_path is not None and (scenario_ref.endswith(".toml") or "/" in scenario_ref):
         candidate = Path(scenario_ref)
         scenario_ref = str(candidate if candidate.is_absolute() else spec_path.parent / candidate)
     try:
         base = load_scenario(scenario_ref)
-        base = base.with_overrides(dict(spec.set)) if spec.set else base
     except ScenarioError as exc:
-        raise SpecError(f"{source}: scenario = {spec.scenario!r} with [set]: {exc}") from None
+        raise SpecError(f"{lines.at('scenario')}: scenario = {spec.scenario!r}: {exc}") from None
     try:
-        baseline = base.with_overrides(dict(spec.baseline)) if spec.baseline else base
+        base = base.with_overrides(dict(spec.set), source="[set]") if spec.set else base
     except ScenarioError as exc:
-        raise SpecError(f"{source}: [baseline]: {exc}") from None
+        raise SpecError(f"{lines.at(_culprit('set', spec.set, exc))}: [set]: {exc.detail}") from None
+    try:
+        baseline = base.with_overrides(dict(spec.baseline), source="[baseline]") if spec.baseline else base
+    except ScenarioError as exc:
+        where = lines.at(_culprit("baseline", spec.baseline, exc))
+        raise SpecError(f"{where}: [baseline]: {exc.detail}") from None
     rule = spec.replications
     if rule.adaptive and rule.area not in [*baseline.icps, ALL]:
-        raise SpecError(f"{source}: replications.area = {rule.area!r} is not an area of the scenario; "
-                        f"allowed: {', '.join([*baseline.icps, ALL])}")
-    baseline_values = {path: _read(baseline, path, source) for path in spec.factors}
-    points = _design_points(spec, baseline_values, source)
+        raise SpecError(f"{lines.at('replications.area')}: replications.area = {rule.area!r} is not an area "
+                        f"of the scenario; allowed: {', '.join([*baseline.icps, ALL])}")
+    baseline_values = {path: _read(baseline, path, lines) for path in spec.factors}
+    points = _design_points(spec, baseline_values, lines)
 
     # Points are told apart by the scenario they make, not by how their values are written
     # (4 and 4.0 are one configuration), and a point that makes the baseline is the baseline.
@@ -317,7 +426,14 @@ def plan(spec: SweepSpec, spec_path: Path | None = None) -> Plan:
         try:
             scenario = baseline.with_overrides(overrides) if overrides else baseline
         except ScenarioError as exc:
-            raise SpecError(f"{source}: the configuration {label} is not a valid scenario: {exc}") from None
+            key = _culprit("factors", overrides, exc)
+            path = key.removeprefix("factors.") if key else ""
+            factor = spec.factors.get(path)
+            if isinstance(factor, list):  # the line of the value itself, in a list written over lines
+                value = _fmt(overrides[path])
+                key += next((f".{i}" for i, v in enumerate(factor) if _fmt(v) == value), "")
+            raise SpecError(f"{lines.at(key)}: the configuration {label} is not a valid scenario: "
+                            f"{exc.detail}") from None
         key = _key(scenario)
         if key in seen:
             if seen[key] == 0:
@@ -336,19 +452,36 @@ def plan(spec: SweepSpec, spec_path: Path | None = None) -> Plan:
     return Plan(spec, source, baseline, tuple(configurations), tuple(scenarios), digest)
 
 
-def _read(scenario: Scenario, path: str, source: str) -> Any:
+def _text_of(spec_path: Path | None) -> str | None:
+    """The spec file's text, for line numbers in messages (none if it cannot be read now)."""
+    try:
+        return spec_path.read_text(encoding="utf-8") if spec_path is not None else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _culprit(table: str, given: dict[str, Any], exc: ScenarioError) -> str | None:
+    """The spec key (``table.path``) whose value a scenario error is about, to give its line."""
+    for field in exc.fields:
+        for path in given:
+            if field == path or field.startswith(f"{path}.") or path.startswith(f"{field}."):
+                return f"{table}.{path}"
+    return f"{table}.{next(iter(given))}" if len(given) == 1 else None
+
+
+def _read(scenario: Scenario, path: str, lines: _Lines) -> Any:
     """The baseline's value at a factor path; unknown paths get the scenario loader's hint."""
     try:
-        value = scenario.value_at(path, source=f"{source}: factor '{path}'")
+        value = scenario.value_at(path, source=f"{lines.at(f'factors.{path}')}: factor '{path}'")
     except ScenarioError as exc:
         raise SpecError(str(exc)) from None
     if isinstance(value, dict):
-        raise SpecError(f"{source}: factor '{path}' is a table, not a value; name one of its fields: "
-                        f"{', '.join(sorted(value))}")
+        raise SpecError(f"{lines.at(f'factors.{path}')}: factor '{path}' is a table, not a value; name one "
+                        f"of its fields: {', '.join(sorted(value))}")
     return value
 
 
-def _design_points(spec: SweepSpec, baseline: dict[str, Any], source: str) -> list[dict[str, Any]]:
+def _design_points(spec: SweepSpec, baseline: dict[str, Any], lines: _Lines) -> list[dict[str, Any]]:
     paths = list(spec.factors)
     if spec.design == "latin_hypercube":
         assert spec.points is not None
@@ -358,12 +491,12 @@ def _design_points(spec: SweepSpec, baseline: dict[str, Any], source: str) -> li
     lists = {path: _values(factor) for path, factor in spec.factors.items()}
     for path, values in lists.items():
         if len(set(map(_fmt, values))) != len(values):
-            raise SpecError(f"{source}: factor '{path}' lists a value twice: {values}")
+            raise SpecError(f"{lines.at(f'factors.{path}')}: factor '{path}' lists a value twice: {values}")
     if spec.design == "grid":
         size = math.prod(len(v) for v in lists.values())
         if size > 10_000:
-            raise SpecError(f"{source}: the grid has {size:,} points (over 10,000); use fewer values, "
-                            "a one_at_a_time design or a latin_hypercube")
+            raise SpecError(f"{lines.at('factors')}: the grid has {size:,} points (over 10,000); use fewer "
+                            "values, a one_at_a_time design or a latin_hypercube")
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists.values())]
     return [{**baseline, path: value} for path in paths for value in lists[path]]
 

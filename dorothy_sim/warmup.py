@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dorothy_sim.analysis import mser5
+from dorothy_sim.errors import UserError
 from dorothy_sim.executors import Task, execute
 from dorothy_sim.monitor import ALL
 from dorothy_sim.scenario import Scenario
@@ -57,8 +58,14 @@ class WarmupCheck:
 def check_warmup(scenario: Scenario, reps: int = 3, seed: int = 1, window_days: int = 200,
                  workers: int | None = None) -> WarmupCheck:
     """Run ``reps`` empty-start replications (seeds ``seed ..``) and recommend a warm-up."""
+    total = scenario.run.warmup_days + scenario.run.results_days
+    if window_days > total:
+        raise UserError(
+            f"--window-days {window_days} is longer than the run of '{scenario.name}' (run.warmup_days "
+            f"{scenario.run.warmup_days:g} + run.results_days {scenario.run.results_days:g} = {total:g} "
+            f"days): give at most {math.floor(total)}, or lengthen run.results_days")
     series = empty_start_daily_occupancy(scenario, reps, seed, workers)
-    window = series[:, : min(window_days, series.shape[1])]
+    window = series[:, :window_days]
     per_replication = tuple(mser5(row) for row in window)
     mean_series = mser5(window.mean(axis=0))
     recommended = int(math.ceil(mean_series / 10.0) * 10)

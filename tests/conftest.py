@@ -15,20 +15,10 @@ from typing import Any
 import pytest
 
 from dorothy_sim import load_scenario, simulate
-from dorothy_sim.scenario import Scenario
+from dorothy_sim.scenario import CAPACITY_LEVERS, Scenario
 
 # Every capacity lever of the model, as a dotted path (the fields an "all capacities zero" case sets).
-CAPACITY_FIELDS: tuple[str, ...] = (
-    "rapid_response.clinicians",
-    "discharge.coordinators",
-    "reablement.places",
-    "home_care.packages",
-    "community_beds.beds",
-    "care_homes.placements_per_week",
-    "mdt.cases_per_week",
-    "falls_prevention.places_per_year",
-    "mh_liaison.staff",
-)
+CAPACITY_FIELDS: tuple[str, ...] = CAPACITY_LEVERS
 ZERO_CAPACITIES: dict[str, int] = {field: 0 for field in CAPACITY_FIELDS}
 
 # Seeds shared by the comparisons: the same seeds in baseline and scenario = paired comparison.

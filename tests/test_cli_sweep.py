@@ -28,8 +28,10 @@ seed = 3
 [replications]
 count = 2
 """
-TABLES = {f"{stem}.{ext}" for stem in ("configurations", "headline", "replications", "summary",
-                                       "comparisons", "occupancy_daily", "queues") for ext in ("csv", "parquet")}
+TABLES = {f"{stem}.{ext}"
+          for stem in ("configurations", "headline", "replications", "summary", "comparisons",
+                       "occupancy_daily", "queues")
+          for ext in ("csv", "parquet")}
 
 
 @pytest.fixture(scope="module")

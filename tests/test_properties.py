@@ -164,3 +164,56 @@ def test_any_capacity_mix_runs_and_accounts_for_everyone(capacities, spa, expert
     kpis = table[table["area"] == "all"].set_index("kpi")["value"]
     for name in ("crises", "admissions", "acute_bed_days", "deaths", "cost_total_gbp"):
         assert math.isfinite(kpis[name]), name
+
+
+# --------------------------------------------------------------------------- any valid scenario
+
+shares = st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=4, max_size=5).map(
+    lambda raw: [x / sum(raw) for x in raw])
+durations = st.fixed_dictionaries({"mean": st.floats(min_value=0.2, max_value=60.0),
+                                   "cv": st.floats(min_value=0.0, max_value=3.0)})
+TOTAL_UNITS = {"count", "GBP", "bed days", "people"}
+
+
+@st.composite
+def valid_overrides(draw) -> dict:
+    """Random valid changes to the small scenario: capacities, probabilities, durations, rates and
+    shares (re-normalised to sum to 1), with a short run."""
+    mix = draw(shares.filter(lambda s: len(s) == 5))
+    frailty = draw(shares.filter(lambda s: len(s) == 4))
+    overrides = {
+        **{field: draw(st.integers(min_value=0, max_value=200), label=field) for field in CAPACITY_FIELDS},
+        **{field: draw(st.floats(min_value=0.0, max_value=1.0), label=field) for field in PROBABILITY_FIELDS},
+        "spa.enabled": draw(st.booleans()),
+        "expert_opinion.enabled": draw(st.booleans()),
+        "crises.mix": dict(zip(("fall", "infection", "exacerbation", "carer_breakdown", "delirium"), mix,
+                               strict=True)),
+        "population.frailty_shares_65_plus": dict(zip(("fit", "mild", "moderate", "severe"), frailty,
+                                                      strict=True)),
+        "crises.rate_per_year": {level: draw(st.floats(min_value=0.0, max_value=3.0), label=level)
+                                 for level in ("mild", "moderate", "severe")},
+        "run.warmup_days": 10,
+        "run.results_days": draw(st.integers(min_value=30, max_value=60)),
+    }
+    for level in ("mild", "moderate", "severe"):
+        overrides[f"discharge.pathway_shares.{level}"] = draw(shares.filter(lambda s: len(s) == 4))
+    for path in ("reablement.episode_days", "home_care.package_days", "community_beds.stay_days",
+                 "acute.treatment_days.moderate", "rapid_response.visit_hours", "ed.hours_in_department"):
+        overrides[path] = draw(durations, label=path)
+    return overrides
+
+
+@settings(max_examples=12, deadline=None)
+@given(overrides=valid_overrides(), seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_any_valid_scenario_runs_accounts_for_everyone_and_gives_no_negative_kpi(overrides, seed):
+    from dorothy_sim.kpis import KPIS
+
+    scenario = load_scenario("small", overrides)
+    table, ledger = simulate(scenario, seed)
+    assert_conserved(ledger)
+    values = table.set_index(["area", "kpi"])["value"]
+    assert not (values < 0).any(), values[values < 0]
+    # Totals are always defined; a mean or a percentage is NaN only when there is nothing to average.
+    for kpi in KPIS:
+        if kpi.unit in TOTAL_UNITS:
+            assert values.xs(kpi.name, level="kpi").map(math.isfinite).all(), kpi.name

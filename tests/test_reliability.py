@@ -184,7 +184,7 @@ def test_a_time_limit_stops_a_long_replication_in_this_process(tmp_path, capsys)
 
 
 def test_a_time_limit_keeps_the_finished_replications_and_the_run_resumes(tmp_path, small):
-    reps = 16
+    reps = 10
     with pytest.raises(TimeLimitReached) as stopped:
         run_replications(small, reps=reps, seed=1, workers=2, out=tmp_path, time_limit_seconds=1.0)
     kept = len(list((tmp_path / "runs").glob("*.json")))
@@ -200,12 +200,12 @@ def test_a_time_limit_keeps_the_finished_replications_and_the_run_resumes(tmp_pa
 
 def test_a_sweep_stops_at_its_time_limit_and_resumes(tmp_path):
     spec = {"name": "limited", "scenario": "small", "factors": {"rapid_response.clinicians": [0, 2, 4]},
-            "replications": {"count": 8}}
-    with pytest.raises(TimeLimitReached, match=r"stopped at the time limit \(1 s\): \d+ of 32 runs finished"):
+            "replications": {"count": 5}}
+    with pytest.raises(TimeLimitReached, match=r"stopped at the time limit \(1 s\): \d+ of 20 runs finished"):
         sweep(spec, out=tmp_path, workers=2, time_limit_seconds=1.0)
-    assert len(list((tmp_path / "runs").glob("*.json"))) < 32
+    assert len(list((tmp_path / "runs").glob("*.json"))) < 20
     resumed = sweep(spec, out=tmp_path, workers=2)
-    assert resumed.complete and len(list((tmp_path / "runs").glob("*.json"))) == 32
+    assert resumed.complete and len(list((tmp_path / "runs").glob("*.json"))) == 20
 
 
 def _dies_on_seed_3(scenario, seed):
@@ -274,3 +274,20 @@ def test_run_stopped_by_a_signal_resumes_to_the_tables_of_an_uninterrupted_run(t
     assert fresh.returncode == 0, fresh.stderr
     for name, table in read_tables(out).items():
         assert_frame_equal(table, read_tables(tmp_path / "fresh")[name], obj=name)
+
+
+def test_a_warmup_window_longer_than_the_run_is_a_clear_error(capsys):
+    code = main(["warmup", "--scenario", "small", "--window-days", "1000", "--reps", "1", "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("dorothy: error:") == 1
+    assert "--window-days 1000 is longer than the run of 'small'" in err and "at most 455" in err
+
+
+def test_ctrl_c_in_a_command_that_keeps_nothing_exits_130_without_a_traceback(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("dorothy_sim.cli.check_warmup", interrupted)
+    assert main(["warmup", "--scenario", "small"]) == 130
+    assert "'dorothy warmup' interrupted" in capsys.readouterr().err

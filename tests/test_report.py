@@ -43,7 +43,8 @@ from dorothy_sim.sweep import SweepResults, load_results, sweep
 BASE = {"scenario": "small", "set": {"run.results_days": 60, "run.warmup_days": 20},
         "replications": {"count": 2}}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-TABLE_STEMS = ("configurations", "headline", "replications", "summary", "comparisons", "occupancy_daily", "queues")
+TABLE_STEMS = ("configurations", "headline", "replications", "summary", "comparisons", "occupancy_daily",
+               "queues")
 
 
 @dataclasses.dataclass

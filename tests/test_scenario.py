@@ -184,10 +184,10 @@ def test_unknown_top_level_section_is_refused_with_a_hint_naming_the_whole_key()
     ({"icps.small_area.registered_population": 0}, "icps.small_area.registered_population"),
     ({"mdt.meetings_per_week": 8}, "mdt.meetings_per_week"),
     ({"acute.los_cap_days": 0}, "acute.los_cap_days"),
-    ({"crises.mix.fall": 0.5}, "crises.mix must sum to 1"),
+    ({"crises.mix.fall": 0.5}, "'crises.mix': must sum to 1"),
     ({"discharge.pathway_shares.mild": [0.5, 0.5, 0.5, 0.0]}, "discharge.pathway_shares.mild"),
     ({"rapid_response.shift_end_hour": 8.0}, "shift_start_hour and shift_end_hour are equal"),
-    ({"mdt.allocation": {"nowhere": 1.0}}, "mdt.allocation names unknown ICP"),
+    ({"mdt.allocation": {"nowhere": 1.0}}, "'mdt.allocation': names unknown ICP"),
     ({"population.frailty_shares_65_plus": {"fit": 0.5, "mild": 0.5, "moderate": 0.5, "severe": 0.0}},
      "frailty_shares_65_plus"),
 ])
