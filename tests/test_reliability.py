@@ -291,3 +291,26 @@ def test_ctrl_c_in_a_command_that_keeps_nothing_exits_130_without_a_traceback(mo
     monkeypatch.setattr("dorothy_sim.cli.check_warmup", interrupted)
     assert main(["warmup", "--scenario", "small"]) == 130
     assert "'dorothy warmup' interrupted" in capsys.readouterr().err
+
+
+def test_a_second_process_on_the_same_folder_is_refused_and_the_first_keeps_it_whole(tmp_path):
+    out, reps = tmp_path / "out", 8
+    first = subprocess.Popen([*_run_command(out, reps), "--scenario", "kent_medway"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # 8 of about 3 s each: it is still running
+    try:
+        while not (out / "store.json").exists():  # written once the first holds the lock
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.02)
+        second = subprocess.run(_run_command(out, reps), capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2, second.stderr
+        assert f"is in use by another dorothy sweep or run (pid {first.pid}" in second.stderr
+        assert "Traceback" not in second.stderr
+        first.send_signal(signal.SIGINT)  # enough: the point is that the first keeps its folder whole
+        _, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+    assert first.returncode == Interrupted.exit_code, err
+    for path in out.glob("runs/c*.json"):
+        json.loads(path.read_text())
