@@ -10,9 +10,9 @@ a day, and every capacity lever (rapid-response clinicians, discharge coordinato
 places, home-care packages, community beds, care-home placements a week, MDT cases a week,
 falls-prevention places a year, mental-health liaison staff), so demand and capacity keep their
 ratio. Counts are rounded to whole numbers, and one that was at least 1 stays at least 1 (a
-service does not vanish at small factors). The scenario caps each ICP at 20 million registered
-people (MAX_REGISTERED_POPULATION): Kent and Medway's largest ICP (695,000) allows factors up to
-about 28, and a factor over the cap is refused before anything runs.
+service does not vanish at small factors). The scenario caps the registered population of all
+ICPs together at 20 million (MAX_REGISTERED_POPULATION): Kent and Medway's 1.84 million allow
+factors up to about 10.8, and a factor over the cap is refused before anything runs.
 
 Horizon: the results period at x1 is 365, 730 and 1460 days (``--years 1,2,4``); time is fitted
 against the simulated days (warm-up + results), since the warm-up is simulated too.
