@@ -57,8 +57,8 @@ class ResultStore:
     holds the lock.
 
     ``force`` discards runs made for something else (another spec, another version of the package)
-    instead of refusing; ``replaced`` then counts them. ``manifest_name`` is ``store.json`` for a
-    ``dorothy run`` folder, whose ``manifest.json`` describes its tables.
+    instead of refusing. ``manifest_name`` is ``store.json`` for a ``dorothy run`` folder, whose
+    ``manifest.json`` describes its tables.
     """
 
     def __init__(self, folder: Path, manifest: dict[str, Any], force: bool = False,
@@ -69,7 +69,6 @@ class ResultStore:
         self.manifest_name = manifest_name
         self._lock_handle: Any = None
         self.discarded: list[str] = []
-        self.replaced = 0
 
     # ---------------------------------------------------------------- opening and closing
 
@@ -131,8 +130,7 @@ class ResultStore:
                                  "another --out folder")
 
     def _adopt_manifest(self) -> None:
-        path = self.folder / self.manifest_name
-        existing = read_manifest(self.folder, self.manifest_name) if path.exists() else None
+        existing = self._existing_manifest()
         if existing is not None and existing.get("spec_hash") != self.manifest["spec_hash"]:
             if not self.force:
                 raise StoreError(
@@ -166,11 +164,20 @@ class ResultStore:
                              "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
         self.write_manifest()
 
+    def _existing_manifest(self) -> dict[str, Any] | None:
+        """The manifest already in the folder, if any; with ``force`` an unreadable one counts as none
+        (its runs are then discarded), since there is nothing it could be resumed as."""
+        if not (self.folder / self.manifest_name).exists():
+            return None
+        try:
+            return read_manifest(self.folder, self.manifest_name)
+        except StoreError:
+            if not self.force:
+                raise
+            return None
+
     def _discard_runs(self) -> None:
-        runs = self.folder / RUNS
-        if runs.is_dir():
-            self.replaced += sum(1 for _ in runs.glob("c*-r*.json"))
-        shutil.rmtree(runs, ignore_errors=True)
+        shutil.rmtree(self.folder / RUNS, ignore_errors=True)
 
     def write_manifest(self, **updates: Any) -> None:
         self.manifest.update(updates)

@@ -143,6 +143,15 @@ def test_run_replaces_the_replications_of_another_scenario_or_seed(tmp_path, sma
     assert reseeded.replications["seed"].unique().tolist() == [9, 10]
 
 
+def test_run_remakes_a_folder_whose_store_manifest_is_corrupt(tmp_path, small):
+    scenario = small.with_overrides(SHORT)
+    run_replications(scenario, reps=2, seed=5, workers=1, out=tmp_path)
+    (tmp_path / "store.json").write_text("{ truncated")
+    again = run_replications(scenario, reps=2, seed=5, workers=1, out=tmp_path)
+    assert_same_results(again, run_replications(scenario, reps=2, seed=5, workers=1))
+    assert json.loads((tmp_path / "store.json").read_text())["first_seed"] == 5
+
+
 def test_run_and_sweep_never_share_a_folder(tmp_path, small):
     spec = {"name": "s", "scenario": "small", "set": SHORT, "factors": {"rapid_response.clinicians": [1]},
             "replications": {"count": 1}}
