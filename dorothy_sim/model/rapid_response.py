@@ -96,7 +96,7 @@ def _visited(args: tuple) -> None:
     model, services, _slot, crisis_type, u, _z = crisis
     scenario = model.scenario
     services.rr.release(request)
-    treated = u[U_RR_HOME] < scenario.rapid_response.p_treated_at_home.as_tuple()[crisis_type]
+    treated = u[U_RR_HOME] < services.rr_p_treated_at_home[crisis_type]
     if not treated and scenario.expert_opinion.enabled:
         treated = u[U_EXPERT] < scenario.expert_opinion.rr_treated_at_home_gain
     if treated:

@@ -90,12 +90,9 @@ class MdtQueue:
     def __init__(self, cases_per_week: int, meetings_per_week: int) -> None:
         per_meeting = apportion(cases_per_week, [1.0] * meetings_per_week)
         self.cases_per_meeting = per_meeting
+        self.available = sum(per_meeting) > 0  # (an attribute: read on every referral)
         self.referrals: deque[tuple[int, int, float]] = deque()
         self.plan_ends: list[float] = []
-
-    @property
-    def available(self) -> bool:
-        return sum(self.cases_per_meeting) > 0
 
     def active_plans(self, now: float) -> int:
         while self.plan_ends and self.plan_ends[0] <= now:
@@ -120,6 +117,7 @@ class IcpServices:
         self.rr = Station(env, cap("rapid_response", "clinicians"), f"{name}/rapid_response")
         self.rr_window = rr.response_window_hours / 24.0
         self.rr_visit = Duration(rr.visit_hours)
+        self.rr_p_treated_at_home = rr.p_treated_at_home.as_tuple()
         self.shift_start = rr.shift_start_hour / 24.0
         self.shift_end = rr.shift_end_hour / 24.0
         self.beds = Station(env, icp.acute_beds, f"{name}/acute_beds")
