@@ -16,7 +16,7 @@ import simpy
 
 from dorothy_sim.model import discharge as discharge_planning
 from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
-from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario, apportion
+from dorothy_sim.scenario import Scenario, apportion
 from dorothy_sim.streams import Duration
 
 
@@ -142,13 +142,11 @@ class IcpServices:
         self.mdt = MdtQueue(cap("mdt", "cases_per_week"), scenario.mdt.meetings_per_week)
         self.falls_places = cap("falls_prevention", "places_per_year")
 
-        self.treatment = [Duration(scenario.acute.treatment_days[level]) for level in FRAILTY_LEVELS]
+        # The crisis journeys take their durations worked out per chunk (cohort.crisis_durations);
+        # these serve the background stays, initial packages and the verification harness.
         self.background_los = Duration(scenario.acute.background_los)
         self.background_per_day = icp.background_admissions_per_day
-        self.ed_hours = Duration(scenario.ed.hours_in_department)
-        self.assessment_simple = Duration(discharge.assessment_days_simple)
         self.assessment_complex = Duration(discharge.assessment_days_complex)
-        self.arrangement_complex = Duration(discharge.arrangement_days_complex)
         self.ward_led_delay_factor = discharge.ward_led_delay_factor
         self.reablement_days = Duration(scenario.reablement.episode_days)
         self.package_days = Duration(scenario.home_care.package_days)
