@@ -22,13 +22,13 @@ from dorothy_sim.model import discharge, downstream, mdt
 from dorothy_sim.model.cohort import (
     AGE_65_69,
     AT_HOME,
+    D_TREATMENT,
     IN_ACUTE,
     IN_COMMUNITY_BED,
     U_DEATH,
     U_DISCHARGE_MDT,
     U_POST_DISCHARGE_DEATH,
     U_PROACTIVE,
-    Z_TREATMENT,
 )
 from dorothy_sim.model.engine import Lean
 from dorothy_sim.scenario import CRISIS_TYPES
@@ -41,7 +41,7 @@ DELIRIUM = CRISIS_TYPES.index("delirium")
 
 
 def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
-         u: list[float], z: list[float]):
+         u: list[float], d: list[float]):
     env, cohort, scenario = model.env, model.cohort, model.scenario
     tally = model.tallies[services.index]
     frailty = cohort.frailty[slot]
@@ -64,7 +64,7 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     deadline = admitted + cap if cap is not None and cohort.age_band[slot] != AGE_65_69 else math.inf
 
     # Treatment to medically fit, with mental-health liaison if there is a free case slot.
-    treatment = services.treatment[frailty].from_normal(z[Z_TREATMENT])
+    treatment = d[D_TREATMENT]
     liaison = None
     needs_liaison = cohort.dementia[slot] or crisis_type == DELIRIUM
     if needs_liaison and services.mh_liaison.count < services.mh_liaison.nominal_capacity:
@@ -76,7 +76,7 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     route = discharge.choose_route(model, services, slot, u, liaison is not None)
     planning = None
     if services.discharge.available and u[U_PROACTIVE] < scenario.discharge.proactive_share:
-        planning = Lean(env, discharge.assess(model, services, route, z))
+        planning = Lean(env, discharge.assess(model, services, route, d))
     yield treatment if deadline == math.inf else min(treatment, discharge.time_left(env, deadline))
     if liaison is not None:
         services.mh_liaison.release(liaison)
@@ -92,7 +92,7 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
     medically_fit = env._now
     services.mffd_in_beds.add(1)
     if env._now < deadline:
-        yield from discharge.plan(model, services, slot, planning, route, z, deadline)
+        yield from discharge.plan(model, services, slot, planning, route, d, deadline)
     route = discharge.confirm_route(model, services, slot, route)
     if route == discharge.HOME:
         place = True  # (no place to wait for: saves a generator for half the discharges)
@@ -113,13 +113,13 @@ def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int
         cohort.state[slot] = AT_HOME
     elif route == discharge.REABLEMENT:
         cohort.state[slot] = AT_HOME
-        downstream.start_reablement(model, services, slot, place, z, u, from_hospital=True)
+        downstream.start_reablement(model, services, slot, place, d, u, from_hospital=True)
     elif route == discharge.HOME_CARE:
         cohort.state[slot] = AT_HOME
-        downstream.start_package(model, services, slot, place, z)
+        downstream.start_package(model, services, slot, place, d)
     else:  # community bed
         cohort.state[slot] = IN_COMMUNITY_BED
-        Lean(env, downstream.community_stay(model, services, slot, place, z, u))
+        Lean(env, downstream.community_stay(model, services, slot, place, d, u))
 
 
 def _leave_bed(model: DorothyModel, services: IcpServices, bed, admitted: float,

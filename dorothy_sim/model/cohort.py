@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dorothy_sim.scenario import CRISIS_TYPES, FRAILTY_LEVELS, Scenario
-from dorothy_sim.streams import stream
+from dorothy_sim.streams import Duration, stream
 
 # Person states (slot.state)
 AT_HOME, IN_CRISIS, IN_ACUTE, IN_COMMUNITY_BED = 0, 1, 2, 3
@@ -43,6 +43,11 @@ N_UNIFORMS = 18
 # Columns of the standard normals drawn with every candidate crisis
 (Z_RR_VISIT, Z_ED_HOURS, Z_TREATMENT, Z_ASSESSMENT, Z_DOWNSTREAM, Z_PACKAGE, Z_ARRANGEMENT) = range(7)
 N_NORMALS = 7
+# Columns of the durations worked out from those normals (crisis_durations), in days unless hours:
+# the same normal drives both assessments and both downstream stays, as only one of each happens
+(D_RR_VISIT_HOURS, D_ED_HOURS, D_TREATMENT, D_ASSESSMENT_SIMPLE, D_ASSESSMENT_COMPLEX,
+ D_ARRANGEMENT, D_REABLEMENT, D_PACKAGE, D_COMMUNITY_STAY) = range(9)
+N_DURATIONS = 9
 
 CHUNK = 8192
 
@@ -208,12 +213,37 @@ class DemandProfile:
         return np.interp(operational, self.grid_g, self.grid_t)
 
 
+def crisis_durations(scenario: Scenario) -> list[tuple[int, int, Duration | list[Duration]]]:
+    """(duration column, normal column, distribution) for every duration a crisis may need; the
+    treatment's distribution is a list by frailty level."""
+    discharge = scenario.discharge
+    return [
+        (D_RR_VISIT_HOURS, Z_RR_VISIT, Duration(scenario.rapid_response.visit_hours)),
+        (D_ED_HOURS, Z_ED_HOURS, Duration(scenario.ed.hours_in_department)),
+        (D_TREATMENT, Z_TREATMENT,
+         [Duration(scenario.acute.treatment_days[level]) for level in FRAILTY_LEVELS]),
+        (D_ASSESSMENT_SIMPLE, Z_ASSESSMENT, Duration(discharge.assessment_days_simple)),
+        (D_ASSESSMENT_COMPLEX, Z_ASSESSMENT, Duration(discharge.assessment_days_complex)),
+        (D_ARRANGEMENT, Z_ARRANGEMENT, Duration(discharge.arrangement_days_complex)),
+        (D_REABLEMENT, Z_DOWNSTREAM, Duration(scenario.reablement.episode_days)),
+        (D_PACKAGE, Z_PACKAGE, Duration(scenario.home_care.package_days)),
+        (D_COMMUNITY_STAY, Z_DOWNSTREAM, Duration(scenario.community_beds.stay_days)),
+    ]
+
+
 def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float
                       ) -> Iterator[tuple[list[float], list[int], list[float], list[float],
                                           np.ndarray, np.ndarray]]:
     """Chunks of candidate crises: clock times, slots, the acceptance uniforms, the crisis types
-    (drawn from the mix with the U_TYPE uniforms), and the full uniforms and normals arrays (rows
-    are read only for accepted candidates)."""
+    (drawn from the mix with the U_TYPE uniforms), and the full uniforms and durations arrays
+    (rows are read only for accepted candidates).
+
+    Why durations and not normals: every duration a crisis may need (A&E hours, treatment,
+    assessment, ...) is a quantile of one of its normals, and working them out for a whole chunk
+    in numpy costs less than about 390,000 scalar ``Duration.from_normal`` calls a default
+    replication. Every distribution is set for the whole area, and the treatment's by the slot's
+    frailty level, which never changes, so nothing here depends on the state of the model.
+    """
     rng = stream(seed, "crisis_candidates")
     draws = stream(seed, "crisis_draws")
     rates = scenario.crises.rate_per_year.as_tuple()
@@ -223,6 +253,8 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
         return
     profile = DemandProfile(scenario, horizon)
     cumulative_mix = np.asarray(cumulative_shares(scenario.crises.mix.as_tuple()))
+    frailty = np.asarray(cohort.frailty, dtype=np.int64)
+    columns = crisis_durations(scenario)
     operational = 0.0
     while True:
         gaps = rng.exponential(1.0 / total_rate, CHUNK)
@@ -234,8 +266,17 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
         normals = draws.standard_normal((CHUNK, N_NORMALS))
         types = np.minimum(np.searchsorted(cumulative_mix, uniforms[:, U_TYPE], side="right"),
                            len(CRISIS_TYPES) - 1)
+        durations = np.empty((CHUNK, N_DURATIONS))
+        levels = frailty[slots]
+        for column, normal, duration in columns:
+            if isinstance(duration, list):
+                for level, by_level in enumerate(duration):
+                    rows = levels == level
+                    durations[rows, column] = by_level.from_normals(normals[rows, normal])
+            else:
+                durations[:, column] = duration.from_normals(normals[:, normal])
         yield (times.tolist(), slots.tolist(), uniforms[:, U_ACCEPT].tolist(), types.tolist(),
-               uniforms, normals)
+               uniforms, durations)
         if times[-1] >= horizon:
             return
 

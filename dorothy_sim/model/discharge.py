@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 import simpy
 
 from dorothy_sim.model.cohort import (
+    D_ARRANGEMENT,
+    D_ASSESSMENT_COMPLEX,
+    D_ASSESSMENT_SIMPLE,
     U_LIAISON_CH,
     U_P1_SPLIT,
     U_PATHWAY,
-    Z_ARRANGEMENT,
-    Z_ASSESSMENT,
     cumulative_shares,
 )
 from dorothy_sim.model.engine import Deadline, Lean
@@ -53,13 +54,12 @@ def time_left(env, deadline: float) -> float:
     return max(deadline - env._now, 0.0)
 
 
-def assessment_days(services: IcpServices, route: int, z: list[float]) -> float:
+def assessment_days(route: int, d: list[float]) -> float:
     """Time to assess and arrange a discharge: longer for pathways 1-3 than for going home."""
-    duration = services.assessment_simple if route == HOME else services.assessment_complex
-    return duration.from_normal(z[Z_ASSESSMENT])
+    return d[D_ASSESSMENT_SIMPLE if route == HOME else D_ASSESSMENT_COMPLEX]
 
 
-def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float]):
+def assess(model: DorothyModel, services: IcpServices, route: int, d: list[float]):
     """A coordinator's assessment of one discharge (a lean process). Interrupted, and the
     coordinator freed, if the patient dies or reaches the stay cap first."""
     station = services.discharge
@@ -67,7 +67,7 @@ def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float
     try:
         if coordinator.callbacks is not None:  # all busy: wait for one
             yield coordinator
-        yield assessment_days(services, route, z)
+        yield assessment_days(route, d)
     except simpy.Interrupt:
         if not coordinator.triggered:
             station.renege(coordinator)
@@ -76,27 +76,27 @@ def assess(model: DorothyModel, services: IcpServices, route: int, z: list[float
 
 
 def plan(model: DorothyModel, services: IcpServices, slot: int, planning, route: int,
-         z: list[float], deadline: float):
+         d: list[float], deadline: float):
     """From medically fit until the discharge is arranged: the assessment (by a coordinator, or
     ward-led), then for pathways 1-3 the arranging of onward care."""
-    yield from _assessed(model, services, planning, route, z, deadline)
+    yield from _assessed(model, services, planning, route, d, deadline)
     restarting_package = route == HOME_CARE and model.cohort.package_until[slot] > model.env._now
     if route != HOME and not restarting_package and model.env._now < deadline:
-        arranging = services.arrangement_complex.from_normal(z[Z_ARRANGEMENT])
+        arranging = d[D_ARRANGEMENT]
         yield min(arranging, time_left(model.env, deadline))
 
 
-def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, z: list[float],
+def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, d: list[float],
               deadline: float):
     env = model.env
     if services.discharge.available:
         if planning is not None and not planning.is_alive:
             return  # proactive planning finished before medically fit: nothing to wait for
         if planning is None and math.isinf(deadline):
-            yield from assess(model, services, route, z)  # reactive planning, inline
+            yield from assess(model, services, route, d)  # reactive planning, inline
             return
         if planning is None:
-            planning = Lean(env, assess(model, services, route, z))
+            planning = Lean(env, assess(model, services, route, d))
         if math.isinf(deadline):
             yield planning.done
         else:
@@ -104,7 +104,7 @@ def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, 
             if planning.is_alive:
                 planning.interrupt("stay cap reached")
     else:
-        delay = assessment_days(services, route, z) * services.ward_led_delay_factor
+        delay = assessment_days(route, d) * services.ward_led_delay_factor
         yield min(delay, time_left(env, deadline))
 
 

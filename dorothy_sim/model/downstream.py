@@ -21,10 +21,11 @@ import simpy
 
 from dorothy_sim.model.cohort import (
     AT_HOME,
+    D_COMMUNITY_STAY,
+    D_PACKAGE,
+    D_REABLEMENT,
     U_COMMUNITY_OUTCOME,
     U_INDEPENDENT,
-    Z_DOWNSTREAM,
-    Z_PACKAGE,
 )
 from dorothy_sim.model.discharge import EXISTING_PACKAGE
 from dorothy_sim.model.engine import Lean
@@ -56,13 +57,13 @@ def _release_hold(model: DorothyModel, slot: int, generation: int, kind: str, pr
 
 
 def start_reablement(model: DorothyModel, services: IcpServices, slot: int, place,
-                     z: list[float], u: list[float], from_hospital: bool) -> None:
+                     d: list[float], u: list[float], from_hospital: bool) -> None:
     env = model.env
     model.tallies[services.index].reablement_starts += 1
     generation = model.cohort.generation[slot]
-    days = services.reablement_days.from_normal(z[Z_DOWNSTREAM])
+    days = d[D_REABLEMENT]
     process = Lean(env, _reablement_episode(model, services, slot, generation, place, days,
-                                            u[U_INDEPENDENT], z))
+                                            u[U_INDEPENDENT], d))
     _hold(model, slot, "reablement", process)
     if from_hospital:
         env.call_later(model.scenario.reablement.at_home_check_days, _at_home_check,
@@ -70,7 +71,7 @@ def start_reablement(model: DorothyModel, services: IcpServices, slot: int, plac
 
 
 def _reablement_episode(model: DorothyModel, services: IcpServices, slot: int, generation: int,
-                        place, days: float, u_independent: float, z: list[float]):
+                        place, days: float, u_independent: float, d: list[float]):
     env = model.env
     this = env.active_process
     completed = True
@@ -87,17 +88,17 @@ def _reablement_episode(model: DorothyModel, services: IcpServices, slot: int, g
     if u_independent < model.scenario.reablement.p_independent:
         tally.reablement_independent += 1
     else:
-        Lean(env, package_from_home(model, services, slot, generation, z))
+        Lean(env, package_from_home(model, services, slot, generation, d))
 
 
 def step_up_reablement(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
-                       z: list[float]) -> None:
+                       d: list[float]) -> None:
     """Rapid response steps someone up into reablement, only if a place is free now."""
     station = services.reablement
     if not station.available or station.count >= station.nominal_capacity or station.queue_length:
         return
     place = station.request(priority=STEP_UP_PRIORITY)  # no wait: not counted in wait means
-    start_reablement(model, services, slot, place, z, u, from_hospital=False)
+    start_reablement(model, services, slot, place, d, u, from_hospital=False)
 
 
 def end_reablement_on_admission(model: DorothyModel, slot: int) -> None:
@@ -122,12 +123,12 @@ def _at_home_check(args: tuple) -> None:
 
 
 def start_package(model: DorothyModel, services: IcpServices, slot: int, place,
-                  z: list[float]) -> None:
+                  d: list[float]) -> None:
     if place is EXISTING_PACKAGE:
         return
     env = model.env
     model.tallies[services.index].home_care_starts += 1
-    days = services.package_days.from_normal(z[Z_PACKAGE])
+    days = d[D_PACKAGE]
     model.cohort.package_until[slot] = env._now + days
     generation = model.cohort.generation[slot]
     process = Lean(env, _package(model, services, slot, generation, place, days))
@@ -170,7 +171,7 @@ def start_initial_packages(model: DorothyModel, services: IcpServices) -> None:
 
 
 def package_from_home(model: DorothyModel, services: IcpServices, slot: int, generation: int,
-                      z: list[float]):
+                      d: list[float]):
     """A package requested for someone at home (after reablement): referral delay, then queue."""
     env = model.env
     cohort = model.cohort
@@ -189,15 +190,15 @@ def package_from_home(model: DorothyModel, services: IcpServices, slot: int, gen
     tally = model.tallies[services.index]
     tally.home_care_waits += 1
     tally.home_care_wait_days += env._now - asked
-    start_package(model, services, slot, place, z)
+    start_package(model, services, slot, place, d)
 
 
 # ----------------------------------------------------------------------------- community beds
 
 
-def community_stay(model: DorothyModel, services: IcpServices, slot: int, bed, z: list[float],
+def community_stay(model: DorothyModel, services: IcpServices, slot: int, bed, d: list[float],
                    u: list[float]):
-    yield services.community_stay.from_normal(z[Z_DOWNSTREAM])
+    yield d[D_COMMUNITY_STAY]
     services.community_beds.release(bed)
     community = model.scenario.community_beds
     outcome = u[U_COMMUNITY_OUTCOME]

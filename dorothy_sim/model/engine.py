@@ -99,7 +99,8 @@ class Environment(simpy.Environment):
 
     def _fire_source(self, sources: list) -> None:
         self._now, order, source = sources[0]
-        when = source.fire()
+        source._handle(source._chunk, source._row)  # (inlined, not a method: 375,000 calls)
+        when = source.advance()
         if when < math.inf:
             heapreplace(sources, (when, order, source))
         else:
@@ -143,12 +144,8 @@ class _Source:
         self._times: list[float] = []
         self._row = -1
 
-    def fire(self) -> float:
-        """Handle the current row; return the time of the next (infinity when none is left)."""
-        self._handle(self._chunk, self._row)
-        return self.advance()
-
     def advance(self) -> float:
+        """Move to the next row; return its time (infinity when none is left)."""
         self._row += 1
         while self._row >= len(self._times):  # (a chunk may be empty)
             chunk = next(self._chunks, None)

@@ -9,8 +9,9 @@
                            ▼
                    acute stay, discharge planning and onward care (model/acute.py)
 
-The random numbers for every decision come with the crisis (``u`` uniforms, ``z`` normals; see
-``model/cohort.py``), so two scenarios take each decision for the same crisis with the same draw.
+The random numbers for every decision come with the crisis (``u`` uniforms, and ``d`` durations
+worked out from its normals; see ``model/cohort.py``), so two scenarios take each decision for the
+same crisis with the same draw.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import TYPE_CHECKING
 from dorothy_sim.model import acute, mdt, rapid_response
 from dorothy_sim.model.cohort import (
     AT_HOME,
+    D_ED_HOURS,
     IN_CRISIS,
     U_ADMIT,
     U_ED_MDT,
     U_ROUTE,
-    Z_ED_HOURS,
 )
 from dorothy_sim.model.engine import Lean
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def start_crisis(model: DorothyModel, slot: int, crisis_type: int, u: list[float],
-                 z: list[float]) -> None:
+                 d: list[float]) -> None:
     """One crisis of the person in ``slot``, from the call onwards."""
     cohort = model.cohort
     services = model.services[cohort.icp[slot]]
@@ -44,22 +45,22 @@ def start_crisis(model: DorothyModel, slot: int, crisis_type: int, u: list[float
 
     # Single point of access (intervention 4) decides whether the call reaches rapid response.
     if services.rr.available and u[U_ROUTE] < model.rr_routing_share:
-        rapid_response.refer((model, services, slot, crisis_type, u, z), _after_rapid_response)
+        rapid_response.refer((model, services, slot, crisis_type, u, d), _after_rapid_response)
     else:
-        _attend_ed(model, services, slot, crisis_type, u, z)
+        _attend_ed(model, services, slot, crisis_type, u, d)
 
 
 def _after_rapid_response(crisis: tuple, treated_at_home: bool) -> None:
-    model, services, slot, crisis_type, u, z = crisis
+    model, services, slot, crisis_type, u, d = crisis
     if treated_at_home:
         _back_home(model, slot)
-        rapid_response.after_home_treatment(model, services, slot, u, z)
+        rapid_response.after_home_treatment(model, services, slot, u, d)
     else:
-        _attend_ed(model, services, slot, crisis_type, u, z)
+        _attend_ed(model, services, slot, crisis_type, u, d)
 
 
 def _attend_ed(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
-               u: list[float], z: list[float]) -> None:
+               u: list[float], d: list[float]) -> None:
     """Ambulance and A&E: the front-door decision is made on arrival (expert opinion and an active
     care plan lower the chance of admission); then hours in the department, then a bed or home.
 
@@ -68,9 +69,9 @@ def _attend_ed(model: DorothyModel, services: IcpServices, slot: int, crisis_typ
     """
     env = model.env
     model.tallies[services.index].ed_attendances += 1
-    hours = services.ed_hours.from_normal(z[Z_ED_HOURS])
+    hours = d[D_ED_HOURS]
     if u[U_ADMIT] < _p_admit(model, slot):
-        env.call_later(hours / 24.0, _to_acute_bed, (model, services, slot, crisis_type, u, z))
+        env.call_later(hours / 24.0, _to_acute_bed, (model, services, slot, crisis_type, u, d))
     else:
         env.call_later(hours / 24.0, _home_from_ed, (model, slot, u))
 
@@ -93,9 +94,9 @@ def _home_from_ed(args: tuple) -> None:
 
 
 def _to_acute_bed(args: tuple) -> None:
-    model, services, slot, crisis_type, u, z = args
+    model, services, slot, crisis_type, u, d = args
     model.in_crisis -= 1
-    Lean(model.env, acute.stay(model, services, slot, crisis_type, u, z))
+    Lean(model.env, acute.stay(model, services, slot, crisis_type, u, d))
 
 
 def _back_home(model: DorothyModel, slot: int) -> None:

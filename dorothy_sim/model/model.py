@@ -120,7 +120,7 @@ class DorothyModel:
         falls_ratio, package_factor, plan_factor = self.falls_ratio, self.package_factor, self.plan_factor
 
         def on_candidate(chunk, row: int) -> None:
-            _times, slots, accepts, types, uniforms, normals = chunk
+            _times, slots, accepts, types, uniforms, durations = chunk
             slot = slots[row]
             if state[slot] != AT_HOME:
                 return
@@ -139,7 +139,7 @@ class DorothyModel:
             if u_accept >= accept:
                 tallies[icp[slot]].crises_averted += 1
                 return
-            journey.start_crisis(self, slot, crisis_type, uniforms[row].tolist(), normals[row].tolist())
+            journey.start_crisis(self, slot, crisis_type, uniforms[row].tolist(), durations[row].tolist())
 
         # A source (Environment.add_source), not a process or a timer chain: each of about 250,000
         # candidates costs a comparison with the event heap's head, not a heap push and pop.

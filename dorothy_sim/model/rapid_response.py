@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dorothy_sim.model import downstream, mdt
-from dorothy_sim.model.cohort import U_EXPERT, U_RR_HOME, U_RR_MDT, U_RR_STEP_UP, Z_RR_VISIT
+from dorothy_sim.model.cohort import D_RR_VISIT_HOURS, U_EXPERT, U_RR_HOME, U_RR_MDT, U_RR_STEP_UP
 from dorothy_sim.model.engine import Deadline, Lean
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def reach(env, services: IcpServices):
 
 
 def refer(crisis: tuple, then: Callable[[tuple, bool], None]) -> None:
-    """A rapid-response referral for ``crisis`` = (model, services, slot, crisis_type, u, z); calls
+    """A rapid-response referral for ``crisis`` = (model, services, slot, crisis_type, u, d); calls
     ``then(crisis, treated_at_home)`` when it is over.
 
     Why two paths: most referrals find a clinician on shift and free at once, and their visit is one
@@ -83,9 +83,9 @@ def _wait_for_clinician(crisis: tuple, then: Callable[[tuple, bool], None]):
 
 
 def _visit(crisis: tuple, request, then: Callable[[tuple, bool], None]) -> None:
-    model, services, _slot, _crisis_type, _u, z = crisis
+    model, services, _slot, _crisis_type, _u, d = crisis
     model.tallies[services.index].rr_seen_in_window += 1
-    model.env.call_later(services.rr_visit.from_normal(z[Z_RR_VISIT]) / 24.0, _visited,
+    model.env.call_later(d[D_RR_VISIT_HOURS] / 24.0, _visited,
                          (crisis, request, then))
 
 
@@ -96,7 +96,7 @@ def _visited(args: tuple) -> None:
     model, services, _slot, crisis_type, u, _z = crisis
     scenario = model.scenario
     services.rr.release(request)
-    treated = u[U_RR_HOME] < scenario.rapid_response.p_treated_at_home.as_tuple()[crisis_type]
+    treated = u[U_RR_HOME] < services.rr_p_treated_at_home[crisis_type]
     if not treated and scenario.expert_opinion.enabled:
         treated = u[U_EXPERT] < scenario.expert_opinion.rr_treated_at_home_gain
     if treated:
@@ -105,10 +105,10 @@ def _visited(args: tuple) -> None:
 
 
 def after_home_treatment(model: DorothyModel, services: IcpServices, slot: int,
-                         u: list[float], z: list[float]) -> None:
+                         u: list[float], d: list[float]) -> None:
     """Step-up into reablement and MDT referral for someone treated at home."""
     rr = model.scenario.rapid_response
     if u[U_RR_STEP_UP] < rr.p_step_up_reablement:
-        downstream.step_up_reablement(model, services, slot, u, z)
+        downstream.step_up_reablement(model, services, slot, u, d)
     if u[U_RR_MDT] < rr.p_mdt_referral:
         mdt.refer(model, slot)

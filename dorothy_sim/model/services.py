@@ -16,7 +16,7 @@ import simpy
 
 from dorothy_sim.model import discharge as discharge_planning
 from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
-from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario, apportion
+from dorothy_sim.scenario import Scenario, apportion
 from dorothy_sim.streams import Duration
 
 QUEUES: tuple[str, ...] = ("rapid_response", "acute_beds", "discharge", "reablement", "home_care",
@@ -98,12 +98,9 @@ class MdtQueue:
     def __init__(self, cases_per_week: int, meetings_per_week: int) -> None:
         per_meeting = apportion(cases_per_week, [1.0] * meetings_per_week)
         self.cases_per_meeting = per_meeting
+        self.available = sum(per_meeting) > 0  # (an attribute: read on every referral)
         self.referrals: deque[tuple[int, int, float]] = deque()
         self.plan_ends: list[float] = []
-
-    @property
-    def available(self) -> bool:
-        return sum(self.cases_per_meeting) > 0
 
     def active_plans(self, now: float) -> int:
         while self.plan_ends and self.plan_ends[0] <= now:
@@ -128,6 +125,7 @@ class IcpServices:
         self.rr = Station(env, cap("rapid_response", "clinicians"), f"{name}/rapid_response")
         self.rr_window = rr.response_window_hours / 24.0
         self.rr_visit = Duration(rr.visit_hours)
+        self.rr_p_treated_at_home = rr.p_treated_at_home.as_tuple()
         self.shift_start = rr.shift_start_hour / 24.0
         self.shift_end = rr.shift_end_hour / 24.0
         self.beds = Station(env, icp.acute_beds, f"{name}/acute_beds")
@@ -152,13 +150,11 @@ class IcpServices:
         self.mdt = MdtQueue(cap("mdt", "cases_per_week"), scenario.mdt.meetings_per_week)
         self.falls_places = cap("falls_prevention", "places_per_year")
 
-        self.treatment = [Duration(scenario.acute.treatment_days[level]) for level in FRAILTY_LEVELS]
+        # The crisis journeys take their durations worked out per chunk (cohort.crisis_durations);
+        # these serve the background stays, initial packages and the verification harness.
         self.background_los = Duration(scenario.acute.background_los)
         self.background_per_day = icp.background_admissions_per_day
-        self.ed_hours = Duration(scenario.ed.hours_in_department)
-        self.assessment_simple = Duration(discharge.assessment_days_simple)
         self.assessment_complex = Duration(discharge.assessment_days_complex)
-        self.arrangement_complex = Duration(discharge.arrangement_days_complex)
         self.ward_led_delay_factor = discharge.ward_led_delay_factor
         self.reablement_days = Duration(scenario.reablement.episode_days)
         self.package_days = Duration(scenario.home_care.package_days)

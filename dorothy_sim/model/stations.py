@@ -23,17 +23,17 @@ class TimeWeighted:
         self.env = env
         self.level = level
         self.area = 0.0
-        self._last = env.now
+        self._last = env._now
 
     def add(self, delta: float) -> None:
-        now = self.env.now
+        now = self.env._now
         self.area += self.level * (now - self._last)
         self._last = now
         self.level += delta
 
     def reset(self) -> None:
         self.area = 0.0
-        self._last = self.env.now
+        self._last = self.env._now
 
     def close(self) -> float:
         """Bring the area up to now and return it."""
@@ -76,15 +76,12 @@ class Station:
         self._env = env
         self.name = name
         self.nominal_capacity = capacity
+        self.available = capacity > 0  # (an attribute, not a property: read on every crisis)
         self.capacity = max(capacity, 1)
         self.count = 0
         self._queues: list[deque[Request]] = [deque() for _ in range(priorities)]
         self._waiting = 0
         self.reset()
-
-    @property
-    def available(self) -> bool:
-        return self.nominal_capacity > 0
 
     @property
     def queue_length(self) -> int:
