@@ -287,6 +287,9 @@ def _run(args: argparse.Namespace) -> int:
     print(format_summary(results, scenario, args.all_kpis))
     print(f"\n{args.reps} replication(s) in {elapsed:.1f} s; tables written to {out}/: "
           + ", ".join(sorted(p.name for p in files if p.parent == out)))
+    if results.loaded:
+        print(f"({results.loaded} of them loaded from {out / 'runs'}/, made by this command before with the "
+              "same scenario, seed and code; delete that folder, or give another --out, to run them again)")
     _warn_unstable(results.unstable(), lambda row: "")
     return 0
 

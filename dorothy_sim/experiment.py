@@ -43,13 +43,15 @@ __all__ = ["COLUMNS", "Results", "RunOutput", "default_workers", "run_one", "run
 class Results:
     """Per-replication KPIs (long), their summary, each replication's conservation ledger, and the
     queues of every station (``still_rising`` flags demand above capacity). ``complete`` is False
-    for the replications kept from a run that stopped early."""
+    for the replications kept from a run that stopped early; ``loaded`` counts the replications read
+    from the output folder's store rather than run (a resumed run)."""
 
     replications: pd.DataFrame
     summary: pd.DataFrame
     ledgers: list[dict[str, int]]
     queues: pd.DataFrame
     complete: bool = True
+    loaded: int = 0
 
     def unstable(self) -> pd.DataFrame:
         """The queues still rising at the end in at least one replication (see :func:`unstable_queues`)."""
@@ -96,7 +98,9 @@ def run_replications(
             raise
         finally:
             runner.close()
-    return results_of(scenario, runner.outputs)
+    results = results_of(scenario, runner.outputs)
+    results.loaded = runner.loaded
+    return results
 
 
 def run_manifest(scenario: Scenario, seed: int) -> dict[str, Any]:

@@ -29,6 +29,7 @@ class Runner:
                  time_limit_seconds: float | None = None, unit: str = "run") -> None:
         self.task_of, self.store, self.workers, self.dask = task_of, store, workers, dask
         self.outputs: dict[Key, RunOutput] = {}
+        self.loaded = 0  # outputs read from the store, not run here
         self.unit = unit
         self.bar = tqdm(total=0, desc=description, unit=unit, disable=not progress, dynamic_ncols=True,
                         smoothing=0.1)
@@ -46,6 +47,7 @@ class Runner:
             stored = self.store.load(*key) if self.store is not None else None
             if stored is not None:
                 self.outputs[key] = stored
+                self.loaded += 1
             else:
                 todo.append(key)
         self.bar.total = len(self.outputs) + len(todo)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -139,14 +141,15 @@ class ResultStore:
                     f"'{_name(self.manifest)}', hash {self.manifest['spec_hash']}). Give another "
                     "--out folder, or --force to delete those results and start again")
             self._discard_runs()
-        made_with = existing.get("dorothy_sim_version") if existing is not None else None
-        if existing is not None and existing.get("spec_hash") == self.manifest["spec_hash"] \
-                and made_with != __version__:
+        self.manifest["code_fingerprint"] = code_fingerprint()
+        same_spec = existing is not None and existing.get("spec_hash") == self.manifest["spec_hash"]
+        made_by = _made_by_other_code(existing) if existing is not None and same_spec else None
+        if made_by is not None:
             if not self.force:
                 raise StoreError(
-                    f"'{self.folder}' holds runs made with dorothy_sim {made_with}; this is {__version__}, "
-                    "whose runs may differ in the last digits, so resuming would mix the two versions in "
-                    "one table. Give another --out folder, or --force to delete those runs and start again")
+                    f"'{self.folder}' holds runs made with {made_by}, whose runs may differ from this one's "
+                    "(in the last digits or more), so resuming would mix the two in one table. Give another "
+                    "--out folder, or --force to delete those runs and start again")
             self._discard_runs()
             existing = None
         if existing is None and (self.folder / RUNS).exists() and any((self.folder / RUNS).iterdir()):
@@ -197,6 +200,33 @@ class ResultStore:
         """The stored run, or ``None`` if it is not there; an unreadable file is set aside."""
         return read_run(self.path(configuration, replication), self.manifest["spec_hash"],
                         configuration, replication, self.discarded)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the package's own source and embedded scenarios, as installed.
+
+    Why beside the version: an editable install changes without a new version number (a pull, a
+    local edit), and a result folder resumed across such a change would mix runs of two models in
+    one table, or ``dorothy run`` would load replications the current code no longer makes."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _made_by_other_code(manifest: dict[str, Any]) -> str | None:
+    """What made a folder's runs, if not this version and code (``None`` when it was)."""
+    version = manifest.get("dorothy_sim_version")
+    if version != __version__:
+        return f"dorothy_sim {version} (this is {__version__})"
+    fingerprint = manifest.get("code_fingerprint")
+    if fingerprint != code_fingerprint():
+        return (f"other code of dorothy_sim {version} (code fingerprint {fingerprint}, now "
+                f"{code_fingerprint()}: the installed source has changed since)")
+    return None
 
 
 def _name(manifest: dict[str, Any]) -> str:

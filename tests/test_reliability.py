@@ -24,6 +24,7 @@ from dorothy_sim.executors import Interrupted, TimeLimitReached, WorkerLost
 from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.monitor import GROWTH_SHARE, MIN_QUEUE_GROWTH, still_rising
 from dorothy_sim.replication import run_one
+from dorothy_sim.store import code_fingerprint
 from dorothy_sim.sweep import sweep
 from tests.conftest import assert_conserved
 
@@ -126,6 +127,7 @@ def test_run_stores_each_replication_and_the_same_call_resumes(tmp_path, monkeyp
     monkeypatch.setattr(dorothy_sim.executors, "run_one", lambda s, seed: ran.append(seed) or real(s, seed))
     again = run_replications(scenario, reps=3, seed=5, workers=1, out=tmp_path)
     assert ran == [7]  # only the new third replication
+    assert again.loaded == 2 and first.loaded == 0
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [f"c0000-r000{i}.json" for i in range(3)]
     fresh = run_replications(scenario, reps=3, seed=5, workers=1)
     assert_same_results(again, fresh)
@@ -171,11 +173,28 @@ def test_a_store_made_by_another_version_is_refused_unless_forced(tmp_path):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     manifest["dorothy_sim_version"] = "0.1.0"
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(StoreError, match=f"made with dorothy_sim 0.1.0; this is {__version__}"):
+    with pytest.raises(StoreError, match=rf"made with dorothy_sim 0.1.0 \(this is {__version__}\)"):
         sweep(spec, out=tmp_path, workers=1)
     assert len(list((tmp_path / "runs").glob("*.json"))) == 2  # refused: nothing touched
     sweep(spec, out=tmp_path, workers=1, force=True)
     assert json.loads((tmp_path / "manifest.json").read_text())["dorothy_sim_version"] == __version__
+
+
+def test_a_store_made_by_edited_code_of_the_same_version_is_refused_or_replaced(tmp_path, small):
+    spec = {"name": "v", "scenario": "small", "set": SHORT, "factors": {"rapid_response.clinicians": [2]},
+            "replications": {"count": 1}}
+    sweep(spec, out=tmp_path / "sweep", workers=1)
+    run_replications(small.with_overrides(SHORT), reps=1, workers=1, out=tmp_path / "run")
+    for manifest in (tmp_path / "sweep" / "manifest.json", tmp_path / "run" / "store.json"):
+        data = json.loads(manifest.read_text())
+        assert data["code_fingerprint"] == code_fingerprint()
+        manifest.write_text(json.dumps({**data, "code_fingerprint": "0123456789abcdef"}))
+    with pytest.raises(StoreError, match="other code of dorothy_sim .* the installed source has changed"):
+        sweep(spec, out=tmp_path / "sweep", workers=1)
+    (tmp_path / "run" / "runs" / "c0000-r0000.json").write_text("{}")  # what stale code made
+    again = run_replications(small.with_overrides(SHORT), reps=1, workers=1, out=tmp_path / "run")
+    assert_same_results(again, run_replications(small.with_overrides(SHORT), reps=1, workers=1))
+    assert json.loads((tmp_path / "run" / "store.json").read_text())["code_fingerprint"] == code_fingerprint()
 
 
 # --------------------------------------------------------------------------- stopping early
