@@ -13,7 +13,9 @@ import math
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -135,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--out", type=Path, default=None,
                        help="result folder (default: results/<spec name>); re-running resumes there")
     sweep_cmd.add_argument("--force", action="store_true",
-                       help="discard results of a different spec (or package version) in --out and start "
-                            "again")
+                       help="discard results of a different spec, version or edited source of dorothy_sim "
+                            "in --out and start again")
     _add_stop_options(sweep_cmd, "sweep")
     sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
@@ -286,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
                           elapsed_seconds=elapsed)
     print(format_summary(results, scenario, args.all_kpis))
     print(f"\n{args.reps} replication(s) in {elapsed:.1f} s; tables written to {out}/: "
-          + ", ".join(sorted(p.name for p in files if p.parent == out)))
+          + ", ".join(sorted(p.name for p in files)))
     if results.loaded:
         print(f"({results.loaded} of them loaded from {out / 'runs'}/, made by this command before with the "
               "same scenario, seed and code; delete that folder, or give another --out, to run them again)")
@@ -294,7 +296,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_unstable(unstable: pd.DataFrame, prefix) -> None:
+def _warn_unstable(unstable: pd.DataFrame, prefix: Callable[[Any], str]) -> None:
     """Say, per station, where demand exceeded capacity: such a queue grows for as long as the run
     lasts, so its waits and the KPIs that depend on them measure the run length, not a steady state."""
     if unstable.empty:
