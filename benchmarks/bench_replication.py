@@ -48,7 +48,7 @@ def counting(method, key):
     return wrapper
 stations.Station.request = counting(stations.Station.request, "station_visits")
 services.CareHomePlacements.request = counting(services.CareHomePlacements.request, "station_visits")
-engine._Source.fire = counting(engine._Source.fire, "source_happenings")
+engine.Environment._fire_source = counting(engine.Environment._fire_source, "source_happenings")
 model = DorothyModel(load_scenario({scenario!r}), {seed}).run()
 counts["heap_entries"] = next(model.env._eid)
 print(json.dumps(counts))
