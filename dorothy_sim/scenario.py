@@ -848,10 +848,12 @@ def problems_of(exc: ValidationError) -> list[tuple[list[list[str]], str, bool]]
 
 def compose(source: str, kind: str, problems: list[tuple[int | None, str, str]]) -> str:
     """The message: ``FILE, line N: problem (note)`` for one problem; for several, a header and one
-    ``- line N: problem (note)`` per line (at most :data:`MAX_PROBLEMS_SHOWN`)."""
+    ``- line N: problem (note)`` per line in the file's order (at most :data:`MAX_PROBLEMS_SHOWN`)."""
     def entry(line: int | None, note: str, text: str) -> str:
         return f"{f'line {line}: ' if line else ''}{text}{f' {note}' if note else ''}"
 
+    # In the order of the file (pydantic's is the schema's), problems without a line last.
+    problems = sorted(problems, key=lambda problem: (problem[0] is None, problem[0] or 0))
     if len(problems) == 1:
         line, note, text = problems[0]
         where = ", ".join(part for part in (source, f"line {line}" if line else "") if part)
