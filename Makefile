@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check dorothy_sim tests experiments benchmarks
+	$(BIN)/ruff check dorothy_sim dorothy_cli.py tests experiments benchmarks
 
 # The benchmark suite of benchmarks/RESULTS.md (about 10 minutes here): one default replication,
 # the anchors (idiomatic SimPy, ciw), scaling in size and horizon, and parallel executors.

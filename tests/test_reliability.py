@@ -342,3 +342,14 @@ def test_a_second_process_on_the_same_folder_is_refused_and_the_first_keeps_it_w
     assert first.returncode == Interrupted.exit_code, err
     for path in out.glob("runs/c*.json"):
         json.loads(path.read_text())
+
+
+def test_ctrl_c_while_the_command_is_still_starting_exits_130_without_a_traceback(tmp_path):
+    """Importing the package takes about a second; a Ctrl-C then is guarded too (dorothy_cli.py)."""
+    process = subprocess.Popen(_run_command(tmp_path / "out", 2), start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "dorothy: interrupted" in err
