@@ -17,7 +17,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import dorothy_sim.executors
-from dorothy_sim import __version__, load_scenario
+from dorothy_sim import __version__, load_scenario, report
 from dorothy_sim.cli import main
 from dorothy_sim.errors import StoreError
 from dorothy_sim.executors import Interrupted, TimeLimitReached, WorkerLost
@@ -25,7 +25,7 @@ from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.monitor import GROWTH_SHARE, MIN_QUEUE_GROWTH, still_rising
 from dorothy_sim.replication import run_one
 from dorothy_sim.store import code_fingerprint
-from dorothy_sim.sweep import sweep
+from dorothy_sim.sweep import load_results, sweep
 from tests.conftest import assert_conserved
 
 SHORT = {"run.warmup_days": 10, "run.results_days": 60}
@@ -114,6 +114,10 @@ def test_a_sweep_names_its_unstable_queues_per_configuration(tmp_path, capsys):
     assert "configuration 1 (icps.small_area.acute_beds=30): small_area acute_beds" in captured.err
     headline = pd.read_csv(tmp_path / "out" / "tables" / "headline.csv", keep_default_na=False)
     assert headline["unstable_queues"].tolist() == ["", "small_area acute_beds"]
+    page = report._unstable_html(load_results(tmp_path / "out"))  # the HTML report's warning box
+    assert "Queues still growing at the end of the run." in page
+    assert "<li>Configuration 1: small_area acute beds, rising in 2 of 2 replications" in page
+    assert "Configuration 0" not in page
 
 
 # --------------------------------------------------------------------------- run: store and resume
