@@ -98,9 +98,7 @@ def run_replications(
             raise
         finally:
             runner.close()
-    results = results_of(scenario, runner.outputs)
-    results.loaded = runner.loaded
-    return results
+    return results_of(scenario, runner.outputs, loaded=runner.loaded)
 
 
 def run_manifest(scenario: Scenario, seed: int) -> dict[str, Any]:
@@ -112,10 +110,11 @@ def run_manifest(scenario: Scenario, seed: int) -> dict[str, Any]:
             "seed_rule": f"replication r uses seed {seed} + r", "dorothy_sim_version": __version__}
 
 
-def results_of(scenario: Scenario, outputs: dict[Key, RunOutput], complete: bool = True) -> Results:
+def results_of(scenario: Scenario, outputs: dict[Key, RunOutput], complete: bool = True,
+               loaded: int = 0) -> Results:
     """The tables of finished replications, in replication order."""
     keys = sorted(outputs)
     table = pd.DataFrame([row for key in keys for row in outputs[key].rows(scenario.name, key[1])],
                          columns=COLUMNS)
     return Results(replications=table, summary=summarise(table), ledgers=[outputs[k].ledger for k in keys],
-                   queues=queue_table(outputs, with_configuration=False), complete=complete)
+                   queues=queue_table(outputs, with_configuration=False), complete=complete, loaded=loaded)

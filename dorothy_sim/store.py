@@ -121,15 +121,13 @@ class ResultStore:
         if self.manifest_name == MANIFEST and (self.folder / RUN_STORE_MANIFEST).exists():
             raise StoreError(f"'{self.folder}' holds the replications of a 'dorothy run'; give a sweep "
                              "another --out folder")
-        sweep_manifest = self.folder / MANIFEST
-        if self.manifest_name != MANIFEST and sweep_manifest.exists():
-            try:
-                is_sweep = "spec_hash" in json.loads(sweep_manifest.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
-                is_sweep = False
-            if is_sweep:
-                raise StoreError(f"'{self.folder}' holds the results of a 'dorothy sweep'; give the run "
-                                 "another --out folder")
+        if self.manifest_name != MANIFEST and (self.folder / MANIFEST).exists():
+            try:  # a run's own manifest.json (its tables' provenance) is not a sweep manifest
+                read_manifest(self.folder)
+            except StoreError:
+                return
+            raise StoreError(f"'{self.folder}' holds the results of a 'dorothy sweep'; give the run "
+                             "another --out folder")
 
     def _adopt_manifest(self) -> None:
         existing = self._existing_manifest()

@@ -28,6 +28,7 @@ from dorothy_sim.scenario import (
     MAX_DAYS,
     MAX_REGISTERED_POPULATION,
     Scenario,
+    _model_in,  # the schema walk the "did you mean" hints use
     load_scenario,
 )
 from dorothy_sim.spec import load_spec, plan, spec_from_dict
@@ -459,20 +460,10 @@ def _paths_of(model: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...],
     """Field paths of the scenario schema that are models (tables whose keys are fields)."""
     found = {prefix: model}
     for name, field in model.model_fields.items():
-        sub = _model_of(field.annotation)
+        sub = _model_in(field.annotation)
         if sub is not None and not _is_dict(field.annotation):
             found.update(_paths_of(sub, (*prefix, name)))
     return found
-
-
-def _model_of(annotation: Any) -> Any:
-    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _is_dict(annotation: Any) -> bool:
