@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from heapq import heappop, heappush, heapreplace
+from heapq import heapify, heappop, heappush, heapreplace
 from numbers import Real
 from typing import Any
 
@@ -35,6 +35,8 @@ from simpy.core import EmptySchedule
 from simpy.events import NORMAL, URGENT, Event
 
 __all__ = ["Deadline", "Environment", "Lean", "NORMAL", "URGENT"]
+
+_LAST_DAY = 2**62  # the bucket of entries due at infinity (or beyond any day a run reaches)
 
 
 def _fire(event: Event) -> None:
@@ -56,17 +58,61 @@ class Environment(simpy.Environment):
     def __init__(self, initial_time: float = 0) -> None:
         super().__init__(initial_time)
         self._sources: list[tuple[float, int, _Source]] = []  # a heap by next time
+        # The heap holds only what is due before _near_until (the end of the current day); later
+        # entries wait in a bucket per day (_later), moved into the heap when it runs dry.
+        self._near_until = math.floor(initial_time) + 1.0
+        self._later: dict[int, list[tuple]] = {}
+        self._later_days: list[int] = []  # a heap of the days in _later
 
     def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
-        heappush(self._queue, (self._now + delay, priority, next(self._eid), _fire, event))
+        entry = (self._now + delay, priority, next(self._eid), _fire, event)
+        if entry[0] < self._near_until:
+            heappush(self._queue, entry)
+        else:
+            self._defer(entry)
 
     def call_at(self, time: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
         """Call ``fn(arg)`` at clock time ``time`` (not before now)."""
-        heappush(self._queue, (time, priority, next(self._eid), fn, arg))
+        if time < self._near_until:
+            heappush(self._queue, (time, priority, next(self._eid), fn, arg))
+        else:
+            self._defer((time, priority, next(self._eid), fn, arg))
 
     def call_later(self, delay: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
         """Call ``fn(arg)`` after ``delay`` days."""
-        heappush(self._queue, (self._now + delay, priority, next(self._eid), fn, arg))
+        time = self._now + delay
+        if time < self._near_until:
+            heappush(self._queue, (time, priority, next(self._eid), fn, arg))
+        else:
+            self._defer((time, priority, next(self._eid), fn, arg))
+
+    def _defer(self, entry: tuple) -> None:
+        """Keep an entry due after the current day in its day's bucket.
+
+        Why: most entries are due days or months ahead (stays, packages, 91-day checks); kept out of
+        the heap, they do not make every pop walk a deeper heap, which costs more the larger the
+        cohort (the heap outgrows the processor's caches). Order is unchanged: a day's bucket joins
+        the heap before anything due that day can run, and the heap orders by the full key.
+        """
+        time = entry[0]
+        day = int(time) if time < _LAST_DAY else _LAST_DAY
+        bucket = self._later.get(day)
+        if bucket is None:
+            self._later[day] = [entry]
+            heappush(self._later_days, day)
+        else:
+            bucket.append(entry)
+
+    def _refill(self) -> bool:
+        """The heap ran dry: move the next day's bucket into it. False when nothing is left."""
+        if not self._later_days:
+            return False
+        day = heappop(self._later_days)
+        queue = self._queue  # (the same list: the run loop holds it)
+        queue.extend(self._later.pop(day))
+        heapify(queue)
+        self._near_until = day + 1.0 if day < _LAST_DAY else math.inf
+        return True
 
     def add_source(self, chunks: Iterator[tuple], handle: Callable[[tuple, int], None]) -> None:
         """Call ``handle(chunk, row)`` at ``chunk[0][row]`` for every row of every chunk, in order.
@@ -83,11 +129,15 @@ class Environment(simpy.Environment):
             heappush(self._sources, (first, len(self._sources), source))
 
     def peek(self) -> float:
+        if not self._queue:
+            self._refill()
         heap = self._queue[0][0] if self._queue else math.inf
         return min(heap, self._sources[0][0]) if self._sources else heap
 
     def step(self) -> None:
         sources = self._sources
+        if not self._queue:
+            self._refill()
         if sources and (not self._queue or sources[0][0] < self._queue[0][0]):
             self._fire_source(sources)
             return
@@ -115,9 +165,14 @@ class Environment(simpy.Environment):
         at = math.inf if until is None else float(until)
         if at <= self._now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
-        pop, fire_source = heappop, self._fire_source
+        pop, fire_source, refill = heappop, self._fire_source, self._refill
         while True:
-            head = queue[0][0] if queue else math.inf
+            if queue:
+                head = queue[0][0]
+            elif refill():
+                continue
+            else:
+                head = math.inf
             if sources and sources[0][0] < head:
                 if sources[0][0] >= at:
                     break
@@ -251,7 +306,11 @@ class Lean:
             kind = target.__class__
             if kind is float or kind is int:
                 self._token = token = self._token + 1
-                heappush(env._queue, (env._now + target, NORMAL, next(env._eid), self._wake, token))
+                when = env._now + target
+                if when < env._near_until:
+                    heappush(env._queue, (when, NORMAL, next(env._eid), self._wake, token))
+                else:
+                    env._defer((when, NORMAL, next(env._eid), self._wake, token))
                 break
             if kind is Deadline:
                 event = target.event
@@ -262,15 +321,14 @@ class Lean:
                 self._target = event
                 self._racing = True
                 event.callbacks.append(self._event_done)
-                heappush(env._queue, (env._now + target.limit, NORMAL, next(env._eid), self._time_up, token))
+                env.call_at(env._now + target.limit, self._time_up, token)
                 break
             try:
                 callbacks = target.callbacks
             except AttributeError:
                 if isinstance(target, Real):  # a numpy number, say: a delay like any other
                     self._token = token = self._token + 1
-                    when = env._now + float(target)
-                    heappush(env._queue, (when, NORMAL, next(env._eid), self._wake, token))
+                    env.call_at(env._now + float(target), self._wake, token)
                     break
                 error = TypeError(f"a lean process yielded {target!r}: it may yield a delay in days "
                                   "(a number), an Event or a Deadline")
