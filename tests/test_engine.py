@@ -8,9 +8,14 @@ interrupts, first-of-event-or-deadline, FIFO and priority queues, and time-weigh
 
 from __future__ import annotations
 
+import heapq
+import math
+
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dorothy_sim.model.engine import URGENT, Deadline, Environment, Lean
 from dorothy_sim.model.stations import PriorityStation, Station
@@ -262,3 +267,95 @@ def test_sources_merge_with_scheduled_calls_in_time_order_and_skip_empty_chunks(
     assert seen == [("a", 1.0), ("b", 2.0), ("call", 3.0), ("a", 3.0), ("b", 4.0)]
     env.run()
     assert seen[-1] == ("a", 5.0) and env.peek() == float("inf")
+
+
+# ------------------------------------------------------------------ entries due after today (day buckets)
+
+def test_an_entry_kept_for_a_later_day_runs_in_order_with_ones_scheduled_on_that_day():
+    env = Environment()
+    seen: list[str] = []
+    env.call_at(2.5, seen.append, "a: scheduled at 0 for 2.5")  # waits in day 2's bucket
+
+    def on_day_two(_) -> None:  # day 2's bucket is in the heap by now
+        env.call_at(2.5, seen.append, "b: scheduled at 2.2 for 2.5")
+        env.call_at(2.5, seen.append, "urgent", URGENT)
+        env.call_later(0.8, seen.append, "c: scheduled at 2.2 for 3.0")  # day 3's bucket
+
+    env.call_at(2.2, on_day_two)
+    env.call_at(3.0, seen.append, "d: scheduled at 0 for 3.0")
+    env.call_at(math.inf, seen.append, "never")
+    env.run(until=2.5)
+    assert seen == []
+    env.run()
+    assert seen == ["urgent", "a: scheduled at 0 for 2.5", "b: scheduled at 2.2 for 2.5",
+                    "d: scheduled at 0 for 3.0", "c: scheduled at 2.2 for 3.0"]
+    assert env.peek() == math.inf
+
+
+def test_simpy_timeouts_and_lean_delays_months_ahead_keep_their_order():
+    env = Environment()
+    seen: list[tuple[str, float]] = []
+
+    def simpy_process():
+        yield env.timeout(90.25)
+        seen.append(("simpy", env.now))
+
+    def lean_process():
+        yield 90.25
+        seen.append(("lean", env.now))
+        yield Deadline(env.event(), 10.0)  # a deadline in another day's bucket
+        seen.append(("deadline", env.now))
+
+    Lean(env, lean_process())
+    env.process(simpy_process())
+    env.run(until=200)
+    assert seen == [("lean", 90.25), ("simpy", 90.25), ("deadline", 100.25)]
+
+
+def _reference_order(plan: dict[int, tuple[float, int, list[tuple[float, int]]]]) -> list[int]:
+    """The order one plain heap keyed by (time, priority, scheduling order) gives ``plan``: entry id ->
+    (time, priority, children as (delay, priority)); children get the next ids as they are scheduled
+    and have no children of their own."""
+    heap = [(time, priority, number) for number, (time, priority, _children) in plan.items()]
+    heapq.heapify(heap)
+    order, next_id = [], len(plan)
+    while heap:
+        time, _priority, number = heapq.heappop(heap)
+        order.append(number)
+        for delay, priority in plan[number][2] if number in plan else []:
+            heapq.heappush(heap, (time + delay, priority, next_id))
+            next_id += 1
+    return order
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    starts=st.lists(st.tuples(st.sampled_from([0.0, 0.5, 0.999, 1.0, 1.5, 2.0, 3.25, 7.0, 30.0]),
+                              st.sampled_from([URGENT, 1])), min_size=1, max_size=12),
+    delays=st.lists(st.lists(st.tuples(st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.75, 2.0, 5.5, 40.0]),
+                                       st.sampled_from([URGENT, 1])), max_size=3), max_size=12),
+    pause=st.sampled_from([None, 0.75, 1.0, 2.0, 6.5]),
+)
+def test_day_buckets_give_the_order_of_one_heap(starts, delays, pause):
+    """Entries from the start and children scheduled as entries run, at delays within the day and
+    across day boundaries (at exactly midnight too), run in the order one plain heap gives."""
+    plan = {number: (time, priority, delays[number] if number < len(delays) else [])
+            for number, (time, priority) in enumerate(starts)}
+    env = Environment()
+    seen: list[int] = []
+    next_id = [len(starts)]
+
+    def fire(number: int) -> None:
+        seen.append(number)
+        if number < len(starts):
+            for delay, priority in plan[number][2]:
+                child = next_id[0]
+                next_id[0] += 1
+                env.call_later(delay, fire, child, priority)
+
+    for number, (time, priority, _children) in plan.items():
+        env.call_at(time, fire, number, priority)
+    if pause is not None:
+        env.run(until=pause)
+    env.run()
+    assert seen == _reference_order(plan)

@@ -15,8 +15,10 @@ a resume through ``Process._resume`` and a termination event. This module keeps 
 
 Every heap entry is ``(time, priority, eid, fn, arg)``; a SimPy event is scheduled as
 ``(time, priority, eid, _fire, event)``, so both kinds share one order: by time, then priority
-(URGENT before NORMAL, as SimPy), then the order they were scheduled in. Streams drawn in advance
-join as *sources* (:meth:`Environment.add_source`), merged with the heap without entering it.
+(URGENT before NORMAL, as SimPy), then the order they were scheduled in. Only what is due before the
+end of the current day is in the heap; later entries wait in a bucket per day (``_defer``), so pops
+stay cheap however many stays and packages are under way (see ``Environment._defer``). Streams drawn
+in advance join as *sources* (:meth:`Environment.add_source`), merged with the heap without entering it.
 
 The model's hot path reads the clock as ``env._now``: SimPy's ``now`` is a property, a function call
 on every read, and the model reads the clock a couple of million times a replication.
@@ -95,7 +97,7 @@ class Environment(simpy.Environment):
         the heap before anything due that day can run, and the heap orders by the full key.
         """
         time = entry[0]
-        day = int(time) if time < _LAST_DAY else _LAST_DAY
+        day = math.floor(time) if time < _LAST_DAY else _LAST_DAY
         bucket = self._later.get(day)
         if bucket is None:
             self._later[day] = [entry]
