@@ -67,11 +67,7 @@ class Environment(simpy.Environment):
         self._later_days: list[int] = []  # a heap of the days in _later
 
     def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
-        entry = (self._now + delay, priority, next(self._eid), _fire, event)
-        if entry[0] < self._near_until:
-            heappush(self._queue, entry)
-        else:
-            self._defer(entry)
+        self.call_at(self._now + delay, _fire, event, priority)
 
     def call_at(self, time: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
         """Call ``fn(arg)`` at clock time ``time`` (not before now)."""
@@ -306,7 +302,7 @@ class Lean:
                 break
             error = None
             kind = target.__class__
-            if kind is float or kind is int:
+            if kind is float or kind is int:  # (env.call_at inlined: the commonest wait)
                 self._token = token = self._token + 1
                 when = env._now + target
                 if when < env._near_until:
