@@ -93,7 +93,7 @@ def _visited(args: tuple) -> None:
     """The visit is over: the clinician is free, and the person is treated at home with p by
     crisis type, raised by expert opinion without referral; otherwise conveyed to A&E."""
     crisis, request, then = args
-    model, services, _slot, crisis_type, u, _z = crisis
+    model, services, _slot, crisis_type, u, _d = crisis
     scenario = model.scenario
     services.rr.release(request)
     treated = u[U_RR_HOME] < services.rr_p_treated_at_home[crisis_type]
