@@ -7,7 +7,13 @@ the same session. One more, untimed run of the first seed counts the patient sta
 heap entries and source happenings of a replication; station-visits per second divides the visits
 by the median wall time.
 
+Then the same replications again, each alone on ``--split-workers`` worker processes (default 2): the
+executor splits a replication that would leave a worker idle into groups of ICPs
+(``executors.split_tail``), so this is the wall time a modeller waits for one replication of a
+what-if, pool start-up and putting the parts together included.
+
     .venv/bin/python benchmarks/bench_replication.py [--runs 5] [--scenario kent_medway] [--seed 1]
+                                                     [--split-workers 2]
 """
 
 from __future__ import annotations
@@ -30,6 +36,16 @@ simulate(scenario, {seed})
 wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 print(json.dumps({{"wall_seconds": wall, "cpu_seconds": cpu, "peak_rss_mib": peak_mib}}))
+"""
+
+SPLIT = """
+import json, time
+from dorothy_sim import load_scenario
+from dorothy_sim.experiment import run_replications
+scenario = load_scenario({scenario!r})
+start = time.perf_counter()
+run_replications(scenario, reps=1, seed={seed}, workers={workers})
+print(json.dumps({{"wall_seconds": time.perf_counter() - start}}))
 """
 
 # An untimed run of the first seed that counts what a replication does: patient station-visits
@@ -65,6 +81,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scenario", default="kent_medway")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--split-workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("latest.json"))
     args = parser.parse_args()
     runs = []
@@ -73,6 +90,11 @@ def main() -> int:
         print(f"run {i + 1}: {runs[-1]['wall_seconds']:.2f} s wall, {runs[-1]['cpu_seconds']:.2f} s CPU, "
               f"peak RSS {runs[-1]['peak_rss_mib']:.0f} MiB", flush=True)
     walls = [r["wall_seconds"] for r in runs]
+    split_walls = []
+    for i in range(args.runs):
+        split_walls.append(_child(SPLIT.format(scenario=args.scenario, seed=args.seed + i,
+                                               workers=args.split_workers))["wall_seconds"])
+        print(f"run {i + 1} on {args.split_workers} workers: {split_walls[-1]:.2f} s wall", flush=True)
     counts = _child(COUNT.format(scenario=args.scenario, seed=args.seed))
     median_wall = statistics.median(walls)
     print(f"seed {args.seed}: {counts['station_visits']:,} station-visits, {counts['heap_entries']:,} heap "
@@ -85,6 +107,10 @@ def main() -> int:
         "max_wall_seconds": round(max(walls), 2),
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 2),
         "median_peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
+        "split_workers": args.split_workers,
+        "split_median_wall_seconds": round(statistics.median(split_walls), 2),
+        "split_min_wall_seconds": round(min(split_walls), 2),
+        "split_max_wall_seconds": round(max(split_walls), 2),
         **{f"seed_{args.seed}_{key}": value for key, value in counts.items()},
         "station_visits_per_second": round(counts["station_visits"] / median_wall),
         **provenance(),

@@ -16,7 +16,7 @@ from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.model.services import QUEUES
 from dorothy_sim.model.tally import LOS_BINS_PER_DAY, Tally
-from dorothy_sim.scenario import FRAILTY_LEVELS
+from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
 
 ALL = "all"
 MIN_QUEUE_GROWTH = 10
@@ -102,10 +102,17 @@ def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:
     return scale * numerator / denominator if denominator > 0 else math.nan
 
 
-def kpis_from_raw(raw: Raw, model: DorothyModel) -> dict[str, float]:
+def results_days(scenario: Scenario) -> float:
+    """The results period's length as the model works it out (horizon minus warm-up): for
+    fractional days this can differ in the last bit from ``run.results_days``."""
+    warmup = scenario.run.warmup_days
+    return (warmup + scenario.run.results_days) - warmup
+
+
+def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     c, cap = raw.counts, raw.capacity
-    days = model.results_days
-    costs = model.scenario.costs
+    days = results_days(scenario)
+    costs = scenario.costs
     year = days / 365.0
     k: dict[str, float] = {}
     k["cohort_size"] = c["cohort_size"]
@@ -191,45 +198,84 @@ def _median_from_histogram(histogram: np.ndarray) -> float:
     return (index + 0.5) / LOS_BINS_PER_DAY
 
 
-def collect(model: DorothyModel) -> dict[str, dict[str, float]]:
-    """KPIs by area: each ICP by name, and ``all``."""
-    raws = [_raw_for(model, i) for i in range(len(model.services))]
-    result = {model.cohort.icp_names[i]: kpis_from_raw(raw, model) for i, raw in enumerate(raws)}
-    total = raws[0]
-    for raw in raws[1:]:
-        total = total + raw
-    result[ALL] = kpis_from_raw(total, model)
-    return result
+@dataclass
+class Part:
+    """Raw sums of some of a replication's ICPs: what a worker sends back when one replication is
+    split across cores (:func:`dorothy_sim.replication.run_part`), and what a whole run makes too.
+
+    Why raw sums and not KPIs: ``all`` is worked out from the summed raw sums of every ICP, so the
+    parts of a replication must meet before any ratio is taken (:func:`assemble`).
+    """
+
+    raws: dict[str, Raw]  # ICP name -> its sums, in the scenario's order of ICPs
+    ledger: dict[str, int]
+    queues: dict[str, dict[str, dict[str, float | bool]]]
+
+
+def part(model: DorothyModel) -> Part:
+    """The raw sums of the ICPs ``model`` simulated."""
+    names = model.cohort.icp_names
+    return Part(raws={names[i]: _raw_for(model, i) for i in model.icps}, ledger=ledger(model),
+                queues=queues(model))
+
+
+def assemble(parts: list[Part], scenario: Scenario
+             ) -> tuple[dict[str, dict[str, float]], dict[str, int], dict[str, list[float]],
+                        dict[str, dict[str, dict[str, float | bool]]]]:
+    """KPIs, ledger, daily occupancy and queues of one replication from the parts that together
+    simulated each of its ICPs once: the same numbers, to the last bit, as one process running all
+    ICPs (sums are taken in the scenario's order of ICPs, whatever order the parts come in)."""
+    raws = {name: raw for piece in parts for name, raw in piece.raws.items()}
+    names = list(scenario.icps)
+    if set(raws) != set(names) or len(raws) != sum(len(piece.raws) for piece in parts):
+        raise ValueError(f"parts cover ICPs {sorted(raws)}, not each of {list(scenario.icps)} once")
+    kpis = {name: kpis_from_raw(raws[name], scenario) for name in names}
+    total = raws[names[0]]
+    for name in names[1:]:
+        total = total + raws[name]
+    kpis[ALL] = kpis_from_raw(total, scenario)
+    ledger_total = dict(parts[0].ledger)
+    for piece in parts[1:]:
+        for key, value in piece.ledger.items():
+            ledger_total[key] += value
+    queue_stats = {name: queue for piece in parts for name, queue in piece.queues.items()}
+    return (kpis, ledger_total, daily_occupancy_pct([raws[name] for name in names], names),
+            {name: queue_stats[name] for name in names})
 
 
 def ledger(model: DorothyModel) -> dict[str, int]:
     """Where everyone is at the end, counted two independent ways (for conservation checks)."""
     states = model.cohort.state
     counts = {name: 0 for name in STATE_NAMES}
-    for state in states:
-        counts[STATE_NAMES[state]] += 1
+    alive = 0
+    for index in model.icps:
+        start, end = model.cohort.icp_ranges[index]
+        alive += end - start
+        for state in states[start:end]:
+            counts[STATE_NAMES[state]] += 1
+    simulated = [model.services[index] for index in model.icps]
     return {
         "entered": model.entered,
-        "alive": model.cohort.size,
+        "alive": alive,
         "died": model.left_dead,
         "entered_ltc": model.left_ltc,
         **counts,
-        "stations_in_acute": sum(int(s.cohort_in_beds.level) + s.awaiting_bed for s in model.services),
-        "stations_in_community_bed": sum(s.community_beds.count for s in model.services),
+        "stations_in_acute": sum(int(s.cohort_in_beds.level) + s.awaiting_bed for s in simulated),
+        "stations_in_community_bed": sum(s.community_beds.count for s in simulated),
         "stations_in_crisis": model.in_crisis,
     }
 
 
-def daily_occupancy_pct(model: DorothyModel) -> dict[str, list[float]]:
+def daily_occupancy_pct(raws: list[Raw], names: list[str]) -> dict[str, list[float]]:
     """Mean acute beds in use each day of the results period, as % of core beds, by area and ``all``.
 
     Why daily means of the hourly samples: the report's occupancy-over-the-year figure and the
     MSER-5 warm-up check both want one observation a day, and a day averages out the ward round.
     """
-    hourly = [np.asarray(samples, dtype=float) for samples in model.occupancy_samples]
-    beds = [float(services.core_beds) for services in model.services]
+    hourly = [raw.occupancy for raw in raws]
+    beds = [raw.capacity["beds"] for raw in raws]
     result: dict[str, list[float]] = {}
-    for name, series, core in zip(model.cohort.icp_names, hourly, beds, strict=True):
+    for name, series, core in zip(names, hourly, beds, strict=True):
         result[name] = _daily_means(series * (100.0 / core))
     result[ALL] = _daily_means(np.sum(hourly, axis=0) * (100.0 / sum(beds)))
     return result
@@ -249,9 +295,9 @@ def queues(model: DorothyModel) -> dict[str, dict[str, dict[str, float | bool]]]
     the command line say so, per station.
     """
     result: dict[str, dict[str, dict[str, float | bool]]] = {}
-    for name, services, samples in zip(model.cohort.icp_names, model.services, model.queue_samples,
-                                       strict=True):
-        daily = np.asarray(samples, dtype=float).reshape(-1, len(QUEUES))
+    for index in model.icps:
+        name, services = model.cohort.icp_names[index], model.services[index]
+        daily = np.asarray(model.queue_samples[index], dtype=float).reshape(-1, len(QUEUES))
         ends, arrivals = services.queue_lengths(), services.queue_arrivals()
         result[name] = {}
         for column, queue in enumerate(QUEUES):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -62,16 +63,43 @@ class RunOutput:
 
 def run_one(scenario: Scenario, seed: int) -> RunOutput:
     """Run one replication with ``seed`` and return its compact output (the unit of work everywhere)."""
+    return assemble(scenario, seed, [run_part(scenario, seed)])
+
+
+@dataclass
+class PartOutput:
+    """Some of a replication's ICPs, run on their own (:func:`run_part`)."""
+
+    part: monitor.Part
+    elapsed_seconds: float
+
+
+def run_part(scenario: Scenario, seed: int, icps: Sequence[int] | None = None) -> PartOutput:
+    """Simulate only the ICPs ``icps`` (indices in the scenario's order; all if None) of the
+    replication with ``seed``.
+
+    Why this is exact: the ICPs share no people, services or random streams (each draws from streams
+    named after it; see model/cohort.py), so each simulates the same whether it runs alone or with the
+    others, and :func:`assemble` puts the parts back together to the last bit. One replication can so
+    run on several cores at once (:mod:`dorothy_sim.executors` does this at the tail of a batch).
+    """
     started = time.perf_counter()
-    model = DorothyModel(scenario, seed).run()
+    model = DorothyModel(scenario, seed, icps).run()
+    return PartOutput(monitor.part(model), time.perf_counter() - started)
+
+
+def assemble(scenario: Scenario, seed: int, parts: list[PartOutput]) -> RunOutput:
+    """One replication's output from parts that simulated each of its ICPs once. Its
+    ``elapsed_seconds`` is the parts' run time added up: the work, not the wall time, of the run."""
+    kpis, ledger, occupancy, queues = monitor.assemble([piece.part for piece in parts], scenario)
     return RunOutput(
         seed=seed,
         results_days=float(scenario.run.results_days),
-        kpis=monitor.collect(model),
-        ledger=monitor.ledger(model),
-        daily_occupancy_pct=monitor.daily_occupancy_pct(model),
-        elapsed_seconds=time.perf_counter() - started,
-        queues=monitor.queues(model),
+        kpis=kpis,
+        ledger=ledger,
+        daily_occupancy_pct=occupancy,
+        elapsed_seconds=sum(piece.elapsed_seconds for piece in parts),
+        queues=queues,
     )
 
 

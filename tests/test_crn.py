@@ -24,7 +24,7 @@ LEVERS = {
 def _first_chunk(scenario, seed):
     cohort = Cohort(scenario, seed)
     horizon = scenario.run.warmup_days + scenario.run.results_days
-    return cohort, next(crisis_candidates(cohort, scenario, seed, horizon))
+    return cohort, next(crisis_candidates(cohort, scenario, seed, horizon, 0))
 
 
 def test_levers_do_not_change_the_people_or_the_candidate_crises():
@@ -52,12 +52,12 @@ def test_changing_one_person_event_rate_leaves_the_other_kinds_alone():
     more_referrals = base.with_overrides({"mdt.risk_referral_rate_per_year.mild": 0.5})
     cohort = Cohort(base, 3)
     deaths_a = next(person_event_candidates(cohort, base.crises.death_rate_per_year.as_tuple(), 3,
-                                            "deaths_at_home", 100.0))
+                                            "deaths_at_home", 100.0, 0))
     deaths_b = next(person_event_candidates(cohort, more_referrals.crises.death_rate_per_year.as_tuple(),
-                                            3, "deaths_at_home", 100.0))
+                                            3, "deaths_at_home", 100.0, 0))
     assert deaths_a == deaths_b
     referrals_a = next(person_event_candidates(cohort, base.mdt.risk_referral_rate_per_year.as_tuple(),
-                                               3, "mdt_risk_referrals", 100.0))
+                                               3, "mdt_risk_referrals", 100.0, 0))
     referrals_b = next(person_event_candidates(
-        cohort, more_referrals.mdt.risk_referral_rate_per_year.as_tuple(), 3, "mdt_risk_referrals", 100.0))
+        cohort, more_referrals.mdt.risk_referral_rate_per_year.as_tuple(), 3, "mdt_risk_referrals", 100.0, 0))
     assert referrals_a != referrals_b

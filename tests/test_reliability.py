@@ -241,14 +241,14 @@ def test_a_sweep_stops_at_its_time_limit_and_resumes(tmp_path):
     assert resumed.complete and len(list((tmp_path / "runs").glob("*.json"))) == 20
 
 
-def _dies_on_seed_3(scenario, seed):
+def _dies_on_seed_3(scenario, seed, icps=None):
     if seed == 3:
         os.kill(os.getpid(), signal.SIGKILL)
-    return dorothy_sim.replication.run_one(scenario, seed)
+    return dorothy_sim.replication.run_part(scenario, seed, icps)
 
 
 def test_a_lost_worker_is_a_clear_error_that_keeps_the_finished_runs(tmp_path, monkeypatch, small):
-    monkeypatch.setattr(dorothy_sim.executors, "run_one", _dies_on_seed_3)
+    monkeypatch.setattr(dorothy_sim.executors, "run_part", _dies_on_seed_3)
     with pytest.raises(WorkerLost, match="a worker process died") as lost:
         run_replications(small.with_overrides(SHORT), reps=6, seed=1, workers=2, out=tmp_path)
     assert "run the same command again to resume" in str(lost.value)

@@ -96,8 +96,10 @@ class Cohort:
         self._share_alone = pop.lives_alone
         self._dementia = pop.dementia.as_tuple()
 
-        # The first people, drawn at once (the same rules as _set_attributes, vectorised).
-        u = stream(seed, "population").random((self.size, 3))
+        # The first people, drawn at once (the same rules as _set_attributes, vectorised), from a
+        # stream per ICP: an ICP's people do not depend on which other ICPs the scenario has.
+        u = np.concatenate([stream(seed, f"population/{name}").random((end - start, 3))
+                            for name, (start, end) in zip(self.icp_names, self.icp_ranges, strict=True)])
         age = np.where(u[:, 0] < self._share_80, AGE_80_PLUS,
                        np.where(u[:, 0] < self._share_80 + self._share_65_69, AGE_65_69, AGE_70_79))
         alone = u[:, 1] < self._share_alone
@@ -118,7 +120,7 @@ class Cohort:
         self.package_until = [-math.inf] * n
         self.mdt_queued = [False] * n
         self.holdings: dict[int, dict[str, object]] = {}
-        self._newcomer_draws = _UniformRows(stream(seed, "newcomers"), 3)
+        self._newcomer_draws = [_UniformRows(stream(seed, f"newcomers/{name}"), 3) for name in self.icp_names]
         self.newcomers = 0
 
     def _age_band(self, u: float) -> int:
@@ -140,7 +142,7 @@ class Cohort:
 
     def replace(self, slot: int) -> None:
         """A newly frail person takes the slot of someone who died or entered long-term care."""
-        self._set_attributes(slot, self._newcomer_draws.next())
+        self._set_attributes(slot, self._newcomer_draws[self.icp[slot]].next())
         self.state[slot] = AT_HOME
         self.generation[slot] += 1
         self.plan_until[slot] = -math.inf
@@ -149,15 +151,21 @@ class Cohort:
         self.mdt_queued[slot] = False
         self.newcomers += 1
 
-    def group_weights(self, rates: tuple[float, float, float]) -> np.ndarray:
-        return np.array([g.size * rates[g.frailty] for g in self.groups], dtype=float)
+    def icp_groups(self, icp: int) -> list[Group]:
+        return [g for g in self.groups if g.icp == icp]
 
-    def pick_slots(self, weights: np.ndarray, u_group: np.ndarray, u_within: np.ndarray) -> np.ndarray:
-        """Slots chosen with probability proportional to their group's weight (vectorised)."""
+    def group_weights(self, rates: tuple[float, float, float], icp: int) -> np.ndarray:
+        """The weight of each of the ICP's groups (its people times their rate by frailty)."""
+        return np.array([g.size * rates[g.frailty] for g in self.icp_groups(icp)], dtype=float)
+
+    def pick_slots(self, icp: int, weights: np.ndarray, u_group: np.ndarray, u_within: np.ndarray
+                   ) -> np.ndarray:
+        """Slots of the ICP chosen with probability proportional to their group's weight (vectorised)."""
+        groups = self.icp_groups(icp)
         cumulative = np.cumsum(weights) / weights.sum()
         group = np.minimum(np.searchsorted(cumulative, u_group, side="right"), len(weights) - 1)
-        starts = np.array([g.start for g in self.groups])[group]
-        sizes = np.array([g.size for g in self.groups])[group]
+        starts = np.array([g.start for g in groups])[group]
+        sizes = np.array([g.size for g in groups])[group]
         return starts + np.minimum((u_within * sizes).astype(np.int64), np.maximum(sizes - 1, 0))
 
 
@@ -231,7 +239,7 @@ def crisis_durations(scenario: Scenario) -> list[tuple[int, int, Duration | list
     ]
 
 
-def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float
+def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float, icp: int
                       ) -> Iterator[tuple[list[float], list[int], list[float], list[float],
                                           np.ndarray, np.ndarray]]:
     """Chunks of candidate crises: clock times, slots, the acceptance uniforms, the crisis types
@@ -243,11 +251,15 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
     in numpy costs less than about 390,000 scalar ``Duration.from_normal`` calls a default
     replication. Every distribution is set for the whole area, and the treatment's by the slot's
     frailty level, which never changes, so nothing here depends on the state of the model.
+
+    One stream per ICP (``icp``, an index), named after it, so an ICP's crises are the same whichever
+    other ICPs are simulated with it, or in the same process (see ``replication.run_part``).
     """
-    rng = stream(seed, "crisis_candidates")
-    draws = stream(seed, "crisis_draws")
+    name = cohort.icp_names[icp]
+    rng = stream(seed, f"crisis_candidates/{name}")
+    draws = stream(seed, f"crisis_draws/{name}")
     rates = scenario.crises.rate_per_year.as_tuple()
-    weights = cohort.group_weights(rates) * cohort.max_attribute_ratio / 365.0
+    weights = cohort.group_weights(rates, icp) * cohort.max_attribute_ratio / 365.0
     total_rate = float(weights.sum())
     if total_rate <= 0:
         return
@@ -261,7 +273,7 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
         op_times = operational + np.cumsum(gaps)
         operational = float(op_times[-1])
         times = profile.to_clock(op_times)
-        slots = cohort.pick_slots(weights, rng.random(CHUNK), rng.random(CHUNK))
+        slots = cohort.pick_slots(icp, weights, rng.random(CHUNK), rng.random(CHUNK))
         uniforms = draws.random((CHUNK, N_UNIFORMS))
         normals = draws.standard_normal((CHUNK, N_NORMALS))
         types = np.minimum(np.searchsorted(cumulative_mix, uniforms[:, U_TYPE], side="right"),
@@ -282,15 +294,16 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
 
 
 def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, float], seed: int,
-                            name: str, horizon: float
+                            name: str, horizon: float, icp: int
                             ) -> Iterator[tuple[list[float], list[int]]]:
     """Chunks of events that happen to one person at a rate by frailty (deaths at home, entries
     to long-term care, MDT risk referrals): their times and the slots they fall on.
 
-    Each kind has its own stream, so changing one kind's rate leaves the others' events as they were.
+    Each kind has its own stream in each ICP, so changing one kind's rate leaves the others' events
+    as they were, and an ICP's events do not depend on the other ICPs.
     """
-    rng = stream(seed, name)
-    weights = cohort.group_weights(rates_per_year) / 365.0
+    rng = stream(seed, f"{name}/{cohort.icp_names[icp]}")
+    weights = cohort.group_weights(rates_per_year, icp) / 365.0
     total_rate = float(weights.sum())
     if total_rate <= 0:
         return
@@ -298,7 +311,7 @@ def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, 
     while now < horizon:
         times = now + np.cumsum(rng.exponential(1.0 / total_rate, CHUNK))
         now = float(times[-1])
-        slots = cohort.pick_slots(weights, rng.random(CHUNK), rng.random(CHUNK))
+        slots = cohort.pick_slots(icp, weights, rng.random(CHUNK), rng.random(CHUNK))
         yield times.tolist(), slots.tolist()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from dorothy_sim.model import downstream, journey, mdt, prevention
@@ -58,7 +58,7 @@ def _young_garbage_only() -> Iterator[None]:
 class DorothyModel:
     """One replication of the Dorothy model."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, icps: Sequence[int] | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
         self.env = Environment()
@@ -66,7 +66,14 @@ class DorothyModel:
         self.horizon = scenario.run.warmup_days + scenario.run.results_days
         self.cohort = Cohort(scenario, seed)
         sizes = [end - start for start, end in self.cohort.icp_ranges]
-        self.services = [IcpServices(self.env, scenario, i, sizes) for i in range(len(sizes))]
+        # The ICPs this model simulates (indices): all, or some for one part of a replication split
+        # across cores (replication.run_part). The others have no services and no events; capacities
+        # are still shared out over every ICP's cohort, so each ICP gets what it gets in a whole run.
+        self.icps = _chosen_icps(icps, len(sizes))
+        self.services: list[IcpServices] = [
+            IcpServices(self.env, scenario, i, sizes) if i in self.icps else None  # type: ignore[misc]
+            for i in range(len(sizes))]
+        self.simulated = [self.services[i] for i in self.icps]
         self.tallies = [Tally() for _ in sizes]
         self.profile = DemandProfile(scenario, self.horizon)
         self.occupancy_samples: list[list[int]] = [[] for _ in sizes]
@@ -74,7 +81,7 @@ class DorothyModel:
         self.escalation_hours: list[list[int]] = [[] for _ in sizes]
         self.queue_samples: list[list[list[int]]] = [[] for _ in sizes]  # daily, by QUEUES
         self.in_crisis = 0
-        self.entered = self.cohort.size
+        self.entered = sum(sizes[i] for i in self.icps)
         self.left_dead = 0
         self.left_ltc = 0
 
@@ -143,7 +150,9 @@ class DorothyModel:
 
         # A source (Environment.add_source), not a process or a timer chain: each of about 250,000
         # candidates costs a comparison with the event heap's head, not a heap push and pop.
-        env.add_source(crisis_candidates(cohort, self.scenario, self.seed, self.horizon), on_candidate)
+        for index in self.icps:
+            env.add_source(crisis_candidates(cohort, self.scenario, self.seed, self.horizon, index),
+                           on_candidate)
 
     def _start_person_events(self) -> None:
         crises = self.scenario.crises
@@ -164,8 +173,10 @@ class DorothyModel:
                 if state[slot] == AT_HOME:
                     happen(slot)
 
-            self.env.add_source(person_event_candidates(self.cohort, rates, self.seed, name, self.horizon),
-                                on_candidate)
+            for index in self.icps:
+                self.env.add_source(
+                    person_event_candidates(self.cohort, rates, self.seed, name, self.horizon, index),
+                    on_candidate)
 
     def schedule_post_discharge_death(self, slot: int, u: float) -> None:
         """The extra risk of death after an emergency admission: a hazard of (ratio - 1) times the
@@ -231,15 +242,15 @@ class DorothyModel:
         hour = 0
         while True:
             if env._now >= self.warmup:
-                for services, samples, open_hours in zip(
-                        self.services, self.occupancy_samples, self.escalation_hours, strict=True):
-                    samples.append(services.beds.count)
-                    open_hours.append(1 if services.escalation_open else 0)
+                for index in self.icps:
+                    services = self.services[index]
+                    self.occupancy_samples[index].append(services.beds.count)
+                    self.escalation_hours[index].append(1 if services.escalation_open else 0)
                 if hour % 24 == 0:
-                    for services, samples, queues in zip(
-                            self.services, self.care_plan_samples, self.queue_samples, strict=True):
-                        samples.append(services.mdt.active_plans(env._now))
-                        queues.append(services.queue_lengths())
+                    for index in self.icps:
+                        services = self.services[index]
+                        self.care_plan_samples[index].append(services.mdt.active_plans(env._now))
+                        self.queue_samples[index].append(services.queue_lengths())
             hour += 1
             yield env.timeout(hour / 24.0 - env._now)
 
@@ -247,7 +258,7 @@ class DorothyModel:
         yield self.env.timeout(self.warmup)
         for tally in self.tallies:
             tally.reset()
-        for services in self.services:
+        for services in self.simulated:
             services.reset_statistics()
 
     # ----------------------------------------------------------------- run
@@ -260,7 +271,7 @@ class DorothyModel:
         env = self.env
         self._start_crisis_source()
         self._start_person_events()
-        for services in self.services:
+        for services in self.simulated:
             self._start_background_admissions(services)
             if services.escalation_beds:
                 env.process(self._bed_manager(services))
@@ -270,7 +281,7 @@ class DorothyModel:
         env.process(self._hourly_sampler())
         env.process(self._end_warmup())
         env.run(until=self.horizon)
-        for services in self.services:
+        for services in self.simulated:
             services.close_statistics()
         return self
 
@@ -281,3 +292,13 @@ class DorothyModel:
     def rr_on_shift_days(self, services: IcpServices) -> float:
         """Clock days of rapid-response shift time in the results period (utilisation's base)."""
         return services.on_shift_days(self.warmup, self.horizon)
+
+
+def _chosen_icps(icps: Sequence[int] | None, count: int) -> list[int]:
+    if icps is None:
+        return list(range(count))
+    chosen = sorted(set(icps))
+    if not chosen or chosen[0] < 0 or chosen[-1] >= count or len(chosen) != len(icps):
+        raise ValueError(f"icps {list(icps)}: give each ICP index (0 to {count - 1}) at most once, "
+                         "and at least one")
+    return chosen

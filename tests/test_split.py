@@ -1,0 +1,132 @@
+"""One replication split by ICP across cores: exact, and used only where a worker would sit idle.
+
+The ICPs share no people, services or random streams (model/cohort.py draws each ICP's people,
+crises, life events and newcomers from streams named after it), so a part that simulates some ICPs
+must give those ICPs exactly what the whole run gives them, and the parts put together must be the
+whole run to the last bit. These tests pin that, the common-random-numbers property that comes with
+it (a lever in one ICP leaves the other ICPs exactly as they were) and the executor's rule for when to
+split (:func:`dorothy_sim.executors.split_tail`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from pandas.testing import assert_frame_equal
+
+from dorothy_sim import load_scenario
+from dorothy_sim.executors import Piece, Task, icp_groups, split_tail
+from dorothy_sim.experiment import run_replications
+from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.replication import RunOutput, assemble, run_one, run_part
+from tests.conftest import assert_conserved
+
+# The four ICPs of Kent and Medway over a short run: about a tenth of a default replication.
+SHORT = {"run.warmup_days": 10, "run.results_days": 40}
+
+
+@pytest.fixture(scope="module")
+def four_icps():
+    return load_scenario("kent_medway", SHORT)
+
+
+@pytest.fixture(scope="module")
+def whole(four_icps) -> RunOutput:
+    return run_one(four_icps, 2)
+
+
+def _numbers(output: RunOutput) -> dict:
+    data = output.to_json()
+    data.pop("elapsed_seconds")
+    return data
+
+
+def _same(a, b) -> bool:
+    """Equal to the last bit, NaN equal to NaN (undefined ratios of a short run)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+@pytest.mark.parametrize("groups", [[[0, 1], [2, 3]], [[3], [1], [0], [2]], [[1, 3], [0, 2]], [[0, 1, 2, 3]]])
+def test_a_replication_split_by_icp_is_the_whole_run_to_the_last_bit(four_icps, whole, groups):
+    parts = [run_part(four_icps, 2, group) for group in groups]
+    for part in parts:
+        assert_conserved(part.part.ledger)
+    split = assemble(four_icps, 2, parts)
+    assert list(split.kpis) == list(whole.kpis)  # areas in the scenario's order, then "all"
+    assert _same(_numbers(split), _numbers(whole))
+    assert split.elapsed_seconds == pytest.approx(sum(part.elapsed_seconds for part in parts))
+
+
+def test_a_lever_in_one_icp_leaves_the_other_icps_exactly_as_they_were(four_icps, whole):
+    fewer_beds = run_one(four_icps.with_overrides({"icps.east_kent.acute_beds": 800}), 2)
+    waits = "bed_wait_hours_mean"
+    assert fewer_beds.kpis["east_kent"][waits] > whole.kpis["east_kent"][waits]
+    for name in ("dgs", "medway_swale", "west_kent"):
+        assert _same(fewer_beds.kpis[name], whole.kpis[name]), name
+        assert fewer_beds.daily_occupancy_pct[name] == whole.daily_occupancy_pct[name]
+        assert fewer_beds.queues[name] == whole.queues[name]
+
+
+def test_parts_must_cover_each_icp_once(four_icps):
+    first = run_part(four_icps.with_overrides({"run.results_days": 5}), 1, [0, 1])
+    rest = run_part(four_icps.with_overrides({"run.results_days": 5}), 1, [2])
+    with pytest.raises(ValueError, match="not each of"):
+        assemble(four_icps, 1, [first, rest])  # west_kent missing
+    with pytest.raises(ValueError, match="not each of"):
+        assemble(four_icps, 1, [first, first, rest])  # east_kent and dgs twice
+
+
+@pytest.mark.parametrize("icps", [[], [4], [-1], [0, 0]])
+def test_a_model_refuses_icps_it_does_not_have(four_icps, icps):
+    with pytest.raises(ValueError, match="ICP index"):
+        DorothyModel(four_icps, 1, icps)
+
+
+def test_icp_groups_balance_the_registered_population():
+    scenario = load_scenario("kent_medway")  # east_kent 695k, dgs 261k, medway_swale 405k, west_kent 479k
+    assert icp_groups(scenario, 2) == [(0, 1), (2, 3)]  # 956k and 884k
+    assert icp_groups(scenario, 4) == [(0,), (3,), (2,), (1,)]
+    assert icp_groups(scenario, 9) == icp_groups(scenario, 4)
+    assert icp_groups(scenario, 1) == [(0, 1, 2, 3)]
+    assert icp_groups(load_scenario("small"), 2) == [(0,)]
+
+
+def _tasks(scenario, count: int) -> list[Task]:
+    return [Task((0, i), scenario, 1 + i) for i in range(count)]
+
+
+def _shape(pieces: list[Piece]) -> list[tuple]:
+    return [(piece.task.key[1], piece.icps, piece.parts) for piece in pieces]
+
+
+def test_only_the_last_round_is_split_and_only_when_a_worker_would_sit_idle():
+    scenario = load_scenario("kent_medway")
+    # Five runs on two workers: four whole, the fifth in two halves (longest first).
+    assert _shape(split_tail(_tasks(scenario, 5), 2)) == [
+        (0, None, 1), (1, None, 1), (2, None, 1), (3, None, 1), (4, (0, 1), 2), (4, (2, 3), 2)]
+    # A full last round: nothing split.
+    assert all(piece.icps is None for piece in split_tail(_tasks(scenario, 4), 2))
+    # One run: as many parts as workers, up to one per ICP.
+    assert [piece.icps for piece in split_tail(_tasks(scenario, 1), 2)] == [(0, 1), (2, 3)]
+    assert len(split_tail(_tasks(scenario, 1), 8)) == 4
+    # Three runs on eight workers: each in two parts (six busy, not three).
+    assert len(split_tail(_tasks(scenario, 3), 8)) == 6
+    # One ICP: nothing to split.
+    assert _shape(split_tail(_tasks(load_scenario("small"), 3), 2)) == [
+        (0, None, 1), (1, None, 1), (2, None, 1)]
+
+
+def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps):
+    scenario = four_icps.with_overrides({"run.results_days": 20})
+    together = run_replications(scenario, reps=3, seed=1, workers=1)
+    split = run_replications(scenario, reps=3, seed=1, workers=2)  # the third run in two parts
+    for name in ("replications", "summary", "queues"):
+        assert_frame_equal(getattr(split, name), getattr(together, name))
+    assert split.ledgers == together.ledgers
