@@ -252,15 +252,22 @@ def _execute_dask(tasks: list[Task], address: str,
                         "give the address the scheduler printed, e.g. tcp://10.0.0.5:8786") from None
     futures = []
     try:
-        keys = {}
-        for task in tasks:
-            future = client.submit(run_one, task.scenario, task.seed, pure=False)
-            keys[future.key] = task.key
+        pieces = split_tail(tasks, max(1, sum(client.nthreads().values())))
+        of_future: dict[str, Piece] = {}
+        for piece in pieces:
+            future = client.submit(run_part, piece.task.scenario, piece.task.seed, piece.icps, pure=False)
+            of_future[future.key] = piece
             futures.append(future)
+        arrived: dict[Hashable, list[PartOutput]] = {}
         timeout = None if deadline is None else max(0.001, deadline - time.monotonic())
         try:
             for future in as_completed(futures, timeout=timeout):
-                yield keys[future.key], future.result()
+                piece = of_future[future.key]
+                parts = arrived.setdefault(piece.task.key, [])
+                parts.append(future.result())
+                if len(parts) == piece.parts:
+                    del arrived[piece.task.key]
+                    yield piece.task.key, assemble(piece.task.scenario, piece.task.seed, parts)
         except TimeoutError:
             raise _time_limit_reached() from None
     finally:

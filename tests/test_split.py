@@ -10,11 +10,16 @@ split (:func:`dorothy_sim.executors.split_tail`).
 
 from __future__ import annotations
 
+import json
 import math
+import sys
+from pathlib import Path
 
 import pytest
 from pandas.testing import assert_frame_equal
 
+import dorothy_sim.executors
+import dorothy_sim.replication
 from dorothy_sim import load_scenario
 from dorothy_sim.executors import Piece, Task, icp_groups, split_tail
 from dorothy_sim.experiment import run_replications
@@ -123,10 +128,36 @@ def test_only_the_last_round_is_split_and_only_when_a_worker_would_sit_idle():
         (0, None, 1), (1, None, 1), (2, None, 1)]
 
 
-def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps):
+_CALLS: list[Path] = []  # where the workers (forked from this process) record what they ran
+
+
+def _recording_run_part(scenario, seed, icps=None):
+    with _CALLS[0].open("a") as calls:
+        calls.write(json.dumps([seed, icps]) + "\n")
+    return dorothy_sim.replication.run_part(scenario, seed, icps)
+
+
+def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps, tmp_path, monkeypatch):
     scenario = four_icps.with_overrides({"run.results_days": 20})
     together = run_replications(scenario, reps=3, seed=1, workers=1)
-    split = run_replications(scenario, reps=3, seed=1, workers=2)  # the third run in two parts
+    monkeypatch.setattr(dorothy_sim.executors, "run_part", _recording_run_part)
+    monkeypatch.setattr(sys.modules[__name__], "_CALLS", [tmp_path / "calls.jsonl"])
+    split = run_replications(scenario, reps=3, seed=1, workers=2)
+    ran = sorted(json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines())
+    assert ran == [[1, None], [2, None], [3, [0, 1]], [3, [2, 3]]]  # the third run in two parts
     for name in ("replications", "summary", "queues"):
         assert_frame_equal(getattr(split, name), getattr(together, name))
     assert split.ledgers == together.ledgers
+
+
+def test_a_dask_cluster_splits_the_tail_too_and_gives_the_same_tables(four_icps):
+    distributed = pytest.importorskip("distributed")
+    scenario = four_icps.with_overrides({"run.results_days": 20})
+    together = run_replications(scenario, reps=1, seed=4, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        split = run_replications(scenario, reps=1, seed=4, dask=cluster.scheduler_address)
+        # the scheduler's own count: the replication ran as two pieces, one a worker
+        assert cluster.scheduler.task_prefixes["run_part"].state_counts["processing"] == 2
+    for name in ("replications", "summary", "queues"):
+        assert_frame_equal(getattr(split, name), getattr(together, name))
