@@ -70,7 +70,9 @@ def test_a_replication_split_by_icp_is_the_whole_run_to_the_last_bit(four_icps, 
 
 
 def test_a_lever_in_one_icp_leaves_the_other_icps_exactly_as_they_were(four_icps, whole):
-    fewer_beds = run_one(four_icps.with_overrides({"icps.east_kent.acute_beds": 800}), 2)
+    # Few enough beds that East Kent's stays, deaths and replacements move in time: with one newcomer
+    # stream for the whole area that alone reshuffled the other ICPs' newcomers (this test then fails).
+    fewer_beds = run_one(four_icps.with_overrides({"icps.east_kent.acute_beds": 600}), 2)
     waits = "bed_wait_hours_mean"
     assert fewer_beds.kpis["east_kent"][waits] > whole.kpis["east_kent"][waits]
     for name in ("dgs", "medway_swale", "west_kent"):
