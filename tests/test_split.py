@@ -15,12 +15,14 @@ import math
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
 import dorothy_sim.executors
 import dorothy_sim.replication
 from dorothy_sim import load_scenario
+from dorothy_sim.cli import main
 from dorothy_sim.executors import Piece, Task, icp_groups, split_tail
 from dorothy_sim.experiment import run_replications
 from dorothy_sim.model.model import DorothyModel
@@ -163,3 +165,17 @@ def test_a_dask_cluster_splits_the_tail_too_and_gives_the_same_tables(four_icps)
         assert cluster.scheduler.task_prefixes["run_part"].state_counts["processing"] == 2
     for name in ("replications", "summary", "queues"):
         assert_frame_equal(getattr(split, name), getattr(together, name))
+
+
+def test_a_time_limit_stops_a_split_replication_cleanly_and_the_command_resumes(tmp_path, capsys):
+    command = ["run", "--scenario", "kent_medway", "--set", "run.results_days=100", "--reps", "1",
+               "--workers", "2", "--quiet", "--out", str(tmp_path)]
+    code = main([*command, "--time-limit", "0.3s"])
+    err = capsys.readouterr().err
+    assert code == 124, err
+    assert "0 of 1 replication finished" in err and "Traceback" not in err
+    assert main(command) == 0  # resumes: both parts run again
+    table = pd.read_parquet(tmp_path / "replications.parquet")
+    whole = run_one(load_scenario("kent_medway", {"run.results_days": 100}), 1)
+    admissions = table[(table["area"] == "all") & (table["kpi"] == "admissions")]["value"].item()
+    assert admissions == whole.kpis["all"]["admissions"]
