@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from dorothy_sim.errors import UserError
-from dorothy_sim.replication import PartOutput, RunOutput, assemble, default_workers, run_one, run_part
+from dorothy_sim.replication import (
+    PartOutput,
+    RunOutput,
+    assemble,
+    default_workers,
+    icp_groups,
+    run_one,
+    run_part,
+)
 from dorothy_sim.scenario import Scenario
 from dorothy_sim.store import forget_inherited_locks
 
@@ -77,7 +85,7 @@ def execute(tasks: list[Task], workers: int | None = None, dask_address: str | N
         yield from _execute_dask(tasks, dask_address, deadline)
         return
     workers = default_workers() if workers is None else max(1, workers)
-    pieces = split_tail(tasks, workers)
+    pieces = split(tasks)
     if workers == 1 or len(pieces) == 1:
         for task in tasks:
             with _alarm_at(deadline):
@@ -89,52 +97,28 @@ def execute(tasks: list[Task], workers: int | None = None, dask_address: str | N
 
 @dataclass(frozen=True)
 class Piece:
-    """What one worker runs: a whole replication (``icps`` None) or some of its ICPs, one of
-    ``parts`` pieces that together simulate each ICP once."""
+    """What one worker runs: some of a replication's ICPs, one of ``parts`` pieces that together
+    simulate each of its ICPs once (:func:`replication.run_part`)."""
 
     task: Task
-    icps: tuple[int, ...] | None = None
-    parts: int = 1
+    icps: tuple[int, ...]
+    parts: int
 
 
-def split_tail(tasks: list[Task], workers: int) -> list[Piece]:
-    """Whole replications, except those of the last round when they are fewer than the workers:
-    each of those is split into groups of ICPs (see :func:`replication.run_part`), so that the last
-    round keeps every worker busy.
+def split(tasks: list[Task]) -> list[Piece]:
+    """Every replication as its parts (:func:`replication.icp_groups`: one per ICP in Kent and
+    Medway), the largest first, the parts of a replication one after another.
 
-    Why only the tail: a piece costs a little more than its share of a whole run (building the
-    model, collecting garbage), so runs are split only where a worker would otherwise sit idle;
-    five replications on two workers then take about two and a half runs' time, not three, and one
-    replication takes about half a run's. The output is the same to the last bit either way.
+    Why: parts keep every worker busy to the end of a batch (one replication on two workers takes
+    about half a run's time; a batch's last round no longer waits for its slowest whole run), and
+    they cost less CPU than the whole run they make up (benchmarks/RESULTS.md). Kept together, a
+    replication's parts finish close together, so little is held back or lost to an interrupt.
     """
-    tail = len(tasks) % workers
-    whole = [Piece(task) for task in tasks[: len(tasks) - tail]]
-    if tail == 0:
-        return whole
-    split: list[Piece] = []
-    for task in tasks[len(tasks) - tail:]:
-        groups = icp_groups(task.scenario, workers // tail)
-        split.extend(Piece(task, group, len(groups)) if len(groups) > 1 else Piece(task) for group in groups)
-    return whole + sorted(split, key=lambda piece: -_work(piece))  # the longest first
-
-
-def icp_groups(scenario: Scenario, count: int) -> list[tuple[int, ...]]:
-    """The scenario's ICPs in at most ``count`` groups of about equal work (the run time goes with the
-    registered population), largest ICP first into the lightest group."""
-    populations = [icp.registered_population for icp in scenario.icps.values()]
-    count = max(1, min(count, len(populations)))
-    groups: list[list[int]] = [[] for _ in range(count)]
-    loads = [0.0] * count
-    for index in sorted(range(len(populations)), key=lambda i: (-populations[i], i)):
-        lightest = loads.index(min(loads))
-        groups[lightest].append(index)
-        loads[lightest] += populations[index]
-    return [tuple(sorted(group)) for group in groups if group]
-
-
-def _work(piece: Piece) -> float:
-    populations = [icp.registered_population for icp in piece.task.scenario.icps.values()]
-    return float(sum(populations if piece.icps is None else (populations[i] for i in piece.icps)))
+    pieces = []
+    for task in tasks:
+        groups = icp_groups(task.scenario)
+        pieces.extend(Piece(task, group, len(groups)) for group in groups)
+    return pieces
 
 
 def _time_limit_reached() -> TimeLimitReached:
@@ -252,7 +236,7 @@ def _execute_dask(tasks: list[Task], address: str,
                         "give the address the scheduler printed, e.g. tcp://10.0.0.5:8786") from None
     futures = []
     try:
-        pieces = split_tail(tasks, max(1, sum(client.nthreads().values())))
+        pieces = split(tasks)
         of_future: dict[str, Piece] = {}
         for piece in pieces:
             future = client.submit(run_part, piece.task.scenario, piece.task.seed, piece.icps, pure=False)

@@ -61,9 +61,36 @@ class RunOutput:
                 for area, queues in self.queues.items() for queue, stats in queues.items()]
 
 
+MAX_PARTS = 4
+"""A replication runs as at most this many parts, each simulating some of its ICPs: one ICP each in
+Kent and Medway. Why parts: the ICPs share no people, services or streams, so parts give the whole
+run's output to the last bit, they spread one replication over several workers, and run one after
+another they cost less CPU than the whole model (smaller event heaps and working sets; 0.90-0.97 of
+it here, benchmarks/RESULTS.md). Why at most four: each part builds the whole cohort's lists and
+starts with a full garbage collection (about 0.1 s together), which an area of many ICPs would
+otherwise pay many times over."""
+
+
 def run_one(scenario: Scenario, seed: int) -> RunOutput:
-    """Run one replication with ``seed`` and return its compact output (the unit of work everywhere)."""
-    return assemble(scenario, seed, [run_part(scenario, seed)])
+    """Run one replication with ``seed`` and return its compact output (the unit of work everywhere):
+    its parts (:func:`icp_groups`) one after another, put together."""
+    return assemble(scenario, seed, [run_part(scenario, seed, group) for group in icp_groups(scenario)])
+
+
+def icp_groups(scenario: Scenario, count: int = MAX_PARTS) -> list[tuple[int, ...]]:
+    """The scenario's ICPs (indices) in at most ``count`` groups of about equal work, the run time
+    going with the registered population: largest ICP first into the lightest group; the heaviest
+    group first, so that a worker given the parts in turn finishes the long ones first."""
+    populations = [icp.registered_population for icp in scenario.icps.values()]
+    count = max(1, min(count, len(populations)))
+    groups: list[list[int]] = [[] for _ in range(count)]
+    loads = [0.0] * count
+    for index in sorted(range(len(populations)), key=lambda i: (-populations[i], i)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(index)
+        loads[lightest] += populations[index]
+    ordered = sorted(range(count), key=lambda g: (-loads[g], g))
+    return [tuple(sorted(groups[g])) for g in ordered if groups[g]]
 
 
 @dataclass
@@ -81,7 +108,7 @@ def run_part(scenario: Scenario, seed: int, icps: Sequence[int] | None = None) -
     Why this is exact: the ICPs share no people, services or random streams (each draws from streams
     named after it; see model/cohort.py), so each simulates the same whether it runs alone or with the
     others, and :func:`assemble` puts the parts back together to the last bit. One replication can so
-    run on several cores at once (:mod:`dorothy_sim.executors` does this at the tail of a batch).
+    run on several cores at once (:mod:`dorothy_sim.executors` sends each part to a worker).
     """
     started = time.perf_counter()
     model = DorothyModel(scenario, seed, icps).run()

@@ -1,11 +1,11 @@
-"""One replication split by ICP across cores: exact, and used only where a worker would sit idle.
+"""One replication run as parts, each some of its ICPs: exact, and how the executors use it.
 
 The ICPs share no people, services or random streams (model/cohort.py draws each ICP's people,
 crises, life events and newcomers from streams named after it), so a part that simulates some ICPs
 must give those ICPs exactly what the whole run gives them, and the parts put together must be the
 whole run to the last bit. These tests pin that, the common-random-numbers property that comes with
-it (a lever in one ICP leaves the other ICPs exactly as they were) and the executor's rule for when to
-split (:func:`dorothy_sim.executors.split_tail`).
+it (a lever in one ICP leaves the other ICPs exactly as they were), and that the executors send each
+replication to the workers as its parts (:func:`dorothy_sim.executors.split`).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import dorothy_sim.executors
 import dorothy_sim.replication
 from dorothy_sim import load_scenario
 from dorothy_sim.cli import main
-from dorothy_sim.executors import Piece, Task, icp_groups, split_tail
+from dorothy_sim.executors import Task, split
 from dorothy_sim.experiment import run_replications
 from dorothy_sim.model.model import DorothyModel
-from dorothy_sim.replication import RunOutput, assemble, run_one, run_part
+from dorothy_sim.replication import RunOutput, assemble, icp_groups, run_one, run_part
 from tests.conftest import assert_conserved
 
 # The four ICPs of Kent and Medway over a short run: about a tenth of a default replication.
@@ -98,38 +98,23 @@ def test_a_model_refuses_icps_it_does_not_have(four_icps, icps):
         DorothyModel(four_icps, 1, icps)
 
 
-def test_icp_groups_balance_the_registered_population():
+def test_icp_groups_balance_the_registered_population_heaviest_first():
     scenario = load_scenario("kent_medway")  # east_kent 695k, dgs 261k, medway_swale 405k, west_kent 479k
+    assert icp_groups(scenario) == [(0,), (3,), (2,), (1,)]  # MAX_PARTS: one ICP each
     assert icp_groups(scenario, 2) == [(0, 1), (2, 3)]  # 956k and 884k
-    assert icp_groups(scenario, 4) == [(0,), (3,), (2,), (1,)]
     assert icp_groups(scenario, 9) == icp_groups(scenario, 4)
     assert icp_groups(scenario, 1) == [(0, 1, 2, 3)]
-    assert icp_groups(load_scenario("small"), 2) == [(0,)]
+    assert icp_groups(load_scenario("small")) == [(0,)]
 
 
-def _tasks(scenario, count: int) -> list[Task]:
-    return [Task((0, i), scenario, 1 + i) for i in range(count)]
-
-
-def _shape(pieces: list[Piece]) -> list[tuple]:
-    return [(piece.task.key[1], piece.icps, piece.parts) for piece in pieces]
-
-
-def test_only_the_last_round_is_split_and_only_when_a_worker_would_sit_idle():
+def test_every_replication_goes_to_the_workers_as_its_parts_heaviest_first():
     scenario = load_scenario("kent_medway")
-    # Five runs on two workers: four whole, the fifth in two halves (longest first).
-    assert _shape(split_tail(_tasks(scenario, 5), 2)) == [
-        (0, None, 1), (1, None, 1), (2, None, 1), (3, None, 1), (4, (0, 1), 2), (4, (2, 3), 2)]
-    # A full last round: nothing split.
-    assert all(piece.icps is None for piece in split_tail(_tasks(scenario, 4), 2))
-    # One run: as many parts as workers, up to one per ICP.
-    assert [piece.icps for piece in split_tail(_tasks(scenario, 1), 2)] == [(0, 1), (2, 3)]
-    assert len(split_tail(_tasks(scenario, 1), 8)) == 4
-    # Three runs on eight workers: each in two parts (six busy, not three).
-    assert len(split_tail(_tasks(scenario, 3), 8)) == 6
-    # One ICP: nothing to split.
-    assert _shape(split_tail(_tasks(load_scenario("small"), 3), 2)) == [
-        (0, None, 1), (1, None, 1), (2, None, 1)]
+    tasks = [Task((0, i), scenario, 1 + i) for i in range(2)]
+    assert [(piece.task.seed, piece.icps, piece.parts) for piece in split(tasks)] == [
+        (1, (0,), 4), (1, (3,), 4), (1, (2,), 4), (1, (1,), 4),
+        (2, (0,), 4), (2, (3,), 4), (2, (2,), 4), (2, (1,), 4)]
+    small = load_scenario("small")
+    assert [(piece.icps, piece.parts) for piece in split([Task((0, 0), small, 1)])] == [((0,), 1)]
 
 
 _CALLS: list[Path] = []  # where the workers (forked from this process) record what they ran
@@ -148,21 +133,21 @@ def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps, tmp
     monkeypatch.setattr(sys.modules[__name__], "_CALLS", [tmp_path / "calls.jsonl"])
     split = run_replications(scenario, reps=3, seed=1, workers=2)
     ran = sorted(json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines())
-    assert ran == [[1, None], [2, None], [3, [0, 1]], [3, [2, 3]]]  # the third run in two parts
+    assert ran == [[seed, [icp]] for seed in (1, 2, 3) for icp in range(4)]  # each run as its four ICPs
     for name in ("replications", "summary", "queues"):
         assert_frame_equal(getattr(split, name), getattr(together, name))
     assert split.ledgers == together.ledgers
 
 
-def test_a_dask_cluster_splits_the_tail_too_and_gives_the_same_tables(four_icps):
+def test_a_dask_cluster_runs_the_parts_too_and_gives_the_same_tables(four_icps):
     distributed = pytest.importorskip("distributed")
     scenario = four_icps.with_overrides({"run.results_days": 20})
     together = run_replications(scenario, reps=1, seed=4, workers=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         split = run_replications(scenario, reps=1, seed=4, dask=cluster.scheduler_address)
-        # the scheduler's own count: the replication ran as two pieces, one a worker
-        assert cluster.scheduler.task_prefixes["run_part"].state_counts["processing"] == 2
+        # the scheduler's own count: the replication ran as four parts, one an ICP
+        assert cluster.scheduler.task_prefixes["run_part"].state_counts["processing"] == 4
     for name in ("replications", "summary", "queues"):
         assert_frame_equal(getattr(split, name), getattr(together, name))
 
