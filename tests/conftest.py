@@ -39,6 +39,30 @@ def assert_conserved(ledger: dict[str, int]) -> None:
     assert all(value >= 0 for value in ledger.values()), ledger
 
 
+def differences(a, b, path: str = "") -> list[str]:
+    """Where two nested dicts and lists of numbers differ, to the last bit (NaN equal to NaN, an
+    undefined ratio): what the pinned tables and the split-run tests compare."""
+    found: list[str] = []
+    _compare(a, b, path, found)
+    return found
+
+
+def _compare(a, b, path: str, found: list[str]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                found.append(f"{path}/{key}: only in {'the first' if key in a else 'the second'}")
+            else:
+                _compare(a[key], b[key], f"{path}/{key}", found)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            found.append(f"{path}: length {len(a)} against {len(b)}")
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            _compare(x, y, f"{path}[{i}]", found)
+    elif not (a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))):
+        found.append(f"{path}: {a!r} against {b!r}")
+
+
 class SmallRuns:
     """Simulations of small.toml with dotted overrides, cached by (overrides, seed)."""
 

@@ -15,7 +15,6 @@ no code change means that, not a bug: check with paired_check.py, then re-pin th
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pytest
 
 from dorothy_sim import load_scenario
 from dorothy_sim.experiment import run_one
+from tests.conftest import differences
 
 PINNED = Path(__file__).with_name("data") / "pinned_small.json"
 SEEDS = (1, 2)
@@ -54,29 +54,11 @@ def _current() -> dict[str, dict[str, object]]:
     return {f"{case}/seed{seed}": _tables(case, seed) for case in CASES for seed in SEEDS}
 
 
-def _same(a, b, path: str, differences: list[str]) -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
-            if key not in a or key not in b:
-                differences.append(f"{path}/{key}: only in {'pinned' if key in a else 'current'}")
-            else:
-                _same(a[key], b[key], f"{path}/{key}", differences)
-    elif isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            differences.append(f"{path}: length {len(a)} pinned, {len(b)} now")
-        for i, (x, y) in enumerate(zip(a, b, strict=False)):
-            _same(x, y, f"{path}[{i}]", differences)
-    elif not (a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))):
-        differences.append(f"{path}: pinned {a!r}, now {b!r}")
-
-
 def test_small_scenario_tables_are_pinned() -> None:
     current = json.loads(json.dumps(_current()))  # the same float round trip as the pinned file
     if os.environ.get("DOROTHY_REPIN") == "1":
         PINNED.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
         pytest.skip(f"re-pinned {PINNED}")
     pinned = json.loads(PINNED.read_text())
-    differences: list[str] = []
-    _same(pinned, current, "", differences)
-    assert not differences, f"{len(differences)} values differ from the pinned tables, e.g.:\n" + \
-        "\n".join(differences[:20])
+    found = differences(pinned, current)  # (pinned first, current second)
+    assert not found, f"{len(found)} values differ from the pinned tables, e.g.:\n" + "\n".join(found[:20])

@@ -11,7 +11,6 @@ replication to the workers as its parts (:func:`dorothy_sim.executors.split`).
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from dorothy_sim.executors import Task, split
 from dorothy_sim.experiment import run_replications
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.replication import RunOutput, assemble, icp_groups, run_one, run_part
-from tests.conftest import assert_conserved
+from tests.conftest import assert_conserved, differences
 
 # The four ICPs of Kent and Medway over a short run: about a tenth of a default replication.
 SHORT = {"run.warmup_days": 10, "run.results_days": 40}
@@ -49,17 +48,6 @@ def _numbers(output: RunOutput) -> dict:
     return data
 
 
-def _same(a, b) -> bool:
-    """Equal to the last bit, NaN equal to NaN (undefined ratios of a short run)."""
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
-        return math.isnan(b)
-    return a == b
-
-
 @pytest.mark.parametrize("groups", [[[0, 1], [2, 3]], [[3], [1], [0], [2]], [[1, 3], [0, 2]], [[0, 1, 2, 3]]])
 def test_a_replication_split_by_icp_is_the_whole_run_to_the_last_bit(four_icps, whole, groups):
     parts = [run_part(four_icps, 2, group) for group in groups]
@@ -67,7 +55,7 @@ def test_a_replication_split_by_icp_is_the_whole_run_to_the_last_bit(four_icps, 
         assert_conserved(part.part.ledger)
     split = assemble(four_icps, 2, parts)
     assert list(split.kpis) == list(whole.kpis)  # areas in the scenario's order, then "all"
-    assert _same(_numbers(split), _numbers(whole))
+    assert not differences(_numbers(split), _numbers(whole))
     assert split.elapsed_seconds == pytest.approx(sum(part.elapsed_seconds for part in parts))
 
 
@@ -78,7 +66,7 @@ def test_a_lever_in_one_icp_leaves_the_other_icps_exactly_as_they_were(four_icps
     waits = "bed_wait_hours_mean"
     assert fewer_beds.kpis["east_kent"][waits] > whole.kpis["east_kent"][waits]
     for name in ("dgs", "medway_swale", "west_kent"):
-        assert _same(fewer_beds.kpis[name], whole.kpis[name]), name
+        assert not differences(fewer_beds.kpis[name], whole.kpis[name]), name
         assert fewer_beds.daily_occupancy_pct[name] == whole.daily_occupancy_pct[name]
         assert fewer_beds.queues[name] == whole.queues[name]
 
