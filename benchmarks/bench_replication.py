@@ -8,9 +8,9 @@ heap entries and source happenings of a replication; station-visits per second d
 by the median wall time.
 
 Then the same replications again, each alone on ``--split-workers`` worker processes (default 2): the
-executor splits a replication that would leave a worker idle into groups of ICPs
-(``executors.split_tail``), so this is the wall time a modeller waits for one replication of a
-what-if, pool start-up and putting the parts together included.
+executor sends a replication's parts (one per ICP; ``executors.split``) to the workers, so this is
+the wall time a modeller waits for one replication of a what-if, pool start-up and putting the parts
+together included.
 
     .venv/bin/python benchmarks/bench_replication.py [--runs 5] [--scenario kent_medway] [--seed 1]
                                                      [--split-workers 2]
