@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dorothy_sim.model.cohort import STATE_NAMES
-from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.model.model import DorothyModel, results_days
 from dorothy_sim.model.services import QUEUES
 from dorothy_sim.model.tally import LOS_BINS_PER_DAY, Tally
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
@@ -100,13 +100,6 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
 
 def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:
     return scale * numerator / denominator if denominator > 0 else math.nan
-
-
-def results_days(scenario: Scenario) -> float:
-    """The results period's length as the model works it out (horizon minus warm-up): for
-    fractional days this can differ in the last bit from ``run.results_days``."""
-    warmup = scenario.run.warmup_days
-    return (warmup + scenario.run.results_days) - warmup
 
 
 def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:

@@ -287,11 +287,19 @@ class DorothyModel:
 
     @property
     def results_days(self) -> float:
-        return self.horizon - self.warmup
+        return results_days(self.scenario)
 
     def rr_on_shift_days(self, services: IcpServices) -> float:
         """Clock days of rapid-response shift time in the results period (utilisation's base)."""
         return services.on_shift_days(self.warmup, self.horizon)
+
+
+def results_days(scenario: Scenario) -> float:
+    """The results period's length as the model works it out (horizon minus warm-up): for
+    fractional days this can differ in the last bit from ``run.results_days``, and the KPIs of a
+    replication put together from parts must divide by the same number as the model's own."""
+    warmup = scenario.run.warmup_days
+    return (warmup + scenario.run.results_days) - warmup
 
 
 def _chosen_icps(icps: Sequence[int] | None, count: int) -> list[int]:
