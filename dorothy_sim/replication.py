@@ -65,10 +65,10 @@ MAX_PARTS = 4
 """A replication runs as at most this many parts, each simulating some of its ICPs: one ICP each in
 Kent and Medway. Why parts: the ICPs share no people, services or streams, so parts give the whole
 run's output to the last bit, they spread one replication over several workers, and run one after
-another they cost less CPU than the whole model (smaller event heaps and working sets; 0.90-0.97 of
-it here, benchmarks/RESULTS.md). Why at most four: each part builds the whole cohort's lists and
-starts with a full garbage collection (about 0.1 s together), which an area of many ICPs would
-otherwise pay many times over."""
+another they cost less CPU than the whole model (smaller event heaps and working sets; a median
+0.967 of it in 8 concurrent rounds here, benchmarks/RESULTS.md). Why at most four: each part builds
+the whole cohort's lists and starts with a full garbage collection (about 0.1 s together), which an
+area of many ICPs would otherwise pay many times over."""
 
 
 def run_one(scenario: Scenario, seed: int) -> RunOutput:
