@@ -139,7 +139,7 @@ def test_a_dask_cluster_runs_the_parts_too_and_gives_the_same_tables(four_icps):
     scenario = four_icps.with_overrides({"run.results_days": 20})
     together = run_replications(scenario, reps=1, seed=4, workers=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:  # another test may hold 8787
         split = run_replications(scenario, reps=1, seed=4, dask=cluster.scheduler_address)
         # the scheduler's own count: the replication ran as four parts, one an ICP
         assert cluster.scheduler.task_prefixes["run_part"].state_counts["processing"] == 4
