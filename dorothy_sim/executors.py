@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dorothy_sim.errors import UserError
+from dorothy_sim.model.model import settle_worker_process
 from dorothy_sim.replication import (
     PartOutput,
     RunOutput,
@@ -157,9 +158,12 @@ def _start_worker() -> None:
     """Worker initialiser. Ctrl-C reaches the whole process group, but only the parent decides what
     to keep; it then stops the workers itself (:func:`_stop_workers`): a worker interrupted in the
     middle of freeing a model's generators printed 'Exception ignored' tracebacks. And a worker must
-    not hold the result folder's lock it inherited (store.forget_inherited_locks)."""
+    not hold the result folder's lock it inherited (store.forget_inherited_locks). Its imports, and
+    what it inherited from the parent, are frozen out of the garbage collector's walks
+    (model.settle_worker_process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     forget_inherited_locks()
+    settle_worker_process()
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -208,13 +212,14 @@ def _execute_pool(pieces: list[Piece], workers: int,
                     yield task.key, assemble(task.scenario, task.seed, parts)
         finished = True
     finally:
-        for future in pending:
-            future.cancel()
         # After an error or an interrupt, waiting for the pool could hang (a broken pool, a task
         # that could not be sent); the runs in flight are lost anyway, so do not wait for them.
+        # The futures left are not cancelled: the pool fails them itself once its workers are gone,
+        # and in Python 3.11 failing one already cancelled raised InvalidStateError in the pool's
+        # own thread (CPython gh-107219, fixed in 3.12). Finished, nothing is left to cancel.
         if not finished:
             _stop_workers(pool)
-        pool.shutdown(wait=finished, cancel_futures=True)
+        pool.shutdown(wait=finished)
 
 
 def _submit(pool: ProcessPoolExecutor, piece: Piece) -> Future:
@@ -236,6 +241,7 @@ def _execute_dask(tasks: list[Task], address: str,
                         "give the address the scheduler printed, e.g. tcp://10.0.0.5:8786") from None
     futures = []
     try:
+        client.run(settle_worker_process)  # the workers there now; one that joins later runs as before
         pieces = split(tasks)
         of_future: dict[str, Piece] = {}
         for piece in pieces:

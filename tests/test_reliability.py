@@ -217,7 +217,7 @@ def test_a_time_limit_stops_a_long_replication_in_this_process(tmp_path, capsys)
 
 
 def test_a_time_limit_keeps_the_finished_replications_and_the_run_resumes(tmp_path, small):
-    reps = 10
+    reps = 40  # about 2 s of work on 2 workers here: twice the limit (10 once took 0.5 s)
     with pytest.raises(TimeLimitReached) as stopped:
         run_replications(small, reps=reps, seed=1, workers=2, out=tmp_path, time_limit_seconds=1.0)
     kept = len(list((tmp_path / "runs").glob("*.json")))
@@ -233,12 +233,12 @@ def test_a_time_limit_keeps_the_finished_replications_and_the_run_resumes(tmp_pa
 
 def test_a_sweep_stops_at_its_time_limit_and_resumes(tmp_path):
     spec = {"name": "limited", "scenario": "small", "factors": {"rapid_response.clinicians": [0, 2, 4]},
-            "replications": {"count": 5}}
-    with pytest.raises(TimeLimitReached, match=r"stopped at the time limit \(1 s\): \d+ of 20 runs finished"):
+            "replications": {"count": 10}}  # 40 runs, about 2 s of work on 2 workers here
+    with pytest.raises(TimeLimitReached, match=r"stopped at the time limit \(1 s\): \d+ of 40 runs finished"):
         sweep(spec, out=tmp_path, workers=2, time_limit_seconds=1.0)
-    assert len(list((tmp_path / "runs").glob("*.json"))) < 20
+    assert len(list((tmp_path / "runs").glob("*.json"))) < 40
     resumed = sweep(spec, out=tmp_path, workers=2)
-    assert resumed.complete and len(list((tmp_path / "runs").glob("*.json"))) == 20
+    assert resumed.complete and len(list((tmp_path / "runs").glob("*.json"))) == 40
 
 
 def _dies_on_seed_3(scenario, seed, icps=None):

@@ -10,6 +10,7 @@ replication to the workers as its parts (:func:`dorothy_sim.executors.split`).
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -116,8 +117,8 @@ _CALLS: list[Path] = []  # where the workers (forked from this process) record w
 
 
 def _recording_run_part(scenario, seed, icps=None):
-    with _CALLS[0].open("a") as calls:
-        calls.write(json.dumps([seed, icps]) + "\n")
+    with _CALLS[0].open("a") as calls:  # what it ran, and whether its imports were frozen
+        calls.write(json.dumps([seed, icps, gc.get_freeze_count() > 0]) + "\n")
     return dorothy_sim.replication.run_part(scenario, seed, icps)
 
 
@@ -128,7 +129,9 @@ def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps, tmp
     monkeypatch.setattr(sys.modules[__name__], "_CALLS", [tmp_path / "calls.jsonl"])
     split = run_replications(scenario, reps=3, seed=1, workers=2)
     ran = sorted(json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines())
-    assert ran == [[seed, [icp]] for seed in (1, 2, 3) for icp in range(4)]  # each run as its four ICPs
+    # each run as its four ICPs, in workers whose imports are out of the collector's walks
+    assert ran == [[seed, [icp], True] for seed in (1, 2, 3) for icp in range(4)]
+    assert gc.get_freeze_count() == 0, "this process is the modeller's: nothing frozen here"
     for name in ("replications", "summary", "queues"):
         assert_frame_equal(getattr(split, name), getattr(together, name))
     assert split.ledgers == together.ledgers
@@ -143,6 +146,8 @@ def test_a_dask_cluster_runs_the_parts_too_and_gives_the_same_tables(four_icps):
         split = run_replications(scenario, reps=1, seed=4, dask=cluster.scheduler_address)
         # the scheduler's own count: the replication ran as four parts, one an ICP
         assert cluster.scheduler.task_prefixes["run_part"].state_counts["processing"] == 4
+        with distributed.Client(cluster) as client:  # the workers' imports were frozen first
+            assert all(count > 0 for count in client.run(gc.get_freeze_count).values())
     for name in ("replications", "summary", "queues"):
         assert_frame_equal(getattr(split, name), getattr(together, name))
 

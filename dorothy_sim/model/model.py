@@ -29,36 +29,62 @@ from dorothy_sim.scenario import CRISIS_TYPES, Scenario
 FALL = CRISIS_TYPES.index("fall")
 
 
+def collect_before_a_model() -> None:
+    """Free what earlier models left behind, before a new model allocates anything.
+
+    Why: a finished model is one large reference cycle (environment, scheduled calls, processes,
+    the model), freed only by a full collection. A worker process runs replication after
+    replication, and the collector is held back during a run (:func:`_young_garbage_only`), so
+    without this the earlier models pile up. Done before the new model exists, the collection walks
+    only the garbage and what lives on in the process, not the new model's cohort: this keeps one
+    model's worth of memory at the peak, not two.
+    """
+    gc.collect()
+
+
+def settle_worker_process() -> None:
+    """In a worker process that runs replications for the tool, collect, then freeze what is alive.
+
+    Why: every model begins with a full collection (:func:`collect_before_a_model`), and its cost
+    is the number of objects it walks. In a worker that is about 110,000 objects from the imported
+    libraries (0.05–0.08 s a collection, four parts a replication), none of which will ever be
+    garbage. Frozen once at the worker's start they are not walked again (benchmarks/RESULTS.md).
+    Only where the process is the tool's own (its pool's workers, the Dask workers it is given):
+    ``gc.freeze`` is process-wide, and a modeller's own session keeps its collector as it was.
+    Freezing after a collection leaves no garbage frozen; what a model allocates later is not frozen.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 @contextmanager
 def _young_garbage_only() -> Iterator[None]:
     """Run with Python's cyclic garbage collector mostly out of the way.
 
     Why: a replication allocates millions of short-lived tuples and frames, and each collection of
-    the older generations walks every long-lived object (the cohort's arrays, the stations, the
-    scheduled processes). Freezing what exists at the start and collecting less often made a
-    default replication about 10% faster (benchmarks/RESULTS.md) with the same peak memory: the
-    few reference cycles the model makes (finished processes) are still collected.
+    the older generations walks every long-lived object (the cohort's lists, the stations, the
+    scheduled processes). With these thresholds only the young generations are collected during a
+    run (an oldest-generation collection would take 2.5 billion net allocations of containers),
+    which made a default replication about 10% faster (benchmarks/RESULTS.md) with the same peak
+    memory: the few reference cycles the model makes (finished processes) are still collected.
 
-    The collection first matters: a finished model is one large reference cycle (environment,
-    scheduled calls, processes, the model), freed only by a full collection. Frozen without one, a
-    worker process running replication after replication kept every earlier model alive: 12 GB after
-    about fifty default replications, until the kernel killed it (tests/test_model.py now checks).
+    Nothing is frozen here (an earlier version froze the objects alive at the start of each run):
+    the thresholds alone keep the older generations unwalked, and a freeze without a collection
+    first once kept every earlier model alive in a worker, 12 GB after fifty replications.
     """
     threshold = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 class DorothyModel:
     """One replication of the Dorothy model."""
 
     def __init__(self, scenario: Scenario, seed: int, icps: Sequence[int] | None = None) -> None:
+        collect_before_a_model()
         self.scenario = scenario
         self.seed = seed
         self.env = Environment()
