@@ -215,8 +215,8 @@ def _execute_pool(pieces: list[Piece], workers: int,
         # After an error or an interrupt, waiting for the pool could hang (a broken pool, a task
         # that could not be sent); the runs in flight are lost anyway, so do not wait for them.
         # The futures left are not cancelled: the pool fails them itself once its workers are gone,
-        # and in Python 3.11 failing one already cancelled raised InvalidStateError in the pool's
-        # own thread (CPython gh-107219, fixed in 3.12). Finished, nothing is left to cancel.
+        # and in Python 3.11.7 failing one already cancelled raised InvalidStateError in the pool's
+        # own thread (CPython gh-107219, fixed in later releases). Finished, nothing is left.
         if not finished:
             _stop_workers(pool)
         pool.shutdown(wait=finished)

@@ -47,8 +47,9 @@ def settle_worker_process() -> None:
 
     Why: every model begins with a full collection (:func:`collect_before_a_model`), and its cost
     is the number of objects it walks. In a worker that is about 110,000 objects from the imported
-    libraries (0.05–0.08 s a collection, four parts a replication), none of which will ever be
-    garbage. Frozen once at the worker's start they are not walked again (benchmarks/RESULTS.md).
+    libraries (0.05–0.08 s a collection, four parts a replication), which live as long as the
+    worker. Frozen once at the worker's start they are not walked again (benchmarks/RESULTS.md);
+    the one collection here walks them, and whatever a forked worker inherited, once.
     Only where the process is the tool's own (its pool's workers, the Dask workers it is given):
     ``gc.freeze`` is process-wide, and a modeller's own session keeps its collector as it was.
     Freezing after a collection leaves no garbage frozen; what a model allocates later is not frozen.
