@@ -47,7 +47,7 @@ def settle_worker_process() -> None:
 
     Why: every model begins with a full collection (:func:`collect_before_a_model`), and its cost
     is the number of objects it walks. In a worker that is about 110,000 objects from the imported
-    libraries (0.05–0.08 s a collection, four parts a replication), which live as long as the
+    libraries (0.05–0.09 s a collection, four parts a replication), which live as long as the
     worker. Frozen once at the worker's start they are not walked again (benchmarks/RESULTS.md);
     the one collection here walks them, and whatever a forked worker inherited, once.
     Only where the process is the tool's own (its pool's workers, the Dask workers it is given):
