@@ -122,6 +122,17 @@ def split(tasks: list[Task]) -> list[Piece]:
     return pieces
 
 
+def _arrive(arrived: dict[Hashable, list[PartOutput]], piece: Piece, output: PartOutput) -> RunOutput | None:
+    """Keep a finished piece in ``arrived``; once its replication's last piece is in, the
+    replication put together (and its pieces let go). For the pool and Dask alike."""
+    parts = arrived.setdefault(piece.task.key, [])
+    parts.append(output)
+    if len(parts) < piece.parts:
+        return None
+    del arrived[piece.task.key]
+    return assemble(piece.task.scenario, piece.task.seed, parts)
+
+
 def _time_limit_reached() -> TimeLimitReached:
     return TimeLimitReached("the time limit was reached")
 
@@ -204,12 +215,9 @@ def _execute_pool(pieces: list[Piece], workers: int,
                 following = next(queue, None)
                 if following is not None:
                     pending[_submit(pool, following)] = following
-                task = piece.task
-                parts = arrived.setdefault(task.key, [])
-                parts.append(output)
-                if len(parts) == piece.parts:
-                    del arrived[task.key]
-                    yield task.key, assemble(task.scenario, task.seed, parts)
+                whole = _arrive(arrived, piece, output)
+                if whole is not None:
+                    yield piece.task.key, whole
         finished = True
     finally:
         # After an error or an interrupt, waiting for the pool could hang (a broken pool, a task
@@ -253,11 +261,9 @@ def _execute_dask(tasks: list[Task], address: str,
         try:
             for future in as_completed(futures, timeout=timeout):
                 piece = of_future[future.key]
-                parts = arrived.setdefault(piece.task.key, [])
-                parts.append(future.result())
-                if len(parts) == piece.parts:
-                    del arrived[piece.task.key]
-                    yield piece.task.key, assemble(piece.task.scenario, piece.task.seed, parts)
+                whole = _arrive(arrived, piece, future.result())
+                if whole is not None:
+                    yield piece.task.key, whole
         except TimeoutError:
             raise _time_limit_reached() from None
     finally:
