@@ -58,10 +58,11 @@ class Range(_Strict):
     """``{ from = a, to = b, step = s }``: a to b inclusive in steps of s. Without a step, a
     continuous range (only for Latin hypercube designs; whole numbers if both ends are)."""
 
-    start: float = Field(alias="from")
-    stop: float = Field(alias="to")
+    # Strict: a number, never text or true/false that happens to convert ("0" would pass as 0).
+    start: float = Field(alias="from", strict=True)
+    stop: float = Field(alias="to", strict=True)
     """Finite (checked below with a message naming both ends)."""
-    step: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    step: Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:

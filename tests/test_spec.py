@@ -563,3 +563,12 @@ def test_a_value_of_the_wrong_kind_is_always_a_spec_error_naming_the_field(data,
         planned(_with(BASE, field, value))
     named = field.removeprefix("factors.").removesuffix(".step").removesuffix(".from")
     assert named in str(info.value), (field, value, str(info.value))
+
+
+@pytest.mark.parametrize("end", ["from", "to", "step"])
+@pytest.mark.parametrize("value", ["0", "15", True])
+def test_a_range_end_that_only_converts_to_a_number_is_refused(end, value):
+    # Text that reads as a number, or true, used to pass as one (hypothesis found from = '0').
+    field = f"factors.{PLACES}.{end}"
+    with pytest.raises(SpecError, match=rf"{field}' = {value!r}: Input should be a valid number"):
+        planned(_with(BASE, field, value))
