@@ -1,6 +1,6 @@
 """dorothy_sim: a discrete-event simulation of the Kent and Medway Local Care ('Dorothy') model."""
 
-__version__ = "0.4.0"  # first, because modules imported below record it in their manifests
+__version__ = "0.5.0"  # first, because modules imported below record it in their manifests
 
 from dorothy_sim.errors import ScenarioError, SpecError, StoreError, UserError  # noqa: E402
 from dorothy_sim.experiment import Results, run_replications, simulate  # noqa: E402

@@ -34,7 +34,7 @@ def reach(env, services: IcpServices):
     """
     station = services.rr
     deadline = env._now + services.rr_window
-    opens = services.next_shift_start(env._now)
+    opens, closes = services.shift_around(env._now)  # (the shift on now, or the next)
     if opens > deadline:
         return None
     if opens > env._now:
@@ -51,7 +51,7 @@ def reach(env, services: IcpServices):
             if not (yield Deadline(request, remaining)):
                 station.renege(request)
                 return None
-    if not services.in_shift(env._now):
+    if env._now >= closes:
         station.release(request)  # the queue ran past the end of the shift: not reached
         return None
     return request

@@ -195,19 +195,35 @@ class IcpServices:
         self.cohort_in_beds.close()
         self.mffd_in_beds.close()
 
+    def shift_around(self, now: float) -> tuple[float, float]:
+        """(opens, closes): clock times of the rapid-response shift that is on at ``now``, or else of
+        the next one; ``(-inf, inf)`` for a service round the clock.
+
+        Why clock times and not the hour of the day: a shift opens at ``day + shift_start``, a sum
+        that floating point cannot hold exactly (8/24 is not a binary fraction). Its hour of the
+        day, ``(day + shift_start) % 1.0``, then falls an ulp below ``shift_start`` on whole ranges of
+        days (days 256-511, and 85 of the first 128, for an 08:00 start), so a check by hour called
+        the opening instant "off shift" and a referral that had waited for the shift was turned away
+        on those days. Every shift boundary is now worked out once, by this one sum, and compared
+        with the clock as it is.
+        """
+        start, end = self.shift_start, self.shift_end
+        if start == 0.0 and end == 1.0:
+            return -math.inf, math.inf
+        day = float(math.floor(now))
+        if start < end:
+            closes = day + end
+            if now < closes:
+                return day + start, closes
+            return (day + 1.0) + start, (day + 1.0) + end
+        closes = day + end  # overnight: the shift that opened yesterday closes today
+        if now < closes:
+            return (day - 1.0) + start, closes
+        return day + start, (day + 1.0) + end
+
     def in_shift(self, now: float) -> bool:
         """Whether rapid response is on shift at clock time ``now`` (days)."""
-        hour = now % 1.0
-        if self.shift_start < self.shift_end:
-            return self.shift_start <= hour < self.shift_end
-        return hour >= self.shift_start or hour < self.shift_end
-
-    def next_shift_start(self, now: float) -> float:
-        if self.in_shift(now):
-            return now
-        day = math.floor(now)
-        start = day + self.shift_start
-        return start if start > now else start + 1.0
+        return self.shift_around(now)[0] <= now
 
     def on_shift_days(self, start: float, end: float) -> float:
         """Clock days of shift time between ``start`` and ``end`` (for utilisation)."""
