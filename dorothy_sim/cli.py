@@ -29,7 +29,7 @@ from dorothy_sim.replication import unstable_queues
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
 from dorothy_sim.sweep import SweepResults, load_results, sweep
 from dorothy_sim.validation import evaluate, run_validation, to_markdown, warmup_check
-from dorothy_sim.warmup import check_warmup
+from dorothy_sim.warmup import check_comparison, check_warmup, compare_warmups
 
 HEADLINE_KPIS = (
     "crises", "rr_referrals", "rr_seen_within_2h_pct", "rr_admissions_avoided", "ed_attendances",
@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="days from the start that MSER-5 looks at (default 200)")
     warmup_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
                         help="worker processes (default: cores)")
+    warmup_cmd.add_argument("--compare-days", type=_positive_int("--compare-days"), default=None,
+                            metavar="DAYS",
+                            help="also compare every KPI after the scenario's warm-up with the KPIs after "
+                                 "this longer one (e.g. 365): MSER-5 on occupancy misses slow stocks")
+    warmup_cmd.add_argument("--compare-reps", type=_positive_int("--compare-reps"), default=10,
+                            help="replications at each warm-up for --compare-days (default 10)")
 
     commands.add_parser("scenarios", help="list the embedded scenarios")
 
@@ -260,9 +266,15 @@ def _report(args: argparse.Namespace) -> int:
 
 def _warmup(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    if args.compare_days is not None:  # (before any run: a bad option must not cost the MSER runs)
+        check_comparison(scenario, args.compare_days, args.compare_reps)
     check = check_warmup(scenario, reps=args.reps, seed=args.seed, window_days=args.window_days,
                          workers=args.workers)
     print(check.describe())
+    if args.compare_days is not None:
+        comparison = compare_warmups(scenario, args.compare_days, reps=args.compare_reps, seed=args.seed,
+                                     workers=args.workers)
+        print(comparison.describe())
     return 0
 
 

@@ -1,0 +1,60 @@
+"""The KPI comparison of warm-ups (``dorothy warmup --compare-days``).
+
+Why it exists beside MSER-5: MSER-5 on daily acute occupancy recommends about 30 days for the
+default scenario, yet the mean length of stay of a year's discharges kept rising with the warm-up
+up to a year (long stays are missing from a hospital that started empty). The comparison looks at
+what a modeller reports, every KPI, so it must find a bias that is there and name the bad input.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dorothy_sim import load_scenario
+from dorothy_sim.errors import UserError
+from dorothy_sim.warmup import compare_warmups
+from tests.test_cli import assert_one_clear_error, run_cli
+
+SHORT = {"run.results_days": 60}
+
+
+def test_an_empty_start_is_found_to_bias_the_kpis():
+    """No warm-up at all against 200 days: the first weeks of an empty hospital must show."""
+    scenario = load_scenario("small", {**SHORT, "run.warmup_days": 0})
+    comparison = compare_warmups(scenario, 200, reps=6, workers=2)
+    flagged = set(comparison.differing["kpi"])
+    assert {"acute_occupancy_mean_pct", "acute_bed_days"} <= flagged, comparison.describe()
+    row = comparison.table.set_index("kpi").loc["acute_occupancy_mean_pct"]
+    assert row["mean"] < row["reference_mean"]  # emptier, not fuller
+    assert "differ" in comparison.describe()
+    # Nothing constant is flagged: costs of fixed capacity are the same at both warm-ups.
+    assert "cost_rapid_response_gbp" not in flagged
+
+
+def test_the_false_discovery_rate_is_applied_over_all_kpis():
+    scenario = load_scenario("small", {**SHORT, "run.warmup_days": 0})
+    table = compare_warmups(scenario, 200, reps=3, workers=2).table
+    assert (table["q_value"] >= table["p_value"] - 1e-12).all()
+    assert table["differs"].equals(table["q_value"] < 0.05)
+
+
+@pytest.mark.parametrize("reference", [30, 90])
+def test_a_reference_not_longer_than_the_warmup_is_refused(reference):
+    scenario = load_scenario("small", {"run.warmup_days": 90})
+    with pytest.raises(UserError, match=rf"--compare-days {reference} is not longer .*run.warmup_days 90"):
+        compare_warmups(scenario, reference, reps=2)
+
+
+def test_the_command_prints_both_checks(capsys):
+    code, out, err = run_cli(["warmup", "--scenario", "small", "--set", "run.results_days=60", "--reps", "1",
+                              "--window-days", "100", "--workers", "2", "--compare-days", "150",
+                              "--compare-reps", "3"], capsys)
+    assert code == 0, err
+    assert "MSER-5" in out and "KPI comparison for 'small'" in out and "seeds 1–3" in out
+
+
+def test_one_replication_cannot_be_compared_and_nothing_runs(capsys, monkeypatch):
+    monkeypatch.setattr("dorothy_sim.cli.check_warmup", lambda *a, **k: pytest.fail("MSER-5 ran"))
+    code, out, err = run_cli(["warmup", "--scenario", "small", "--reps", "1", "--workers", "1",
+                              "--compare-days", "150", "--compare-reps", "1"], capsys)
+    assert_one_clear_error(code, out, err, "--compare-reps 1", "at least 2")
