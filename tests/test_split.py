@@ -49,6 +49,23 @@ def _numbers(output: RunOutput) -> dict:
     return data
 
 
+def test_a_part_holds_only_its_own_icps_people_and_they_are_the_whole_models(four_icps):
+    """A part numbers only its ICPs' people from slot 0 (the garbage collector walks every
+    per-person list, so a part must not carry the other ICPs'); each person is the one at the same
+    offset in the ICP in the whole model."""
+    whole_cohort = DorothyModel(four_icps, 2).cohort
+    part_cohort = DorothyModel(four_icps, 2, [1, 3]).cohort
+    assert part_cohort.icp_sizes == whole_cohort.icp_sizes
+    assert len(part_cohort.state) == part_cohort.size == whole_cohort.icp_sizes[1] + whole_cohort.icp_sizes[3]
+    for icp in (1, 3):
+        (start, end), (whole_start, whole_end) = part_cohort.icp_ranges[icp], whole_cohort.icp_ranges[icp]
+        assert end - start == whole_end - whole_start == whole_cohort.icp_sizes[icp]
+        for attribute in ("icp", "frailty", "age_band", "lives_alone", "dementia", "rate_share"):
+            assert (getattr(part_cohort, attribute)[start:end]
+                    == getattr(whole_cohort, attribute)[whole_start:whole_end]), attribute
+    assert part_cohort.icp_ranges[0][0] == part_cohort.icp_ranges[0][1]  # no one of ICP 0
+
+
 @pytest.mark.parametrize("groups", [[[0, 1], [2, 3]], [[3], [1], [0], [2]], [[1, 3], [0, 2]], [[0, 1, 2, 3]]])
 def test_a_replication_split_by_icp_is_the_whole_run_to_the_last_bit(four_icps, whole, groups):
     parts = [run_part(four_icps, 2, group) for group in groups]

@@ -20,7 +20,7 @@ remove crises, never reshuffle them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,24 +63,35 @@ class Group:
 class Cohort:
     """Per-slot attributes and state, held in Python lists for fast scalar access."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, icps: Collection[int] | None = None) -> None:
+        """The people of the ICPs ``icps`` (indices; all if None), numbered from slot 0.
+
+        Why only some: a model of one part of a replication (``replication.run_part``) needs only
+        its own ICPs' people, and the per-person lists are what a garbage collection walks element by
+        element (about 6 ms for the whole cohort's, several times a part). An ICP's people are the
+        same in any model that simulates it: each slot keeps its offset from the ICP's first slot,
+        and every draw is from the ICP's own streams. ``icp_sizes`` holds every ICP's size, which
+        capacities are shared out by.
+        """
         pop = scenario.population
         crises = scenario.crises
         self.icp_names = list(scenario.icps)
+        chosen = set(range(len(self.icp_names)) if icps is None else icps)
         self.groups: list[Group] = []
+        self.icp_sizes: list[int] = []
+        self.icp_ranges: list[tuple[int, int]] = []  # slots of each ICP (empty if not simulated)
         start = 0
         for icp_index, icp in enumerate(scenario.icps.values()):
-            for frailty_index, level in enumerate(FRAILTY_LEVELS):
-                size = round(icp.registered_population * pop.share_65_plus
-                             * pop.frailty_shares_65_plus[level])
-                self.groups.append(Group(icp_index, frailty_index, start, size))
-                start += size
+            sizes = [round(icp.registered_population * pop.share_65_plus * pop.frailty_shares_65_plus[level])
+                     for level in FRAILTY_LEVELS]
+            self.icp_sizes.append(sum(sizes))
+            first = start
+            if icp_index in chosen:
+                for frailty_index, size in enumerate(sizes):
+                    self.groups.append(Group(icp_index, frailty_index, start, size))
+                    start += size
+            self.icp_ranges.append((first, start))
         self.size = start
-        self.icp_ranges = [
-            (min(g.start for g in self.groups if g.icp == i),
-             max(g.start + g.size for g in self.groups if g.icp == i))
-            for i in range(len(self.icp_names))
-        ]
         self.icp: list[int] = []
         self.frailty: list[int] = []
         for group in self.groups:
@@ -98,8 +109,9 @@ class Cohort:
 
         # The first people, drawn at once (the same rules as _set_attributes, vectorised), from a
         # stream per ICP: an ICP's people do not depend on which other ICPs the scenario has.
-        u = np.concatenate([stream(seed, f"population/{name}").random((end - start, 3))
-                            for name, (start, end) in zip(self.icp_names, self.icp_ranges, strict=True)])
+        u = np.concatenate([np.empty((0, 3))] + [
+            stream(seed, f"population/{name}").random((end - start, 3))
+            for name, (start, end) in zip(self.icp_names, self.icp_ranges, strict=True) if end > start])
         age = np.where(u[:, 0] < self._share_80, AGE_80_PLUS,
                        np.where(u[:, 0] < self._share_80 + self._share_65_69, AGE_65_69, AGE_70_79))
         alone = u[:, 1] < self._share_alone

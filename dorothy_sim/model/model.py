@@ -91,12 +91,13 @@ class DorothyModel:
         self.env = Environment()
         self.warmup = scenario.run.warmup_days
         self.horizon = scenario.run.warmup_days + scenario.run.results_days
-        self.cohort = Cohort(scenario, seed)
-        sizes = [end - start for start, end in self.cohort.icp_ranges]
         # The ICPs this model simulates (indices): all, or some for one part of a replication split
-        # across cores (replication.run_part). The others have no services and no events; capacities
-        # are still shared out over every ICP's cohort, so each ICP gets what it gets in a whole run.
-        self.icps = _chosen_icps(icps, len(sizes))
+        # across cores (replication.run_part). The others have no people, services or events;
+        # capacities are still shared out over every ICP's cohort, so each ICP gets what it gets in
+        # a whole run.
+        self.icps = _chosen_icps(icps, len(scenario.icps))
+        self.cohort = Cohort(scenario, seed, self.icps)
+        sizes = self.cohort.icp_sizes
         self.services: list[IcpServices] = [
             IcpServices(self.env, scenario, i, sizes) if i in self.icps else None  # type: ignore[misc]
             for i in range(len(sizes))]
