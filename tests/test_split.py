@@ -25,7 +25,7 @@ from dorothy_sim import load_scenario
 from dorothy_sim.cli import main
 from dorothy_sim.executors import Task, split
 from dorothy_sim.experiment import run_replications
-from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.model.model import RUN_THRESHOLDS, DorothyModel
 from dorothy_sim.replication import RunOutput, assemble, icp_groups, run_one, run_part
 from tests.conftest import assert_conserved, differences
 
@@ -134,13 +134,15 @@ _CALLS: list[Path] = []  # where the workers (forked from this process) record w
 
 
 def _recording_run_part(scenario, seed, icps=None):
-    with _CALLS[0].open("a") as calls:  # what it ran, and whether its imports were frozen
-        calls.write(json.dumps([seed, icps, gc.get_freeze_count() > 0]) + "\n")
+    with _CALLS[0].open("a") as calls:  # what it ran; its imports frozen, the run's thresholds kept
+        settled = gc.get_freeze_count() > 0 and gc.get_threshold() == RUN_THRESHOLDS
+        calls.write(json.dumps([seed, icps, settled]) + "\n")
     return dorothy_sim.replication.run_part(scenario, seed, icps)
 
 
 def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps, tmp_path, monkeypatch):
     scenario = four_icps.with_overrides({"run.results_days": 20})
+    thresholds = gc.get_threshold()
     together = run_replications(scenario, reps=3, seed=1, workers=1)
     monkeypatch.setattr(dorothy_sim.executors, "run_part", _recording_run_part)
     monkeypatch.setattr(sys.modules[__name__], "_CALLS", [tmp_path / "calls.jsonl"])
@@ -149,6 +151,7 @@ def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps, tmp
     # each run as its four ICPs, in workers whose imports are out of the collector's walks
     assert ran == [[seed, [icp], True] for seed in (1, 2, 3) for icp in range(4)]
     assert gc.get_freeze_count() == 0, "this process is the modeller's: nothing frozen here"
+    assert gc.get_threshold() == thresholds, "... and its collector's thresholds are as they were"
     for name in ("replications", "summary", "queues"):
         assert_frame_equal(getattr(split, name), getattr(together, name))
     assert split.ledgers == together.ledgers
