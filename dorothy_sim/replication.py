@@ -66,10 +66,10 @@ MAX_PARTS = 4
 Kent and Medway. Why parts: the ICPs share no people, services or streams, so parts give the whole
 run's output to the last bit, they spread one replication over several workers, and run one after
 another they cost less CPU than the whole model (smaller event heaps and working sets; a median
-0.967 of it in 8 concurrent rounds here, benchmarks/RESULTS.md). Why at most four: each part builds
-the whole cohort's lists and starts with a full garbage collection (0.03–0.05 s together in a pool
-or Dask worker, whose imports are frozen; 0.07–0.11 s in a modeller's own process), which an area of
-many ICPs would otherwise pay many times over."""
+0.967 of it in 8 concurrent rounds here, benchmarks/RESULTS.md). Why at most four: each part starts
+with a full garbage collection and builds its own ICPs' people (0.015–0.022 s together in a pool or
+Dask worker, whose imports are frozen; more in a modeller's own process, which is not), which an area
+of many ICPs would otherwise pay many times over."""
 
 
 def run_one(scenario: Scenario, seed: int) -> RunOutput:
