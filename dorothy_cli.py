@@ -4,17 +4,49 @@ Why a module outside the package: importing ``dorothy_sim`` loads numpy, pandas,
 about a second in which a Ctrl-C would otherwise end in a KeyboardInterrupt traceback. Here the
 import itself is guarded, so an early Ctrl-C says what happened (nothing ran) and exits 130, as a
 Ctrl-C at any later moment does.
+
+Why a handler that records the Ctrl-C: the KeyboardInterrupt may be raised inside code that Python
+does not let it escape from (a weakref callback or ``__del__`` that the import machinery runs), where
+it is printed as "Exception ignored" and the import carries on; the command would then run as if the
+Ctrl-C had never come. The record, not the exception, decides.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
-def main() -> int:
+def _import_command_line():
+    """``dorothy_sim.cli.main``, or None if a Ctrl-C came while importing it."""
+    interrupted: list[bool] = []
+
+    def on_ctrl_c(signum, frame):
+        interrupted.append(True)
+        raise KeyboardInterrupt
+
+    def unraisable(hook_args) -> None:  # a KeyboardInterrupt Python could not raise: not printed
+        if not isinstance(hook_args.exc_value, KeyboardInterrupt):
+            sys.__unraisablehook__(hook_args)
+
+    # An ignored SIGINT (a background job's) stays ignored, as it would for any command.
+    listening = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if listening else None
+    sys.unraisablehook = unraisable
     try:
         from dorothy_sim.cli import main as run_command
     except KeyboardInterrupt:
+        interrupted.append(True)
+    finally:
+        sys.unraisablehook = sys.__unraisablehook__
+        if listening and previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return None if interrupted else run_command
+
+
+def main() -> int:
+    run_command = _import_command_line()
+    if run_command is None:
         print("\ndorothy: interrupted while starting; nothing was run", file=sys.stderr)
         return 130
     try:

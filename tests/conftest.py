@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 from typing import Any
 
 import pytest
@@ -102,3 +103,13 @@ def small() -> Scenario:
 @pytest.fixture(scope="session")
 def small_runs(small: Scenario) -> SmallRuns:
     return SmallRuns(small)
+
+
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` of a child process that a test will stop with SIGINT (a terminal's Ctrl-C).
+
+    Why: a shell starts a background job (``make test &``) with SIGINT ignored, every child inherits
+    that, and Python leaves an ignored SIGINT ignored, so the child would run on to the end and the
+    test would fail for how pytest was started, not for the code. The child gets the default back.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

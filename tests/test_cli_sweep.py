@@ -15,7 +15,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from dorothy_sim.sweep import load_results
-from tests.conftest import assert_conserved
+from tests.conftest import assert_conserved, sigint_as_in_a_terminal
 from tests.test_cli import assert_one_clear_error, run_cli, run_console_script
 
 SPEC = """
@@ -121,7 +121,8 @@ def test_ctrl_c_keeps_finished_runs_and_the_same_command_finishes_the_sweep(tmp_
     out = tmp_path / "out"
     command = [str(Path(sys.executable).with_name("dorothy")), "sweep", str(spec), "--out", str(out),
                "--workers", "2", "--quiet"]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE,
+    process = subprocess.Popen(command, start_new_session=True,
+                               preexec_fn=sigint_as_in_a_terminal, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("runs/c*.json"))) < 6:

@@ -27,7 +27,7 @@ from dorothy_sim.monitor import GROWTH_SHARE, MIN_QUEUE_GROWTH, still_rising
 from dorothy_sim.replication import run_one
 from dorothy_sim.store import code_fingerprint
 from dorothy_sim.sweep import load_results, sweep
-from tests.conftest import assert_conserved
+from tests.conftest import assert_conserved, sigint_as_in_a_terminal
 
 SHORT = {"run.warmup_days": 10, "run.results_days": 60}
 DOROTHY = str(Path(sys.executable).with_name("dorothy"))
@@ -276,7 +276,8 @@ def test_run_stopped_by_a_signal_resumes_to_the_tables_of_an_uninterrupted_run(t
     130, says how to resume and writes the finished replications' tables; SIGKILL stops dead. Either
     way the same command then finishes the run, with the tables of a run never stopped."""
     out, reps = tmp_path / "out", 12
-    process = subprocess.Popen(_run_command(out, reps), start_new_session=True, stdout=subprocess.PIPE,
+    process = subprocess.Popen(_run_command(out, reps), start_new_session=True,
+                               preexec_fn=sigint_as_in_a_terminal, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         _wait_for_runs(process, out, 2)
@@ -328,7 +329,8 @@ def test_ctrl_c_in_a_command_that_keeps_nothing_exits_130_without_a_traceback(mo
 
 def test_a_second_process_on_the_same_folder_is_refused_and_the_first_keeps_it_whole(tmp_path):
     out, reps = tmp_path / "out", 8
-    first = subprocess.Popen([*_run_command(out, reps), "--scenario", "kent_medway"], stdout=subprocess.PIPE,
+    first = subprocess.Popen([*_run_command(out, reps), "--scenario", "kent_medway"],
+                             preexec_fn=sigint_as_in_a_terminal, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)  # 8 of about 3 s each: it is still running
     try:
         while not (out / "store.json").exists():  # written once the first holds the lock
@@ -362,11 +364,36 @@ def test_the_console_script_turns_a_ctrl_c_during_the_import_into_exit_130(monke
     assert "interrupted while starting; nothing was run" in capsys.readouterr().err
 
 
+def test_a_ctrl_c_that_python_swallows_during_the_import_still_stops_the_command(monkeypatch, capsys):
+    """A KeyboardInterrupt raised inside a ``__del__`` (or a weakref callback of the import machinery)
+    cannot escape: Python prints "Exception ignored" and the import carries on. The console script
+    must still stop, with its own message and no traceback."""
+    import dorothy_cli
+
+    class Dropped:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # the handler runs here, inside __del__
+            for _ in range(10_000):
+                pass
+
+    class Module(types.ModuleType):
+        def __getattr__(self, name: str):
+            Dropped()  # made and dropped at once: its __del__ runs now
+            return lambda: 0  # a command that would have run
+
+    monkeypatch.setitem(sys.modules, "dorothy_sim.cli", Module("dorothy_sim.cli"))
+    assert dorothy_cli.main() == 130
+    err = capsys.readouterr().err
+    assert "interrupted while starting; nothing was run" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
 def test_ctrl_c_while_the_command_is_still_starting_exits_130_without_a_traceback(tmp_path):
     """Importing the package takes about a second; a Ctrl-C then is guarded too (dorothy_cli.py).
     The signal may land in the import or, on a fast machine, just after it: either way, 130 and a
     message (the guard itself is tested just above)."""
     process = subprocess.Popen(_run_command(tmp_path / "out", 2), start_new_session=True,
+                               preexec_fn=sigint_as_in_a_terminal,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)
