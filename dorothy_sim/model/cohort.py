@@ -68,7 +68,7 @@ class Cohort:
 
         Why only some: a model of one part of a replication (``replication.run_part``) needs only
         its own ICPs' people, and the per-person lists are what a garbage collection walks element by
-        element (about 6 ms for the whole cohort's, several times a part). An ICP's people are the
+        element (about 6 ms a walk for the whole cohort's, at least once a part). An ICP's people are the
         same in any model that simulates it: each slot keeps its offset from the ICP's first slot,
         and every draw is from the ICP's own streams. ``icp_sizes`` holds every ICP's size, which
         capacities are shared out by.
@@ -109,7 +109,7 @@ class Cohort:
 
         # The first people, drawn at once (the same rules as _set_attributes, vectorised), from a
         # stream per ICP: an ICP's people do not depend on which other ICPs the scenario has.
-        u = np.concatenate([np.empty((0, 3))] + [
+        u = np.concatenate([np.empty((0, 3))] + [  # (the empty block: ICPs with no one at all)
             stream(seed, f"population/{name}").random((end - start, 3))
             for name, (start, end) in zip(self.icp_names, self.icp_ranges, strict=True) if end > start])
         age = np.where(u[:, 0] < self._share_80, AGE_80_PLUS,
