@@ -179,17 +179,75 @@ def _start_worker() -> None:
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Terminate the workers of a pool whose runs are abandoned (after Ctrl-C or an error), rather
-    than wait for runs no one will read. ``_processes`` is the executor's own table of workers."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    than wait for runs no one will read, then close this process's end of the pipe they send their
+    results on.
+
+    Why close the pipe: a worker stopped while it was sending a result (a part's output is about
+    140 KB, more than a pipe holds) leaves half a message in the pipe. The pool's own thread waits
+    for the rest, and since this process holds the pipe's writing end too, it waited forever: the
+    command printed its message and then hung at exit, where Python joins that thread (seen in 2 of
+    118 interrupts, and once in CI). With every writing end closed it reads end-of-file instead and
+    winds the pool up. ``_processes`` and ``_result_queue`` are the executor's own (CPython 3.11)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         if process.is_alive():
             process.terminate()
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:  # closed first, so that a second Ctrl-C in the joins cannot skip it
+        writer.close()
+    for process in processes:  # the pipe's last writing ends close as the workers die
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+# How often a pool run looks for a Ctrl-C it has recorded (seconds): the longest a Ctrl-C waits.
+CTRL_C_POLL = 0.1
+
+
+@contextlib.contextmanager
+def _ctrl_c_recorded() -> Iterator[list[int]]:
+    """Record a Ctrl-C in the list yielded instead of raising KeyboardInterrupt wherever this
+    process happens to be; the pool's loop raises it where the pool is safe to leave, and one that
+    comes as the last run finishes is raised on the way out.
+
+    Why: raised inside ``concurrent.futures``' own code (its ``wait`` takes and releases every
+    pending future's lock), the interrupt could leave a future's lock taken. The pool's thread then
+    waited forever for that lock to fail the future, and the command, its message printed, hung at
+    exit (once in 158 interrupts, with the result pipe already mended). Only the default handler in
+    the main thread is replaced: an ignored SIGINT stays ignored, a modeller's own handler is kept."""
+    caught: list[int] = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield caught
+        return
+
+    def record(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = signal.signal(signal.SIGINT, record)
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:  # came as the last run finished: not lost, raised now
+        raise KeyboardInterrupt
 
 
 def _execute_pool(pieces: list[Piece], workers: int,
                   deadline: float | None) -> Iterator[tuple[Hashable, RunOutput]]:
     """A local process pool, kept at most ``2 x workers`` pieces ahead so that an interrupt has
     little to cancel and scenarios are not all pickled up front. A split replication is put
-    together (and yielded) when its last piece finishes; an interrupt loses its finished pieces."""
+    together (and yielded) when its last piece finishes; an interrupt loses its finished pieces.
+    A Ctrl-C, recorded while the pool runs (:func:`_ctrl_c_recorded`), is raised here as a
+    KeyboardInterrupt within :data:`CTRL_C_POLL` seconds."""
+    with _ctrl_c_recorded() as ctrl_c:
+        yield from _run_in_pool(pieces, workers, deadline, ctrl_c)
+
+
+def _run_in_pool(pieces: list[Piece], workers: int, deadline: float | None,
+                 ctrl_c: list[int]) -> Iterator[tuple[Hashable, RunOutput]]:
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
     pending: dict[Future, Piece] = {}
     arrived: dict[Hashable, list[PartOutput]] = {}
@@ -201,11 +259,19 @@ def _execute_pool(pieces: list[Piece], workers: int,
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if ctrl_c:
+                raise KeyboardInterrupt
+            timeout = CTRL_C_POLL
+            if deadline is not None:
+                timeout = min(timeout, max(0.0, deadline - time.monotonic()))
             done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             if not done:
-                raise _time_limit_reached()
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise _time_limit_reached()
+                continue
             for future in done:
+                if ctrl_c:  # also between the runs that finished together
+                    raise KeyboardInterrupt
                 piece = pending.pop(future)
                 try:
                     output = future.result()

@@ -21,7 +21,7 @@ import dorothy_sim.executors
 from dorothy_sim import __version__, load_scenario, report
 from dorothy_sim.cli import main
 from dorothy_sim.errors import StoreError
-from dorothy_sim.executors import Interrupted, TimeLimitReached, WorkerLost
+from dorothy_sim.executors import Interrupted, Task, TimeLimitReached, WorkerLost, execute
 from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.monitor import GROWTH_SHARE, MIN_QUEUE_GROWTH, still_rising
 from dorothy_sim.replication import run_one
@@ -255,6 +255,78 @@ def test_a_lost_worker_is_a_clear_error_that_keeps_the_finished_runs(tmp_path, m
     monkeypatch.undo()
     resumed = run_replications(small.with_overrides(SHORT), reps=6, seed=1, workers=2, out=tmp_path)
     assert_same_results(resumed, run_replications(small.with_overrides(SHORT), reps=6, seed=1, workers=1))
+
+
+# A worker that dies halfway through sending its result: it writes the start of a message (a header
+# announcing a megabyte, then a few bytes) on the pool's result pipe, found in the pool's worker
+# function that called it, then interrupts its parent and waits to be stopped. The other tasks just wait.
+HALF_SENT_RESULT = """
+import os, signal, struct, sys, time
+import dorothy_sim.executors as executors
+from dorothy_sim import load_scenario
+
+def half_sent(scenario, seed, icps=None):
+    if seed == 0:
+        frame = sys._getframe()
+        while "result_queue" not in frame.f_locals:
+            frame = frame.f_back
+        pipe = frame.f_locals["result_queue"]._writer
+        os.write(pipe.fileno(), struct.pack("!i", 1_000_000) + b"the first bytes")
+        os.kill(os.getppid(), signal.SIGINT)
+    time.sleep(600)
+
+executors.run_part = half_sent
+tasks = [executors.Task(seed, load_scenario("small"), seed) for seed in range(4)]
+try:
+    list(executors.execute(tasks, workers=2))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_an_interrupt_while_a_worker_sends_its_result_still_lets_the_process_exit():
+    """The pool's own thread, left reading half a message, hung the exit of 'dorothy run' after a
+    Ctrl-C (the message printed, the process never ended); the interrupted pool closes its end of
+    the result pipe so that the thread reads end-of-file instead."""
+    finished = subprocess.run([sys.executable, "-c", HALF_SENT_RESULT], capture_output=True, text=True,
+                              timeout=30, preexec_fn=sigint_as_in_a_terminal)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout == "interrupted\n"
+    assert "Traceback" not in finished.stderr
+
+
+def test_a_ctrl_c_during_a_pool_run_is_raised_by_the_pool_loop_not_where_it_lands(small):
+    """A Ctrl-C that lands while the pool runs is recorded, and raised as a KeyboardInterrupt by the
+    pool's own loop: raised inside concurrent.futures' wait it could leave a future's lock taken,
+    and the pool's thread, waiting for that lock, hung the command's exit. Afterwards the handler
+    that was there before is back."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        tasks = [Task(seed, small.with_overrides(SHORT), seed) for seed in range(6)]
+        runs = execute(tasks, workers=2)
+        next(runs)
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        os.kill(os.getpid(), signal.SIGINT)  # handled here, before the next line: recorded only
+        recorded = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            next(runs)
+        assert time.monotonic() - recorded < 5
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_a_ctrl_c_as_the_last_pool_run_finishes_is_not_lost(small):
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        runs = execute([Task(seed, small.with_overrides(SHORT), seed) for seed in range(2)], workers=2)
+        next(runs), next(runs)
+        os.kill(os.getpid(), signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt):
+            next(runs)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _run_command(out: Path, reps: int) -> list[str]:
