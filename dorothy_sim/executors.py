@@ -291,9 +291,16 @@ def _run_in_pool(pieces: list[Piece], workers: int, deadline: float | None,
         # The futures left are not cancelled: the pool fails them itself once its workers are gone,
         # and in Python 3.11.7 failing one already cancelled raised InvalidStateError in the pool's
         # own thread (CPython gh-107219, fixed in later releases). Finished, nothing is left.
+        manager = getattr(pool, "_executor_manager_thread", None)
         if not finished:
             _stop_workers(pool)
         pool.shutdown(wait=finished)
+        if manager is not None:
+            # Stopped, the pool's thread winds up on its own; waited for (briefly) because Python's
+            # exit wakes it through a pipe that the thread closes as it ends, with no lock between
+            # the two in 3.11 (CPython gh-125451 added one): an exit during the wind-up printed
+            # 'OSError: [Errno 9] Bad file descriptor' (once in 29 interrupts on a loaded machine).
+            manager.join(timeout=5)
 
 
 def _submit(pool: ProcessPoolExecutor, piece: Piece) -> Future:

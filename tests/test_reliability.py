@@ -3,11 +3,13 @@ worker) keeping what finished, and the same command resumes to the tables of an 
 
 from __future__ import annotations
 
+import concurrent.futures.process
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 from pathlib import Path
@@ -295,11 +297,22 @@ def test_an_interrupt_while_a_worker_sends_its_result_still_lets_the_process_exi
     assert "Traceback" not in finished.stderr
 
 
-def test_a_ctrl_c_during_a_pool_run_is_raised_by_the_pool_loop_not_where_it_lands(small):
+def _slow_wind_up(manager, cause):
+    time.sleep(0.5)
+    return WIND_UP(manager, cause)
+
+
+WIND_UP = concurrent.futures.process._ExecutorManagerThread.terminate_broken
+
+
+def test_a_ctrl_c_during_a_pool_run_is_raised_by_the_pool_loop_not_where_it_lands(small, monkeypatch):
     """A Ctrl-C that lands while the pool runs is recorded, and raised as a KeyboardInterrupt by the
     pool's own loop: raised inside concurrent.futures' wait it could leave a future's lock taken,
     and the pool's thread, waiting for that lock, hung the command's exit. Afterwards the handler
-    that was there before is back."""
+    that was there before is back, and the pool's thread has wound up (slowed here), so that the
+    exit does not race it."""
+    monkeypatch.setattr(concurrent.futures.process._ExecutorManagerThread, "terminate_broken",
+                        _slow_wind_up)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
     try:
         tasks = [Task(seed, small.with_overrides(SHORT), seed) for seed in range(6)]
@@ -312,6 +325,8 @@ def test_a_ctrl_c_during_a_pool_run_is_raised_by_the_pool_loop_not_where_it_land
             next(runs)
         assert time.monotonic() - recorded < 5
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert not [thread for thread in threading.enumerate()
+                    if isinstance(thread, concurrent.futures.process._ExecutorManagerThread)]
     finally:
         signal.signal(signal.SIGINT, previous)
 
