@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel, results_days
 from dorothy_sim.model.services import QUEUES
@@ -178,7 +179,7 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["cost_discharge_gbp"] = cap["coordinators"] * costs.discharge_coordinator_per_year * year
     k["cost_mh_liaison_gbp"] = cap["mh_staff"] * costs.mh_liaison_staff_per_year * year
     k["cost_falls_prevention_gbp"] = c["falls_enrolled"] * costs.falls_prevention_place
-    k["cost_total_gbp"] = sum(v for name, v in k.items() if name.startswith("cost_"))
+    k["cost_total_gbp"] = sum_left_to_right(v for name, v in k.items() if name.startswith("cost_"))
     k["cost_admissions_tariff_gbp"] = c["admissions"] * costs.non_elective_admission
     return k
 

@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from dorothy_sim.errors import ScenarioError
+from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.toml_lines import describe_decode_error, key_lines, nearest
 
 # --------------------------------------------------------------------------- limits
@@ -900,9 +901,10 @@ def apportion(total: int, weights: list[float]) -> list[int]:
     Why: commissioners buy a total; each ICP's station needs a whole number, and the parts must
     add up to exactly the total so a sweep over the total is honest.
     """
-    if total <= 0 or not weights or sum(weights) <= 0:
+    weight = sum_left_to_right(weights)
+    if total <= 0 or not weights or weight <= 0:
         return [0] * len(weights)
-    quotas = [total * w / sum(weights) for w in weights]
+    quotas = [total * w / weight for w in weights]
     floors = [math.floor(q) for q in quotas]
     remaining = total - sum(floors)
     order = sorted(range(len(weights)), key=lambda i: (quotas[i] - floors[i], weights[i]), reverse=True)

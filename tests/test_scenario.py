@@ -297,3 +297,14 @@ def test_capacities_shared_between_icps_add_up_to_the_total(kent_medway, path):
 
 def test_every_service_section_is_a_capacity_lever():
     assert {path.split(".")[0] for path in CAPACITY_FIELDS} == set(SERVICE_SECTIONS)
+
+
+def test_float_sums_add_left_to_right_as_python_3_11_did():
+    """Python 3.12's sum() of floats is compensated: 1e16 + 1 - 1e16 gives 1.0 there and 0.0 added
+    left to right. The tables are pinned to the bit on every supported Python, so the sums that feed
+    them add left to right (dorothy_sim.floats)."""
+    from dorothy_sim.floats import running_sums, sum_left_to_right
+
+    assert sum_left_to_right([1e16, 1.0, -1e16]) == 0.0
+    assert running_sums([1e16, 1.0, -1e16]) == [1e16, 1e16, 0.0]
+    assert sum_left_to_right([]) == 0 and sum_left_to_right([2, 3]) == 5

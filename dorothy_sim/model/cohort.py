@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dorothy_sim.floats import running_sums
 from dorothy_sim.scenario import CRISIS_TYPES, FRAILTY_LEVELS, Scenario
 from dorothy_sim.streams import Duration, stream
 
@@ -330,7 +331,7 @@ def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, 
 def cumulative_shares(shares: tuple[float, ...]) -> list[float]:
     """Running sums of a mix: a uniform below the k-th edge (and not below the one before)
     draws item k."""
-    return [sum(shares[: i + 1]) for i in range(len(shares))]
+    return running_sums(shares)
 
 
 def background_arrivals(seed: int, name: str, per_day: float, profile: DemandProfile, los,

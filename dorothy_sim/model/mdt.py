@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING
 
+from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.streams import BufferedStream, stream
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _initial_care_plans(model: DorothyModel, services: IcpServices) -> None:
     mdt = model.scenario.mdt
     cohort = model.cohort
     start, end = cohort.icp_ranges[services.index]
-    count = min(round(sum(services.mdt.cases_per_meeting) * mdt.care_plan_days / 7.0),
+    count = min(round(sum_left_to_right(services.mdt.cases_per_meeting) * mdt.care_plan_days / 7.0),
                 (end - start) // 2)
     rng = BufferedStream(stream(model.seed, f"initial_care_plans/{services.name}"))
     for _ in range(count):
