@@ -186,15 +186,16 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     Why close the pipe: a worker stopped while it was sending a result (a part's output is about
     140 KB, more than a pipe holds) leaves half a message in the pipe. The pool's own thread waits
     for the rest, and since this process holds the pipe's writing end too, it waited forever: the
-    command printed its message and then hung at exit, where Python joins that thread (seen in 2 of
-    118 interrupts, and once in CI). With every writing end closed it reads end-of-file instead and
-    winds the pool up. ``_processes`` and ``_result_queue`` are the executor's own (CPython 3.11)."""
+    command printed its message and then hung at exit, where Python joins that thread (2 of 118
+    interrupts; CI timed out on a hang of this kind). With every writing end closed it reads
+    end-of-file instead and winds the pool up. ``_processes`` and ``_result_queue`` are the
+    executor's own (CPython 3.11)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         if process.is_alive():
             process.terminate()
     writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
-    if writer is not None:  # closed first, so that a second Ctrl-C in the joins cannot skip it
+    if writer is not None:  # closed before the joins, so that nothing raised in them can skip it
         writer.close()
     for process in processes:  # the pipe's last writing ends close as the workers die
         process.join(timeout=5)
