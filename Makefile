@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-sweep validate studies clean
+.PHONY: run test test-python lint bench bench-sweep validate studies clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,18 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
+
+# The tests that pin results to the bit, on another Python in a virtual environment of its own:
+#   make test-python OTHER_PYTHON=/path/to/python3.13
+# Why: Python 3.12 changed sum() of floats, and the tables must be the same on every Python 3.11+.
+OTHER_PYTHON ?=
+OTHER_VENV := .venv-other
+test-python:
+	@test -n "$(OTHER_PYTHON)" || { echo "make test-python: give OTHER_PYTHON=/path/to/python (3.11 or later)"; exit 2; }
+	$(OTHER_PYTHON) -m venv $(OTHER_VENV)
+	$(OTHER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OTHER_VENV)/bin/python -m pip install --quiet -e ".[dev]"
+	$(OTHER_VENV)/bin/python -m pytest -n 2 tests/test_pinned.py tests/test_split.py tests/test_crn.py tests/test_scenario.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check dorothy_sim dorothy_cli.py tests experiments benchmarks
@@ -47,4 +59,4 @@ studies: $(STAMP)
 	$(BIN)/python experiments/study_occupancy_target.py
 
 clean:
-	rm -rf $(VENV) results/default .pytest_cache
+	rm -rf $(VENV) $(OTHER_VENV) results/default .pytest_cache
