@@ -297,12 +297,13 @@ def test_an_interrupt_while_a_worker_sends_its_result_still_lets_the_process_exi
     assert "Traceback" not in finished.stderr
 
 
+WIND_UP = concurrent.futures.process._ExecutorManagerThread.terminate_broken
+
+
 def _slow_wind_up(manager, cause):
+    """The pool thread's wind-up after its workers are stopped, half a second late."""
     time.sleep(0.5)
     return WIND_UP(manager, cause)
-
-
-WIND_UP = concurrent.futures.process._ExecutorManagerThread.terminate_broken
 
 
 def test_a_ctrl_c_during_a_pool_run_is_raised_by_the_pool_loop_not_where_it_lands(small, monkeypatch):
@@ -332,6 +333,7 @@ def test_a_ctrl_c_during_a_pool_run_is_raised_by_the_pool_loop_not_where_it_land
 
 
 def test_a_ctrl_c_as_the_last_pool_run_finishes_is_not_lost(small):
+    """Recorded while the last run is handed over, it is raised as the pool closes, not dropped."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         runs = execute([Task(seed, small.with_overrides(SHORT), seed) for seed in range(2)], workers=2)
