@@ -66,7 +66,7 @@ stations.Station.request = counting(stations.Station.request, "station_visits")
 services.CareHomePlacements.request = counting(services.CareHomePlacements.request, "station_visits")
 engine.Environment._fire_source = counting(engine.Environment._fire_source, "source_happenings")
 model = DorothyModel(load_scenario({scenario!r}), {seed}).run()
-counts["heap_entries"] = next(model.env._eid)
+counts["heap_entries"] = model.env._eids
 print(json.dumps(counts))
 """
 

@@ -16,7 +16,7 @@ from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel, results_days
 from dorothy_sim.model.services import QUEUES
-from dorothy_sim.model.tally import LOS_BINS_PER_DAY, Tally
+from dorothy_sim.model.tally import COUNTERS, LOS_BINS_PER_DAY, Tally
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
 
 ALL = "all"
@@ -51,8 +51,7 @@ class Raw:
 def _raw_for(model: DorothyModel, index: int) -> Raw:
     services = model.services[index]
     tally: Tally = model.tallies[index]
-    counts = {name: float(getattr(tally, name)) for name in Tally.__slots__
-              if name not in ("pathway", "los_histogram", "admissions_by_frailty")}
+    counts = {name: float(getattr(tally, name)) for name in COUNTERS}
     for number, value in enumerate(tally.pathway):
         counts[f"pathway_{number}"] = float(value)
     start, end = model.cohort.icp_ranges[index]

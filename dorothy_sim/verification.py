@@ -248,7 +248,7 @@ def run_network(servers: list[int], interarrival_days: Sequence[float],
         for station in stations:
             env.call_at(warmup_days, _reset, station)
     env.run()
-    events = next(env._eid)
+    events = env._eids
     span = env.now - warmup_days
     stages = []
     for station in stations:

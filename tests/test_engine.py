@@ -67,6 +67,40 @@ def test_simpy_processes_and_lean_processes_share_one_clock():
                     ("lean", 4.5)]
 
 
+def test_simpy_conditions_events_and_run_until_an_event_work_on_the_environment():
+    """The environment is not a subclass of simpy.Environment (so that compiled it can be a C
+    class): SimPy's conditions, plain events, interrupts and ``run(until=event)`` must still work."""
+    env = Environment()
+    seen: list[tuple[str, float]] = []
+    signal = env.event()
+
+    def waiter():
+        assert env.active_process is not None
+        both = yield env.all_of([env.timeout(1.0, "a"), env.timeout(2.0, "b")])
+        seen.append(("all", env.now))
+        assert sorted(both.values()) == ["a", "b"]
+        first = yield env.any_of([env.timeout(5.0), signal])
+        seen.append(("any", env.now))
+        assert list(first.values()) == ["go"]
+        try:
+            yield env.timeout(10.0)
+        except simpy.Interrupt as interrupt:
+            seen.append((interrupt.cause, env.now))
+        return "done"
+
+    def sender(process):
+        yield env.timeout(3.0)
+        signal.succeed("go")
+        yield env.timeout(1.0)
+        process.interrupt("stop")
+
+    process = env.process(waiter())
+    env.process(sender(process))
+    assert env.run(until=process) == "done"
+    assert seen == [("all", 2.0), ("any", 3.0), ("stop", 4.0)]
+    assert env.active_process is None and env.peek() == 7.0  # the any_of's timeout (from day 2) is left
+
+
 def test_a_lean_process_starts_at_once_returns_a_value_and_signals_done():
     env = Environment()
     log: list[str] = []

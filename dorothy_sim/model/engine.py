@@ -2,9 +2,11 @@
 
 Why: a replication of the default scenario handles about a million timed happenings. SimPy pays,
 for each, an event object, a method call to ``step()`` and, for a process, an ``Initialize`` event,
-a resume through ``Process._resume`` and a termination event. This module keeps SimPy's
-``Environment`` (its clock, its event heap, its eid counter, so every SimPy ``Event``, ``Timeout``,
-``Process`` and condition still works on it) and adds two cheaper ways to wait:
+a resume through ``Process._resume`` and a termination event. This module's ``Environment`` has
+SimPy's interface (``now``, ``active_process``, ``process``, ``timeout``, ``event``, ``all_of``,
+``any_of``, ``schedule``, ``step``, ``peek``, ``run``, and the ``_now`` and ``_active_proc`` that
+SimPy's events read), so every SimPy ``Event``, ``Timeout``, ``Process`` and condition works on it,
+and adds two cheaper ways to wait:
 
 - ``env.call_at(time, fn, arg)`` / ``env.call_later(delay, fn, arg)``: a plain timed call, one heap
   entry and no object (the event chains of arrival streams, background stays, A&E visits).
@@ -22,6 +24,11 @@ in advance join as *sources* (:meth:`Environment.add_source`), merged with the h
 
 The model's hot path reads the clock as ``env._now``: SimPy's ``now`` is a property, a function call
 on every read, and the model reads the clock a couple of million times a replication.
+
+Why not a subclass of ``simpy.Environment``: compiled (docs/architecture.md, "The compiled core"),
+this class is a C class whose fields the rest of the model reads directly, and a C class cannot
+derive from a Python one. Interpreted, it behaves as the subclass did (tests/test_engine.py runs
+SimPy's own kinds of process and condition on it).
 """
 
 from __future__ import annotations
@@ -53,12 +60,15 @@ def _fire(event: Event) -> None:
         raise exc
 
 
-class Environment(simpy.Environment):
+class Environment:
     """A SimPy environment whose heap also holds plain timed calls, run by a tight loop, and that
     merges in *sources*: streams of happenings whose times are known in advance."""
 
     def __init__(self, initial_time: float = 0) -> None:
-        super().__init__(initial_time)
+        self._now = float(initial_time)
+        self._queue: list[tuple] = []  # a heap of (time, priority, eid, fn, arg)
+        self._eids = 0  # entries scheduled so far: the next entry's place in the order
+        self._active_proc: simpy.Process | Lean | None = None
         self._sources: list[tuple[float, int, _Source]] = []  # a heap by next time
         # The heap holds only what is due before _near_until (the end of the current day); later
         # entries wait in a bucket per day (_later), moved into the heap when it runs dry.
@@ -66,23 +76,56 @@ class Environment(simpy.Environment):
         self._later: dict[int, list[tuple]] = {}
         self._later_days: list[int] = []  # a heap of the days in _later
 
+    # ------------------------------------------------------------------ SimPy's interface
+
+    @property
+    def now(self) -> float:
+        """The current simulation time."""
+        return self._now
+
+    @property
+    def active_process(self) -> simpy.Process | Lean | None:
+        """The process running at this instant (a SimPy process or a :class:`Lean`)."""
+        return self._active_proc
+
+    def process(self, generator) -> simpy.Process:
+        return simpy.Process(self, generator)  # type: ignore[arg-type]
+
+    def timeout(self, delay: float = 0, value: Any = None) -> simpy.Timeout:
+        return simpy.Timeout(self, delay, value)  # type: ignore[arg-type]
+
+    def event(self) -> Event:
+        return Event(self)  # type: ignore[arg-type]
+
+    def all_of(self, events) -> simpy.AllOf:
+        return simpy.AllOf(self, events)  # type: ignore[arg-type]
+
+    def any_of(self, events) -> simpy.AnyOf:
+        return simpy.AnyOf(self, events)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ scheduling
+
     def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
         self.call_at(self._now + delay, _fire, event, priority)
 
     def call_at(self, time: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
         """Call ``fn(arg)`` at clock time ``time`` (not before now)."""
+        eid = self._eids  # (a plain counter, not itertools.count: compiled, a C integer)
+        self._eids = eid + 1
         if time < self._near_until:
-            heappush(self._queue, (time, priority, next(self._eid), fn, arg))
+            heappush(self._queue, (time, priority, eid, fn, arg))
         else:
-            self._defer((time, priority, next(self._eid), fn, arg))
+            self._defer((time, priority, eid, fn, arg))
 
     def call_later(self, delay: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
         """Call ``fn(arg)`` after ``delay`` days."""
         time = self._now + delay
+        eid = self._eids
+        self._eids = eid + 1
         if time < self._near_until:
-            heappush(self._queue, (time, priority, next(self._eid), fn, arg))
+            heappush(self._queue, (time, priority, eid, fn, arg))
         else:
-            self._defer((time, priority, next(self._eid), fn, arg))
+            self._defer((time, priority, eid, fn, arg))
 
     def _defer(self, entry: tuple) -> None:
         """Keep an entry due after the current day in its day's bucket.
@@ -158,25 +201,24 @@ class Environment(simpy.Environment):
         """Run until clock time ``until`` (events at exactly ``until`` are left, as in SimPy), or
         until nothing is left to do. An ``Event`` as ``until`` uses SimPy's own loop."""
         if isinstance(until, Event):
-            return super().run(until)
+            return simpy.Environment.run(self, until)  # type: ignore[arg-type]  (SimPy's loop: step())
         queue, sources = self._queue, self._sources
         at = math.inf if until is None else float(until)
         if at <= self._now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
-        pop, fire_source, refill = heappop, self._fire_source, self._refill
         while True:
             if queue:
                 head = queue[0][0]
-            elif refill():
+            elif self._refill():
                 continue
             else:
                 head = math.inf
             if sources and sources[0][0] < head:
                 if sources[0][0] >= at:
                     break
-                fire_source(sources)
+                self._fire_source(sources)
             elif head < at:
-                self._now, _, _, fn, arg = pop(queue)
+                self._now, _, _, fn, arg = heappop(queue)
                 fn(arg)
             else:
                 break
@@ -187,8 +229,6 @@ class Environment(simpy.Environment):
 
 class _Source:
     """A position in a stream of chunks ``(times, ...)``: see :meth:`Environment.add_source`."""
-
-    __slots__ = ("_chunks", "_handle", "_chunk", "_times", "_row")
 
     def __init__(self, chunks: Iterator[tuple], handle: Callable[[tuple, int], None]) -> None:
         self._chunks = chunks
@@ -212,8 +252,6 @@ class Deadline:
     """Yielded by a :class:`Lean` process: wait for ``event`` for at most ``limit`` days.
     The process resumes with True if the event came first, False if the time ran out."""
 
-    __slots__ = ("event", "limit")
-
     def __init__(self, event: Event, limit: float) -> None:
         self.event = event
         self.limit = limit
@@ -230,8 +268,6 @@ class Lean:
     Stale wake-ups (a timer or an event callback that was overtaken by an interrupt or by the
     other side of a deadline) are told apart by a token that every wait increments.
     """
-
-    __slots__ = ("env", "_gen", "_token", "_target", "_racing", "is_alive", "_done", "value")
 
     def __init__(self, env: Environment, generator) -> None:
         self.env = env
@@ -305,10 +341,12 @@ class Lean:
             if kind is float or kind is int:  # (env.call_at inlined: the commonest wait)
                 self._token = token = self._token + 1
                 when = env._now + target
+                eid = env._eids
+                env._eids = eid + 1
                 if when < env._near_until:
-                    heappush(env._queue, (when, NORMAL, next(env._eid), self._wake, token))
+                    heappush(env._queue, (when, NORMAL, eid, self._wake, token))
                 else:
-                    env._defer((when, NORMAL, next(env._eid), self._wake, token))
+                    env._defer((when, NORMAL, eid, self._wake, token))
                 break
             if kind is Deadline:
                 event = target.event

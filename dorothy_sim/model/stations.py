@@ -17,8 +17,6 @@ from simpy.events import PENDING, Event
 class TimeWeighted:
     """A level whose time integral is kept as it changes (people in MFFD beds, active plans...)."""
 
-    __slots__ = ("env", "level", "area", "_last")
-
     def __init__(self, env: simpy.Environment, level: float = 0.0) -> None:
         self.env = env
         self.level = level

@@ -1,7 +1,7 @@
 """Counters kept per ICP while the model runs; reset in place at the end of the warm-up.
 
 Why plain attributes: the simulation loop increments these hundreds of thousands of times, and
-an attribute increment on a slotted object is the cheapest bookkeeping Python offers. Processes
+an attribute increment is the cheapest bookkeeping Python offers (compiled, a C field). Processes
 hold a reference to their ICP's tally, so it is zeroed in place, never replaced.
 """
 
@@ -10,26 +10,31 @@ from __future__ import annotations
 LOS_BINS_PER_DAY = 20
 LOS_MAX_DAYS = 400
 
+COUNTERS = (
+    "crises", "crises_averted", "rr_referrals", "rr_seen_in_window", "rr_treated_at_home",
+    "ed_attendances", "admissions", "bed_waits", "bed_wait_days",
+    "stays", "stay_days", "stays_over_21d", "discharge_delays",
+    "discharge_delay_days", "deaths_in_hospital", "reablement_starts",
+    "reablement_waits", "reablement_wait_days", "reablement_ends", "reablement_independent",
+    "checks_91d", "at_home_91d", "home_care_starts", "home_care_waits", "home_care_wait_days",
+    "community_bed_admissions", "community_bed_wait_days", "care_home_waits",
+    "care_home_wait_days", "mdt_referrals", "mdt_reviews",
+    "mdt_lapsed", "mdt_wait_days", "mdt_slots_offered", "falls_enrolled", "mh_liaison_cases",
+    "ltc_admissions", "deaths",
+)
+"""The tally's scalar counters and sums (its lists: ``pathway``, ``admissions_by_frailty``,
+``los_histogram``). Declared again, typed, in ``tally.pxd`` for the compiled core."""
+
 
 class Tally:
-    __slots__ = (
-        "crises", "crises_averted", "rr_referrals", "rr_seen_in_window", "rr_treated_at_home",
-        "ed_attendances", "admissions", "bed_waits", "bed_wait_days",
-        "stays", "stay_days", "stays_over_21d", "los_histogram", "discharge_delays",
-        "discharge_delay_days", "pathway", "deaths_in_hospital", "reablement_starts",
-        "reablement_waits", "reablement_wait_days", "reablement_ends", "reablement_independent",
-        "checks_91d", "at_home_91d", "home_care_starts", "home_care_waits", "home_care_wait_days",
-        "community_bed_admissions", "community_bed_wait_days", "care_home_waits",
-        "care_home_wait_days", "mdt_referrals", "mdt_reviews",
-        "mdt_lapsed", "mdt_wait_days", "mdt_slots_offered", "falls_enrolled", "mh_liaison_cases",
-        "ltc_admissions", "deaths", "admissions_by_frailty",
-    )
+    """One ICP's counters. Why no ``__slots__``: compiled, this is a C class with typed fields
+    (``tally.pxd``), which take the place of slots; interpreted, an instance dict costs the same."""
 
     def __init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
-        for name in self.__slots__:
+        for name in COUNTERS:
             setattr(self, name, 0)
         self.bed_wait_days = 0.0
         self.stay_days = 0.0
