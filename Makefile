@@ -10,16 +10,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install when the package metadata changes.
-$(STAMP): $(BIN)/python pyproject.toml
+# Re-install when the package metadata or the compiled core's sources change: the install compiles
+# the model's hot modules with Cython, in place (setup.py; without a C compiler it warns and the
+# model runs interpreted). An edited model source that was not recompiled runs interpreted, with a
+# warning (dorothy_sim/model/_core.py), so a stale build never runs old code.
+CORE_SOURCES := setup.py $(wildcard dorothy_sim/model/*.py dorothy_sim/model/*.pxd)
+$(STAMP): $(BIN)/python pyproject.toml $(CORE_SOURCES)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/dorothy run --out results/default
 
+# The whole suite on the compiled core, then the tests that pin tables to the bit once more on the
+# interpreted source: both cores must give the same tables.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
+	DOROTHY_PURE_PYTHON=1 $(BIN)/python -m pytest -n 2 tests/test_pinned.py tests/test_split.py
 
 # The tests that pin results to the bit, on another Python in a virtual environment of its own:
 #   make test-python OTHER_PYTHON=/path/to/python3.13

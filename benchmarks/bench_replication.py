@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -50,7 +51,8 @@ print(json.dumps({{"wall_seconds": time.perf_counter() - start}}))
 
 # An untimed run of the first seed that counts what a replication does: patient station-visits
 # (every request to a capacity station or for a care-home placement, cohort and background, warm-up
-# included), event-heap entries and source happenings. Counting wrappers slow it, so it is not timed.
+# included), event-heap entries and source happenings. Counting wrappers slow it, so it is not timed;
+# it runs interpreted (DOROTHY_PURE_PYTHON), where methods can be wrapped (compiled classes are C types).
 COUNT = """
 import json
 from dorothy_sim import load_scenario
@@ -71,8 +73,10 @@ print(json.dumps(counts))
 """
 
 
-def _child(code: str) -> dict:
-    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+def _child(code: str, interpreted: bool = False) -> dict:
+    env = dict(os.environ, DOROTHY_PURE_PYTHON="1") if interpreted else None
+    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                            env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -95,7 +99,7 @@ def main() -> int:
         split_walls.append(_child(SPLIT.format(scenario=args.scenario, seed=args.seed + i,
                                                workers=args.split_workers))["wall_seconds"])
         print(f"run {i + 1} on {args.split_workers} workers: {split_walls[-1]:.2f} s wall", flush=True)
-    counts = _child(COUNT.format(scenario=args.scenario, seed=args.seed))
+    counts = _child(COUNT.format(scenario=args.scenario, seed=args.seed), interpreted=True)
     median_wall = statistics.median(walls)
     print(f"seed {args.seed}: {counts['station_visits']:,} station-visits, {counts['heap_entries']:,} heap "
           f"entries, {counts['source_happenings']:,} source happenings", flush=True)

@@ -11,6 +11,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dorothy_sim.model import CORE
+
 
 def provenance() -> dict[str, str]:
     """The command line that is running (as ``python benchmarks/<script> ...``), and where and when."""
@@ -18,6 +20,7 @@ def provenance() -> dict[str, str]:
     return {
         "command": " ".join(["python", f"benchmarks/{script}", *sys.argv[1:]]),
         "python": platform.python_version(),
+        "model_core": CORE,  # compiled (Cython) or interpreted, and why
         "machine": f"{platform.machine()}, {platform.processor() or 'unknown cpu'}",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -24,6 +24,7 @@ from dorothy_sim.errors import ScenarioError, UserError
 from dorothy_sim.executors import RunsStopped
 from dorothy_sim.experiment import Results, default_workers, run_replications
 from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS
+from dorothy_sim.model import CORE
 from dorothy_sim.output import check_folder, write_results
 from dorothy_sim.replication import unstable_queues
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
@@ -241,7 +242,8 @@ def _sweep(args: argparse.Namespace) -> int:
     runs = int(results.configurations["replications"].sum())
     if not args.quiet:
         print(format_headline(results))
-    print(f"\n{len(results.configurations)} configuration(s), {runs} run(s) in {elapsed:.1f} s; tables in "
+    print(f"\n{len(results.configurations)} configuration(s), {runs} run(s) in {elapsed:.1f} s, the model "
+          f"{CORE}; tables in "
           f"{out / 'tables'}/. For the workbook, figures and HTML page: dorothy report {out}")
     labels = results.configurations.set_index("configuration")["label"]
     _warn_unstable(unstable_queues(results.queues, by=["configuration"]),
@@ -299,7 +301,7 @@ def _run(args: argparse.Namespace) -> int:
     files = write_results(results, scenario, out, command=_command_line(args), seed=args.seed,
                           elapsed_seconds=elapsed)
     print(format_summary(results, scenario, args.all_kpis))
-    print(f"\n{args.reps} replication(s) in {elapsed:.1f} s; tables written to {out}/: "
+    print(f"\n{args.reps} replication(s) in {elapsed:.1f} s, the model {CORE}; tables written to {out}/: "
           + ", ".join(sorted(p.name for p in files)))
     if results.loaded:
         print(f"({results.loaded} of them loaded from {out / 'runs'}/, made by this command before with the "

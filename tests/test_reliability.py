@@ -218,6 +218,26 @@ def test_a_time_limit_stops_a_long_replication_in_this_process(tmp_path, capsys)
     assert "run the same command again to resume" in err and "Traceback" not in err
 
 
+def test_a_time_limit_whose_alarm_lands_in_a_finalizer_still_stops_the_run(capsys):
+    """An exception raised while a generator is freed is dropped, and with the model compiled the
+    finalizers are much of the Python code left: the alarm must come again, and quietly."""
+    def lingering():
+        try:
+            yield
+        finally:
+            time.sleep(0.3)  # the alarm (at 0.1 s) interrupts this, inside the finalizer
+
+    started = time.monotonic()
+    with pytest.raises(TimeLimitReached), dorothy_sim.executors._alarm_at(started + 0.1):
+        generator = lingering()
+        next(generator)
+        del generator  # freed here: its finally runs as a finalizer, and the first alarm is lost in it
+        for _ in range(100):
+            time.sleep(0.05)  # 5 s of work that only a second alarm stops
+    assert time.monotonic() - started < 2.0
+    assert "Exception ignored" not in capsys.readouterr().err
+
+
 def test_a_time_limit_keeps_the_finished_replications_and_the_run_resumes(tmp_path, small):
     reps = 40  # about 2 s of work on 2 workers here: twice the limit (10 once took 0.5 s)
     with pytest.raises(TimeLimitReached) as stopped:

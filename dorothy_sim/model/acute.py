@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import cython
+
 from dorothy_sim.model import discharge, downstream, mdt
 from dorothy_sim.model.cohort import (
     AGE_65_69,
@@ -40,6 +42,11 @@ if TYPE_CHECKING:
 DELIRIUM = CRISIS_TYPES.index("delirium")
 
 
+# C types for the compiled core (docs/architecture.md); interpreted, this decorator does nothing.
+@cython.locals(model="DorothyModel", services="IcpServices", slot=cython.Py_ssize_t, crisis_type=cython.long,
+               u=list, d=list, tally="Tally", frailty=cython.long, decided=cython.double,
+               admitted=cython.double, medically_fit=cython.double, deadline=cython.double,
+               treatment=cython.double, route=cython.long)
 def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
          u: list[float], d: list[float]):
     env, cohort, scenario = model.env, model.cohort, model.scenario

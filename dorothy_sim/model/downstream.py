@@ -14,7 +14,6 @@ Leaving the cohort (death, long-term care) ends any package or reablement at onc
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 import simpy
@@ -139,8 +138,12 @@ def _package(model: DorothyModel, services: IcpServices, slot: int, generation: 
              days: float):
     env = model.env
     this = env.active_process
-    with contextlib.suppress(simpy.Interrupt):  # ended early: the person left the cohort
+    # (not contextlib.suppress: its __exit__ is Python code, run in the generator's finalizer even
+    # when the model is compiled, where a signal handler's exception would be lost)
+    try:  # noqa: SIM105
         yield days
+    except simpy.Interrupt:  # ended early: the person left the cohort
+        pass
     services.home_care.release(place)
     _release_hold(model, slot, generation, "package", this)
 

@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import cython
+
 from dorothy_sim.model import downstream, journey, mdt, prevention
 from dorothy_sim.model.cohort import (
     AT_HOME,
@@ -157,6 +159,10 @@ class DorothyModel:
 
     # ----------------------------------------------------------------- sources of events
 
+    # C types for the compiled core (docs/architecture.md); interpreted, these decorators do nothing.
+    @cython.locals(cohort="Cohort", state=list, rate_share=list, icp=list, falls_until=list,
+                   package_until=list, plan_until=list, tallies=list, falls_ratio=cython.double,
+                   package_factor=cython.double, plan_factor=cython.double)
     def _start_crisis_source(self) -> None:
         env, cohort = self.env, self.cohort
         state, rate_share, icp = cohort.state, cohort.rate_share, cohort.icp
@@ -165,6 +171,9 @@ class DorothyModel:
         tallies = self.tallies
         falls_ratio, package_factor, plan_factor = self.falls_ratio, self.package_factor, self.plan_factor
 
+        @cython.locals(chunk=tuple, row=cython.Py_ssize_t, slots=list, accepts=list, types=list,
+                       slot=cython.Py_ssize_t, u_accept=cython.double, accept=cython.double,
+                       crisis_type=cython.long, now=cython.double, tally="Tally")
         def on_candidate(chunk, row: int) -> None:
             _times, slots, accepts, types, uniforms, durations = chunk
             slot = slots[row]
@@ -183,7 +192,8 @@ class DorothyModel:
             if plan_until[slot] > now:
                 accept *= plan_factor
             if u_accept >= accept:
-                tallies[icp[slot]].crises_averted += 1
+                tally = tallies[icp[slot]]
+                tally.crises_averted += 1
                 return
             journey.start_crisis(self, slot, crisis_type, uniforms[row].tolist(), durations[row].tolist())
 

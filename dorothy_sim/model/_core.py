@@ -1,0 +1,110 @@
+"""Which core runs the model: the compiled one (Cython) or the Python source, decided once, at import.
+
+Why a choice at all: the model's hot modules are compiled with Cython (setup.py, at
+``pip install -e .``, which ``make`` runs whenever a model source changed) into C extensions that sit
+next to their ``.py`` files and run a replication about 1.6x faster (benchmarks/RESULTS.md). The
+``.py`` files stay the model's one source: the types the compiler needs are in ``.pxd`` files
+beside them and in a few ``cython`` decorators, which do nothing when the source is interpreted.
+Python imports an extension in preference to its source, so an extension built from an older source
+would silently run old code; this module stops that.
+
+The rule, applied before any module of the model is imported (``dorothy_sim/model/__init__.py``):
+
+- ``DOROTHY_PURE_PYTHON`` set (to anything but ``0`` or empty): the source is interpreted.
+- No extensions built for this Python: the source is interpreted (a machine without a C compiler).
+- Extensions built, and the build's record (``_compiled.<python>.json``, written by the build) holds
+  the digest of every compiled module's ``.py`` and ``.pxd`` as they are now: the extensions run.
+- Otherwise (a source edited since the build): the source is interpreted, with a warning that says
+  which file changed and how to rebuild.
+
+Interpreting when extensions exist needs an import hook (:class:`_SourceFirst`), since Python's own
+finder would load the extension. Both cores give the same tables to the bit: the pinned tests run
+on both (Makefile ``test``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+MODEL_DIR = Path(__file__).resolve().parent
+PACKAGE = "dorothy_sim.model"
+MODULES = ("engine", "stations", "tally", "cohort", "services", "model", "journey", "acute",
+           "rapid_response", "discharge", "downstream", "mdt")
+"""The compiled modules (the model's hot path); the rest of the model and of the tool stay Python."""
+PURE_ENV = "DOROTHY_PURE_PYTHON"
+
+
+def record_path(cache_tag: str | None = None) -> Path:
+    """The build's record for this Python (one per interpreter version: their extensions differ)."""
+    return MODEL_DIR / f"_compiled.{cache_tag or sys.implementation.cache_tag}.json"
+
+
+def source_digests() -> dict[str, str]:
+    """SHA-256 of each compiled module's ``.py`` followed by its ``.pxd`` (empty if it has none)."""
+    digests = {}
+    for name in MODULES:
+        digest = hashlib.sha256((MODEL_DIR / f"{name}.py").read_bytes())
+        pxd = MODEL_DIR / f"{name}.pxd"
+        digest.update(b"\0" + (pxd.read_bytes() if pxd.exists() else b""))
+        digests[name] = digest.hexdigest()
+    return digests
+
+
+def built_extensions() -> list[Path]:
+    """The compiled modules' extension files for this Python that exist."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    return [MODEL_DIR / f"{name}{suffix}" for name in MODULES if (MODEL_DIR / f"{name}{suffix}").exists()]
+
+
+def _changed_since_build() -> list[str]:
+    """The compiled modules whose source differs from what was built (all of them without a record)."""
+    try:
+        built = json.loads(record_path().read_text())["sources"]
+    except (OSError, ValueError, KeyError):
+        return list(MODULES)
+    return [name for name, digest in source_digests().items() if built.get(name) != digest]
+
+
+def choose() -> tuple[bool, str]:
+    """(compiled?, why), by the rule of the module docstring. Installs the import hook when the
+    source must be interpreted although extensions exist, and warns when they are out of date."""
+    extensions = built_extensions()
+    if os.environ.get(PURE_ENV, "") not in ("", "0"):
+        why = f"interpreted ({PURE_ENV} is set)"
+    elif not extensions:
+        return False, "interpreted (not compiled for this Python: see README, 'The compiled core')"
+    elif len(extensions) < len(MODULES):
+        why = f"interpreted (only {len(extensions)} of {len(MODULES)} modules compiled)"
+        _warn(why)
+    elif changed := _changed_since_build():
+        why = f"interpreted (compiled before the last change to {', '.join(f'{n}.py' for n in changed)})"
+        _warn(why)
+    else:
+        return True, "compiled (Cython)"
+    if extensions:
+        sys.meta_path.insert(0, _SourceFirst())
+    return False, why
+
+
+def _warn(why: str) -> None:
+    warnings.warn(f"dorothy_sim: the model runs {why}, about 1.6x slower than compiled; rebuild it with "
+                  "`pip install -e .` (any `make` target does when a model source changed)",
+                  RuntimeWarning, stacklevel=3)
+
+
+class _SourceFirst(importlib.abc.MetaPathFinder):
+    """Loads the compiled modules from their ``.py`` files even though extensions sit beside them."""
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        package, _, name = fullname.rpartition(".")
+        if package != PACKAGE or name not in MODULES:
+            return None
+        return importlib.util.spec_from_file_location(fullname, MODEL_DIR / f"{name}.py")
