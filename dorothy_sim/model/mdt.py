@@ -14,6 +14,7 @@ import heapq
 from typing import TYPE_CHECKING
 
 from dorothy_sim.floats import sum_left_to_right
+from dorothy_sim.model.engine import spawn
 from dorothy_sim.streams import BufferedStream, stream
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def refer(model: DorothyModel, slot: int) -> None:
 def start_meetings(model: DorothyModel, services: IcpServices) -> None:
     if services.mdt.available:
         _initial_care_plans(model, services)
-        model.env.process(_meetings(model, services))
+        spawn(model.env, _meetings(model, services))
 
 
 def _initial_care_plans(model: DorothyModel, services: IcpServices) -> None:
@@ -62,7 +63,7 @@ def _meetings(model: DorothyModel, services: IcpServices):
     tally = model.tallies[services.index]
     mdt = model.scenario.mdt
     spacing = 7.0 / len(team.cases_per_meeting)
-    yield env.timeout(9.0 / 24.0)  # first meeting at 09:00 on day 0 (the model has no weekdays) [est]
+    yield 9.0 / 24.0  # first meeting at 09:00 on day 0 (the model has no weekdays) [est]
     while True:
         for capacity in team.cases_per_meeting:
             tally.mdt_slots_offered += capacity
@@ -80,4 +81,4 @@ def _meetings(model: DorothyModel, services: IcpServices):
                 tally.mdt_wait_days += env._now - referred
                 cohort.plan_until[slot] = env._now + mdt.care_plan_days
                 heapq.heappush(team.plan_ends, env._now + mdt.care_plan_days)
-            yield env.timeout(spacing)
+            yield spacing

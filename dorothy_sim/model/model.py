@@ -23,7 +23,7 @@ from dorothy_sim.model.cohort import (
     crisis_candidates,
     person_event_candidates,
 )
-from dorothy_sim.model.engine import Environment
+from dorothy_sim.model.engine import Environment, spawn
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
 from dorothy_sim.scenario import CRISIS_TYPES, Scenario
@@ -272,7 +272,7 @@ class DorothyModel:
         acute = self.scenario.acute
         beds = services.beds
         while True:
-            yield self.env.timeout(acute.escalation_check_hours / 24.0)
+            yield acute.escalation_check_hours / 24.0
             waiting = beds.queue_length
             if not services.escalation_open and waiting > acute.escalation_open_when_waiting:
                 services.escalation_open = True
@@ -301,10 +301,10 @@ class DorothyModel:
                         self.care_plan_samples[index].append(services.mdt.active_plans(env._now))
                         self.queue_samples[index].append(services.queue_lengths())
             hour += 1
-            yield env.timeout(hour / 24.0 - env._now)
+            yield hour / 24.0 - env._now
 
     def _end_warmup(self):
-        yield self.env.timeout(self.warmup)
+        yield self.warmup
         for tally in self.tallies:
             tally.reset()
         for services in self.simulated:
@@ -323,12 +323,12 @@ class DorothyModel:
         for services in self.simulated:
             self._start_background_admissions(services)
             if services.escalation_beds:
-                env.process(self._bed_manager(services))
+                spawn(env, self._bed_manager(services))
             mdt.start_meetings(self, services)
             downstream.start_initial_packages(self, services)
             prevention.start_falls_prevention(self, services)
-        env.process(self._hourly_sampler())
-        env.process(self._end_warmup())
+        spawn(env, self._hourly_sampler())
+        spawn(env, self._end_warmup())
         env.run(until=self.horizon)
         for services in self.simulated:
             services.close_statistics()

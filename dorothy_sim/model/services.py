@@ -15,6 +15,7 @@ from collections import deque
 import simpy
 
 from dorothy_sim.model import discharge as discharge_planning
+from dorothy_sim.model.engine import spawn
 from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
 from dorothy_sim.scenario import Scenario, apportion
 from dorothy_sim.streams import Duration
@@ -54,7 +55,7 @@ class CareHomePlacements:
         self.used = 0
         self.requests = 0
         if per_week > 0:
-            env.process(self._weekly_offer())
+            spawn(env, self._weekly_offer())
 
     @property
     def available(self) -> bool:
@@ -69,7 +70,7 @@ class CareHomePlacements:
                 self.left -= 1
                 self.used += 1
                 event.succeed()
-            yield self.env.timeout(7.0)
+            yield 7.0
 
     def request(self) -> simpy.Event:
         self.requests += 1
