@@ -35,17 +35,25 @@ DIRECTIVES = {
 
 
 class BuildWithRecord(build_ext):
-    """build_ext, then the record that says which sources the extensions were built from."""
+    """build_ext, then the record that says which sources the extensions were built from: written
+    only when this build made (or found up to date) every one of them, and removed first, so that
+    a module that failed to compile never leaves an older extension that the record vouches for."""
 
     def run(self) -> None:
-        super().run()
         folder = Path("dorothy_sim", "model")
         if not self.inplace:
             folder = Path(self.build_lib, folder)
-        suffix = self.get_ext_filename("x")[1:]  # e.g. ".cpython-311-x86_64-linux-gnu.so"
-        if all((folder / f"{name}{suffix}").exists() for name in core.MODULES):
-            record = folder / core.record_path().name
-            record.write_text(json.dumps({"sources": core.source_digests()}, indent=1) + "\n")
+        record = folder / core.record_path().name
+        record.unlink(missing_ok=True)
+        digests = core.source_digests()  # the sources as they are compiled
+        self.built: set[str] = set()
+        super().run()
+        if self.built == {extension.name for extension in self.extensions}:
+            record.write_text(json.dumps({"sources": digests}, indent=1) + "\n")
+
+    def build_extension(self, extension: Extension) -> None:
+        super().build_extension(extension)  # (an optional extension's failure is caught above this)
+        self.built.add(extension.name)
 
 
 def extensions() -> list[Extension]:

@@ -64,12 +64,12 @@ def built_extensions() -> list[Path]:
     return [MODEL_DIR / f"{name}{suffix}" for name in MODULES if (MODEL_DIR / f"{name}{suffix}").exists()]
 
 
-def _changed_since_build() -> list[str]:
-    """The compiled modules whose source differs from what was built (all of them without a record)."""
+def _changed_since_build() -> list[str] | None:
+    """The compiled modules whose source differs from what was built; None without a build record."""
     try:
         built = json.loads(record_path().read_text())["sources"]
     except (OSError, ValueError, KeyError):
-        return list(MODULES)
+        return None
     return [name for name, digest in source_digests().items() if built.get(name) != digest]
 
 
@@ -84,7 +84,10 @@ def choose() -> tuple[bool, str]:
     elif len(extensions) < len(MODULES):
         why = f"interpreted (only {len(extensions)} of {len(MODULES)} modules compiled)"
         _warn(why)
-    elif changed := _changed_since_build():
+    elif (changed := _changed_since_build()) is None:
+        why = "interpreted (the compiled modules have no build record: the last build did not finish)"
+        _warn(why)
+    elif changed:
         why = f"interpreted (compiled before the last change to {', '.join(f'{n}.py' for n in changed)})"
         _warn(why)
     else:
