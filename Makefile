@@ -66,4 +66,5 @@ studies: $(STAMP)
 	$(BIN)/python experiments/study_occupancy_target.py
 
 clean:
-	rm -rf $(VENV) $(OTHER_VENV) results/default .pytest_cache
+	rm -rf $(VENV) $(OTHER_VENV) results/default .pytest_cache build
+	rm -f dorothy_sim/model/*.so dorothy_sim/model/_compiled.*.json
