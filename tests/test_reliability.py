@@ -481,8 +481,12 @@ def test_a_ctrl_c_that_python_swallows_during_the_import_still_stops_the_command
 
     class Dropped:
         def __del__(self):
-            os.kill(os.getpid(), signal.SIGINT)  # the handler runs here, inside __del__
-            for _ in range(10_000):
+            # To this thread (os.kill may hand the signal to another of the process's threads, whose
+            # handler then marks it for the main thread too late: a CI failure), and waiting until the
+            # handler has run here, inside __del__ (it raises out of the loop), not a fixed while.
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+            give_up = time.monotonic() + 5.0
+            while time.monotonic() < give_up:
                 pass
 
     class Module(types.ModuleType):
