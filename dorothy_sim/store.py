@@ -202,14 +202,15 @@ class ResultStore:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of the package's own source and embedded scenarios, as installed.
+    """A hash of the package's own source (with the compiled core's ``.pxd`` types) and embedded
+    scenarios, as installed.
 
     Why beside the version: an editable install changes without a new version number (a pull, a
     local edit), and a result folder resumed across such a change would mix runs of two models in
     one table, or ``dorothy run`` would load replications the current code no longer makes."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".pxd", ".toml") and p.is_file()):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
