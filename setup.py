@@ -45,15 +45,18 @@ class BuildWithRecord(build_ext):
             folder = Path(self.build_lib, folder)
         record = folder / core.record_path().name
         record.unlink(missing_ok=True)
-        digests = core.source_digests()  # the sources as they are compiled
         self.built: set[str] = set()
         super().run()
         if self.built == {extension.name for extension in self.extensions}:
-            record.write_text(json.dumps({"sources": digests}, indent=1) + "\n")
+            record.write_text(json.dumps({"sources": CYTHONIZED}, indent=1) + "\n")
 
     def build_extension(self, extension: Extension) -> None:
         super().build_extension(extension)  # (an optional extension's failure is caught above this)
         self.built.add(extension.name)
+
+
+CYTHONIZED: dict[str, str] = {}
+"""The sources' digests as Cython read them (an edit during the build must not be vouched for)."""
 
 
 def extensions() -> list[Extension]:
@@ -62,6 +65,7 @@ def extensions() -> list[Extension]:
     except ImportError:  # (not in pyproject's build requirements' environment: build without them)
         print("setup.py: Cython is not installed; the model will run interpreted")
         return []
+    CYTHONIZED.update(core.source_digests())
     modules = cythonize([Extension(f"{core.PACKAGE}.{name}", [f"dorothy_sim/model/{name}.py"])
                          for name in core.MODULES],
                         compiler_directives=DIRECTIVES, build_dir="build/cython", nthreads=2, quiet=True)
