@@ -48,14 +48,9 @@ def record_path(cache_tag: str | None = None) -> Path:
 
 
 def source_digests() -> dict[str, str]:
-    """SHA-256 of each compiled module's ``.py`` followed by its ``.pxd`` (empty if it has none)."""
-    digests = {}
-    for name in MODULES:
-        digest = hashlib.sha256((MODEL_DIR / f"{name}.py").read_bytes())
-        pxd = MODEL_DIR / f"{name}.pxd"
-        digest.update(b"\0" + (pxd.read_bytes() if pxd.exists() else b""))
-        digests[name] = digest.hexdigest()
-    return digests
+    """SHA-256 of each file the compiled modules are built from (``engine.py``, ``engine.pxd``...)."""
+    files = [MODEL_DIR / f"{name}{suffix}" for name in MODULES for suffix in (".py", ".pxd")]
+    return {file.name: hashlib.sha256(file.read_bytes()).hexdigest() for file in files if file.exists()}
 
 
 def built_extensions() -> list[Path]:
@@ -65,12 +60,14 @@ def built_extensions() -> list[Path]:
 
 
 def _changed_since_build() -> list[str] | None:
-    """The compiled modules whose source differs from what was built; None without a build record."""
+    """The source files that differ from what was built (added, edited or removed); None without a
+    build record."""
     try:
         built = json.loads(record_path().read_text())["sources"]
     except (OSError, ValueError, KeyError):
         return None
-    return [name for name, digest in source_digests().items() if built.get(name) != digest]
+    now = source_digests()
+    return sorted(name for name in built.keys() | now.keys() if built.get(name) != now.get(name))
 
 
 def choose() -> tuple[bool, str]:
@@ -88,7 +85,7 @@ def choose() -> tuple[bool, str]:
         why = "interpreted (the compiled modules have no build record: the last build did not finish)"
         _warn(why)
     elif changed:
-        why = f"interpreted (compiled before the last change to {', '.join(f'{n}.py' for n in changed)})"
+        why = f"interpreted (compiled before the last change to {', '.join(changed)})"
         _warn(why)
     else:
         return True, "compiled (Cython)"
