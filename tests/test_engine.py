@@ -375,21 +375,39 @@ def test_day_buckets_give_the_order_of_one_heap(starts, delays, pause):
     across day boundaries (at exactly midnight too), run in the order one plain heap gives."""
     plan = {number: (time, priority, delays[number] if number < len(delays) else [])
             for number, (time, priority) in enumerate(starts)}
+    assert _run_plan(plan, pause) == _reference_order(plan)
+
+
+def test_thousands_of_entries_due_the_same_day_with_ties_run_in_the_order_of_one_heap():
+    """Enough entries at once to make the heap grow (the compiled heap starts with room for 1,024
+    and doubles), most of them tied in time, some in priority too, and children scheduled while
+    others run, at the same instant or a little later: heapq's order of (time, priority, eid)."""
+    rng = np.random.default_rng(5)
+    times = rng.choice([0.0, 0.125, 0.25, 0.5, 0.875], size=5000)
+    priorities = rng.integers(0, 2, size=5000)
+    plan = {number: (float(time), int(priority),
+                     [(0.0, 1), (0.0625, 0)] if number % 3 == 0 else [(0.125, 1)] if number % 3 == 1 else [])
+            for number, (time, priority) in enumerate(zip(times, priorities, strict=True))}
+    assert _run_plan(plan, pause=0.25) == _reference_order(plan)
+
+
+def _run_plan(plan: dict[int, tuple[float, int, list[tuple[float, int]]]], pause: float | None) -> list[int]:
+    """Schedule the plan's entries on an Environment (each entry schedules its children when it
+    runs), run it (stopping once at ``pause``) and return the order the entries ran in."""
     env = Environment()
     seen: list[int] = []
-    next_id = [len(starts)]
+    next_id = [len(plan)]
 
     def fire(number: int) -> None:
         seen.append(number)
-        if number < len(starts):
-            for delay, priority in plan[number][2]:
-                child = next_id[0]
-                next_id[0] += 1
-                env.call_later(delay, fire, child, priority)
+        for delay, priority in plan[number][2] if number in plan else []:
+            child = next_id[0]
+            next_id[0] += 1
+            env.call_later(delay, fire, child, priority)
 
     for number, (time, priority, _children) in plan.items():
         env.call_at(time, fire, number, priority)
     if pause is not None:
         env.run(until=pause)
     env.run()
-    assert seen == _reference_order(plan)
+    return seen

@@ -1,6 +1,15 @@
 # C types of engine.py for the compiled core (setup.py; docs/architecture.md). Interpreted, unused.
 
 cimport cython
+from libc.stdlib cimport free, realloc
+
+cdef struct _Entry:  # a key of the compiled heap (Environment._push); its call is in _calls
+    double time
+    long priority
+    long long eid
+    Py_ssize_t slot
+
+cdef inline bint _before(_Entry a, _Entry b)
 
 cdef class Environment
 
@@ -39,7 +48,25 @@ cdef class Environment:
     cdef public double _near_until
     cdef public dict _later
     cdef public list _later_days
+    cdef _Entry* _heap
+    cdef Py_ssize_t _size
+    cdef Py_ssize_t _capacity
+    cdef Py_ssize_t* _free_slots
+    cdef list _calls
     cdef object __weakref__
+
+    @cython.locals(size=Py_ssize_t, slot=Py_ssize_t, entry=_Entry, heap="_Entry*", i=Py_ssize_t,
+                   parent=Py_ssize_t)
+    cdef _push(self, double time, long priority, long long eid, object fn, object arg)
+    @cython.locals(old=Py_ssize_t, capacity=Py_ssize_t, heap="_Entry*", free_slots="Py_ssize_t*",
+                   k=Py_ssize_t)
+    cdef _grow(self)
+    cdef Py_ssize_t _pending(self)
+    @cython.locals(queue=list)
+    cdef double _head(self) except? -1.0
+    @cython.locals(heap="_Entry*", slot=Py_ssize_t, calls=list, size=Py_ssize_t, last=_Entry,
+                   i=Py_ssize_t, child=Py_ssize_t)
+    cdef _fire_next(self)
 
     @cython.locals(eid="long long")
     cpdef call_at(self, double time, object fn, object arg=*, long priority=*)
@@ -47,9 +74,9 @@ cdef class Environment:
     cpdef call_later(self, double delay, object fn, object arg=*, long priority=*)
     @cython.locals(time=double, day="long long", bucket=list)
     cpdef _defer(self, tuple entry)
-    @cython.locals(day="long long", queue=list)
+    @cython.locals(day="long long", queue=list, entry=tuple)
     cpdef bint _refill(self) except -1
     @cython.locals(order=long, source=_Source, when=double)
     cpdef _fire_source(self, list sources)
-    @cython.locals(queue=list, sources=list, at=double, head=double)
+    @cython.locals(sources=list, at=double, head=double)
     cpdef run(self, until=*)

@@ -39,6 +39,7 @@ from heapq import heapify, heappop, heappush, heapreplace
 from numbers import Real
 from typing import Any
 
+import cython
 import simpy
 from simpy.core import EmptySchedule
 from simpy.events import NORMAL, URGENT, Event
@@ -75,6 +76,11 @@ class Environment:
         self._near_until = math.floor(initial_time) + 1.0
         self._later: dict[int, list[tuple]] = {}
         self._later_days: list[int] = []  # a heap of the days in _later
+        if cython.compiled:
+            # Compiled, the heap is a C array of (time, priority, eid, slot) keys, and the call of
+            # each entry, fn and arg, sits in slot 2 * slot and 2 * slot + 1 of this list (where
+            # the garbage collector can see them). See _push.
+            self._calls: list = []
 
     # ------------------------------------------------------------------ SimPy's interface
 
@@ -112,20 +118,24 @@ class Environment:
         """Call ``fn(arg)`` at clock time ``time`` (not before now)."""
         eid = self._eids  # (a plain counter, not itertools.count: compiled, a C integer)
         self._eids = eid + 1
-        if time < self._near_until:
-            heappush(self._queue, (time, priority, eid, fn, arg))
-        else:
+        if time >= self._near_until:
             self._defer((time, priority, eid, fn, arg))
+        elif cython.compiled:
+            self._push(time, priority, eid, fn, arg)
+        else:
+            heappush(self._queue, (time, priority, eid, fn, arg))
 
     def call_later(self, delay: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
         """Call ``fn(arg)`` after ``delay`` days."""
         time = self._now + delay
         eid = self._eids
         self._eids = eid + 1
-        if time < self._near_until:
-            heappush(self._queue, (time, priority, eid, fn, arg))
-        else:
+        if time >= self._near_until:
             self._defer((time, priority, eid, fn, arg))
+        elif cython.compiled:
+            self._push(time, priority, eid, fn, arg)
+        else:
+            heappush(self._queue, (time, priority, eid, fn, arg))
 
     def _defer(self, entry: tuple) -> None:
         """Keep an entry due after the current day in its day's bucket.
@@ -149,11 +159,119 @@ class Environment:
         if not self._later_days:
             return False
         day = heappop(self._later_days)
-        queue = self._queue  # (the same list: the run loop holds it)
-        queue.extend(self._later.pop(day))
-        heapify(queue)
+        if cython.compiled:
+            for entry in self._later.pop(day):
+                self._push(entry[0], entry[1], entry[2], entry[3], entry[4])
+        else:
+            queue = self._queue  # (the same list: the run loop holds it)
+            queue.extend(self._later.pop(day))
+            heapify(queue)
         self._near_until = day + 1.0 if day < _LAST_DAY else math.inf
         return True
+
+    # ------------------------------------------------------------------ the heap
+    # Interpreted, a list of (time, priority, eid, fn, arg) tuples kept by heapq. Compiled, a C array
+    # of _Entry keys (time, priority, eid, slot) with the calls in _calls: heapq compares tuples
+    # item by item through Python's rich comparison, and allocates a tuple, a float and an int for
+    # every entry; about a tenth of a compiled replication went there. The order is the same: every
+    # eid is different, so (time, priority, eid) orders all entries strictly, whatever the layout
+    # of the heap, and the tables are the same to the bit (tests/test_pinned.py, on both cores).
+
+    def _push(self, time: float, priority: int, eid: int, fn, arg: Any) -> None:
+        """Add an entry due before the end of the current day to the compiled heap."""
+        if self._size == self._capacity:
+            self._grow()
+        size = self._size
+        slot = self._free_slots[self._capacity - size - 1]
+        self._calls[2 * slot] = fn
+        self._calls[2 * slot + 1] = arg
+        entry.time = time  # noqa: F821  (entry: a C struct, declared in engine.pxd)
+        entry.priority = priority  # noqa: F821
+        entry.eid = eid  # noqa: F821
+        entry.slot = slot  # noqa: F821
+        heap = self._heap
+        i = size
+        while i > 0:  # sift up
+            parent = (i - 1) >> 1
+            if not _before(entry, heap[parent]):  # noqa: F821
+                break
+            heap[i] = heap[parent]
+            i = parent
+        heap[i] = entry  # noqa: F821
+        self._size = size + 1
+
+    def _grow(self) -> None:
+        """Double the compiled heap's room (its slots and its calls' room with it)."""
+        old = self._capacity
+        capacity = 2 * old if old else 1024
+        heap = cython.cast("_Entry*", realloc(self._heap, capacity * cython.sizeof(_Entry)))  # noqa: F821
+        if heap == cython.NULL:
+            raise MemoryError("the event heap could not grow")
+        self._heap = heap
+        free_slots = cython.cast("Py_ssize_t*", realloc(  # noqa: F821
+            self._free_slots, capacity * cython.sizeof(cython.Py_ssize_t)))
+        if free_slots == cython.NULL:
+            raise MemoryError("the event heap could not grow")
+        self._free_slots = free_slots
+        for k in range(capacity - old):  # (the heap is full: only the new slots are free)
+            free_slots[k] = old + k
+        self._calls.extend([None] * (2 * (capacity - old)))
+        self._capacity = capacity
+
+    def __dealloc__(self) -> None:  # (compiled only: the C arrays of the heap)
+        free(self._heap)  # noqa: F821
+        free(self._free_slots)  # noqa: F821
+
+    def _pending(self) -> int:
+        """How many entries the heap holds (not counting later days' buckets)."""
+        return self._size if cython.compiled else len(self._queue)
+
+    def _head(self) -> float:
+        """When the heap's next entry is due, after moving the next day's bucket in if the heap ran
+        dry (infinity when nothing is left)."""
+        if cython.compiled:
+            while self._size == 0:
+                if not self._refill():
+                    return math.inf
+            return self._heap[0].time
+        queue = self._queue
+        while not queue:
+            if not self._refill():
+                return math.inf
+        return queue[0][0]
+
+    def _fire_next(self) -> None:
+        """Take the heap's next entry, move the clock to its time and make its call."""
+        if not cython.compiled:
+            self._now, _, _, fn, arg = heappop(self._queue)
+            fn(arg)
+            return
+        heap = self._heap
+        self._now = heap[0].time
+        slot = heap[0].slot
+        calls = self._calls
+        fn = calls[2 * slot]
+        arg = calls[2 * slot + 1]
+        calls[2 * slot] = None  # (the call's objects are not kept alive by a spent slot)
+        calls[2 * slot + 1] = None
+        size = self._size - 1
+        self._size = size
+        self._free_slots[self._capacity - size - 1] = slot
+        if size:  # the last entry fills the hole at the top: sift it down
+            last = heap[size]
+            i = 0
+            while True:
+                child = 2 * i + 1
+                if child >= size:
+                    break
+                if child + 1 < size and _before(heap[child + 1], heap[child]):
+                    child += 1
+                if not _before(heap[child], last):
+                    break
+                heap[i] = heap[child]
+                i = child
+            heap[i] = last
+        fn(arg)
 
     def add_source(self, chunks: Iterator[tuple], handle: Callable[[tuple, int], None]) -> None:
         """Call ``handle(chunk, row)`` at ``chunk[0][row]`` for every row of every chunk, in order.
@@ -170,23 +288,18 @@ class Environment:
             heappush(self._sources, (first, len(self._sources), source))
 
     def peek(self) -> float:
-        if not self._queue:
-            self._refill()
-        heap = self._queue[0][0] if self._queue else math.inf
-        return min(heap, self._sources[0][0]) if self._sources else heap
+        head = self._head()
+        return min(head, self._sources[0][0]) if self._sources else head
 
     def step(self) -> None:
         sources = self._sources
-        if not self._queue:
-            self._refill()
-        if sources and (not self._queue or sources[0][0] < self._queue[0][0]):
+        head = self._head()
+        if sources and sources[0][0] < head:
             self._fire_source(sources)
-            return
-        try:
-            self._now, _, _, fn, arg = heappop(self._queue)
-        except IndexError:
-            raise EmptySchedule from None
-        fn(arg)
+        elif self._pending():
+            self._fire_next()
+        else:
+            raise EmptySchedule
 
     def _fire_source(self, sources: list) -> None:
         self._now, order, source = sources[0]
@@ -202,29 +315,33 @@ class Environment:
         until nothing is left to do. An ``Event`` as ``until`` uses SimPy's own loop."""
         if isinstance(until, Event):
             return simpy.Environment.run(self, until)  # type: ignore[arg-type]  (SimPy's loop: step())
-        queue, sources = self._queue, self._sources
+        sources = self._sources
         at = math.inf if until is None else float(until)
         if at <= self._now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
         while True:
-            if queue:
-                head = queue[0][0]
-            elif self._refill():
-                continue
-            else:
-                head = math.inf
+            head = self._head()
             if sources and sources[0][0] < head:
                 if sources[0][0] >= at:
                     break
                 self._fire_source(sources)
             elif head < at:
-                self._now, _, _, fn, arg = heappop(queue)
-                fn(arg)
+                self._fire_next()
             else:
                 break
         if until is not None:
             self._now = at
         return None
+
+
+def _before(a, b) -> bool:
+    """Compiled heap only: is entry ``a`` due before entry ``b``? (By time, then priority, then
+    the order they were scheduled in, as heapq orders the interpreted heap's tuples.)"""
+    if a.time != b.time:
+        return a.time < b.time
+    if a.priority != b.priority:
+        return a.priority < b.priority
+    return a.eid < b.eid
 
 
 class _Source:
@@ -361,10 +478,12 @@ class Lean:
                 when = env._now + target
                 eid = env._eids
                 env._eids = eid + 1
-                if when < env._near_until:
-                    heappush(env._queue, (when, NORMAL, eid, self._wake, token))
-                else:
+                if when >= env._near_until:
                     env._defer((when, NORMAL, eid, self._wake, token))
+                elif cython.compiled:
+                    env._push(when, NORMAL, eid, self._wake, token)
+                else:
+                    heappush(env._queue, (when, NORMAL, eid, self._wake, token))
                 break
             if kind is Deadline:
                 event = target.event
