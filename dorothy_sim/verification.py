@@ -269,22 +269,17 @@ def _tandem_stage(env: Environment, station: Station, times: list[float],
     """``enter(i)``: customer ``i`` asks ``station`` for a server, holds it ``times[i]``, releases
     it and enters the next stage (``onward``), or leaves if this is the last."""
     request, release, call_later = station.request, station.release, env.call_later
-    if onward is None:
-        finish: Callable[[Request], None] = release
-    else:
-        def finish(held: Request) -> None:
-            release(held)
-            onward(held.customer)
 
-    def start(granted: Request) -> None:  # a queued request, granted now
-        call_later(times[granted.customer], finish, granted)
+    def finish(visit: tuple[Request, int]) -> None:  # (the request held, the customer)
+        release(visit[0])
+        if onward is not None:
+            onward(visit[1])
 
     def enter(i: int) -> None:
         held = request()
-        held.customer = i
         if held.callbacks is None:  # granted on the spot
-            call_later(times[i], finish, held)
+            call_later(times[i], finish, (held, i))
         else:
-            held.callbacks.append(start)
+            held.callbacks.append(lambda granted: call_later(times[i], finish, (granted, i)))
 
     return enter

@@ -237,6 +237,40 @@ def test_a_free_server_is_granted_on_the_spot_and_a_busy_station_queues_fifo():
     assert station.count == 0 and station.queue_length == 0
 
 
+def test_a_request_works_as_a_simpy_event_for_simpy_processes_and_conditions():
+    """A station's request is not an ``Event`` subclass (compiled, a C class): SimPy's processes,
+    conditions and SimPy's own run-until-an-event loop must still take it as one."""
+    env = Environment()
+    station = Station(env, 1, "one server")
+    first = station.request()
+    assert first.value is None and first.ok
+    second = station.request()
+    assert not second.triggered and not second.processed
+    with pytest.raises(AttributeError, match="not yet available"):
+        _ = second.value
+    log: list[tuple[str, float]] = []
+
+    def simpy_waiter():
+        granted = yield second  # a queued request, yielded by a SimPy process
+        log.append(("granted", env.now, granted))
+        third = station.request()  # queued behind second, which this process now holds
+        either = yield env.any_of([third, env.timeout(10.0)])
+        log.append(("timed out", env.now, third in either.todict()))
+        station.renege(third)
+        station.release(second)
+        fourth = station.request()
+        either = yield env.any_of([fourth, env.timeout(10.0)])
+        log.append(("granted", env.now, fourth in either.todict()))
+
+    env.process(simpy_waiter())
+    env.call_at(2.0, lambda _: station.release(first))
+    env.run(until=1.0)  # (the process waits for second from here on)
+    assert env.run(until=second) is None  # SimPy's loop, until the request is granted
+    assert env.now == 2.0 and second.triggered
+    env.run()
+    assert log == [("granted", 2.0, None), ("timed out", 12.0, False), ("granted", 12.0, True)]
+
+
 def test_a_priority_station_serves_priority_0_first_then_in_arrival_order():
     env = Environment()
     station = PriorityStation(env, 1, "places")

@@ -41,7 +41,7 @@ from typing import Any
 
 import cython
 import simpy
-from simpy.core import EmptySchedule
+from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event
 
 __all__ = ["Deadline", "Environment", "Lean", "NORMAL", "URGENT", "spawn"]
@@ -312,9 +312,9 @@ class Environment:
 
     def run(self, until: float | Event | None = None) -> Any:
         """Run until clock time ``until`` (events at exactly ``until`` are left, as in SimPy), or
-        until nothing is left to do. An ``Event`` as ``until`` uses SimPy's own loop."""
-        if isinstance(until, Event):
-            return simpy.Environment.run(self, until)  # type: ignore[arg-type]  (SimPy's loop: step())
+        until nothing is left to do. Until an event: see :meth:`_run_until_event`."""
+        if isinstance(until, Event) or hasattr(until, "callbacks"):
+            return self._run_until_event(until)
         sources = self._sources
         at = math.inf if until is None else float(until)
         if at <= self._now:
@@ -332,6 +332,22 @@ class Environment:
         if until is not None:
             self._now = at
         return None
+
+    def _run_until_event(self, until) -> Any:
+        """Run until ``until`` is processed and return its value: SimPy's loop of ``step()``, as
+        ``simpy.Environment.run`` does for an event, here also for anything that works as one (a
+        station's request, which SimPy's would take for a number)."""
+        if until.callbacks is None:
+            return until.value
+        until.callbacks.append(StopSimulation.callback)
+        try:
+            while True:
+                self.step()
+        except StopSimulation as stop:
+            return stop.args[0]
+        except EmptySchedule:
+            raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}'
+                               ) from None
 
 
 def _before(a, b) -> bool:

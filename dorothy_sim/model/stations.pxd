@@ -8,6 +8,14 @@ cdef class TimeWeighted:
     cdef public double area
     cdef public double _last
 
+cdef class Request:
+    cdef public object env
+    cdef public object callbacks
+    cdef public object _value
+    cdef public bint _ok
+    cdef public double asked
+    cdef public long priority
+
 cdef class Station:
     cdef public Environment _env
     cdef public object name
@@ -28,4 +36,4 @@ cdef class Station:
     cdef public double sojourn_total
 
     cpdef request(self, long priority=*)
-    cpdef release(self, object request)
+    cpdef release(self, Request request)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 import simpy
-from simpy.events import PENDING, Event
+from simpy.events import PENDING
 
 
 class TimeWeighted:
@@ -39,11 +39,18 @@ class TimeWeighted:
         return self.area
 
 
-class Request(Event):
-    """A claim on one server of a station: an event processed when the server is granted.
+class Request:
+    """A claim on one server of a station: an event, processed when the server is granted.
 
     Granted on the spot (a free server, nothing queued ahead), it is born processed, so a process
     that yields it goes straight on with no trip through the event heap. It never fails.
+
+    Why not a subclass of SimPy's ``Event``: a run makes about 600,000 requests, and compiled
+    (docs/architecture.md, "The compiled core") this is a C class, made and read at C speed, which
+    a class derived from a Python class cannot be. It has the part of ``Event`` that SimPy's
+    processes, conditions and ``schedule`` use (``env``, ``callbacks``, ``_value``, ``_ok``) and
+    the ``triggered``, ``processed``, ``ok`` and ``value`` that SimPy code reads, so SimPy
+    processes and lean processes yield it as they yield any event (tests/test_engine.py).
     """
 
     def __init__(self, env, asked: float, priority: int, granted: bool) -> None:
@@ -53,6 +60,27 @@ class Request(Event):
         self._ok = True
         self.asked = asked
         self.priority = priority
+
+    @property
+    def triggered(self) -> bool:
+        """Whether the server was granted (as ``Event.triggered``)."""
+        return self._value is not PENDING
+
+    @property
+    def processed(self) -> bool:
+        """Whether the processes waiting for it were resumed (as ``Event.processed``)."""
+        return self.callbacks is None
+
+    @property
+    def ok(self) -> bool:
+        return self._ok
+
+    @property
+    def value(self) -> None:
+        """None once granted; before, an AttributeError, as SimPy's events."""
+        if self._value is PENDING:
+            raise AttributeError(f"value of {self} is not yet available")
+        return self._value
 
 
 class Station:
@@ -64,7 +92,7 @@ class Station:
     this station grants on the spot when it can and releases with a plain method call, and the
     statistics are kept as the state changes (constant work per event, constant memory), so every
     station, whoever its callers are, can be checked against Little's law and queueing formulas
-    (tests/test_verification.py). Requests are SimPy events: SimPy processes can yield them too.
+    (tests/test_verification.py). Requests work as SimPy events: SimPy processes can yield them too.
 
     A zero-capacity station keeps one nominal server (SimPy's rule) and reports capacity 0: callers
     check :attr:`available` and never ask it for service.
@@ -107,8 +135,8 @@ class Station:
         if self.count < self.capacity:  # the queue is empty whenever a server is free
             self.count += 1
             self.grants += 1
-            return Request(env, now, priority, granted=True)
-        request = Request(env, now, priority, granted=False)
+            return Request(env, now, priority, True)
+        request = Request(env, now, priority, False)
         queues = self._queues
         queues[priority if len(queues) > 1 else 0].append(request)
         self._waiting += 1
