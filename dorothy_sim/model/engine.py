@@ -17,10 +17,11 @@ and adds two cheaper ways to wait:
 
 Every heap entry is ``(time, priority, eid, fn, arg)``; a SimPy event is scheduled as
 ``(time, priority, eid, _fire, event)``, so both kinds share one order: by time, then priority
-(URGENT before NORMAL, as SimPy), then the order they were scheduled in. Only what is due before the
-end of the current day is in the heap; later entries wait in a bucket per day (``_defer``), so pops
-stay cheap however many stays and packages are under way (see ``Environment._defer``). Streams drawn
-in advance join as *sources* (:meth:`Environment.add_source`), merged with the heap without entering it.
+(URGENT before NORMAL, as SimPy), then the order they were scheduled in (compiled, the heap keeps
+these entries in C: see "the heap" below). Only what is due before the end of the current day is in
+the heap; later entries wait in a bucket per day (``_defer``), so pops stay cheap however many stays
+and packages are under way (see ``Environment._defer``). Streams drawn in advance join as *sources*
+(:meth:`Environment.add_source`), merged with the heap without entering it.
 
 The model's hot path reads the clock as ``env._now``: SimPy's ``now`` is a property, a function call
 on every read, and the model reads the clock a couple of million times a replication.
