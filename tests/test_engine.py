@@ -259,7 +259,7 @@ def test_a_request_works_as_a_simpy_event_for_simpy_processes_and_conditions():
         station.renege(third)
         station.release(second)
         fourth = station.request()
-        either = yield env.any_of([fourth, env.timeout(10.0)])
+        either = yield fourth | env.timeout(10.0)  # (SimPy's operators, as on its events)
         log.append(("granted", env.now, fourth in either.todict()))
 
     env.process(simpy_waiter())

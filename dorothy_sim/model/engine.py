@@ -314,7 +314,7 @@ class Environment:
     def run(self, until: float | Event | None = None) -> Any:
         """Run until clock time ``until`` (events at exactly ``until`` are left, as in SimPy), or
         until nothing is left to do. Until an event: see :meth:`_run_until_event`."""
-        if isinstance(until, Event) or hasattr(until, "callbacks"):
+        if hasattr(until, "callbacks"):  # an Event, or anything that works as one
             return self._run_until_event(until)
         sources = self._sources
         at = math.inf if until is None else float(until)

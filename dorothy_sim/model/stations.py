@@ -49,8 +49,9 @@ class Request:
     compiled (docs/architecture.md, "The compiled core") this is a C class, made and read at C
     speed, which a class derived from a Python class cannot be. It has the part of ``Event`` that
     SimPy's processes, conditions and ``schedule`` use (``env``, ``callbacks``, ``_value``,
-    ``_ok``) and the ``triggered``, ``processed``, ``ok`` and ``value`` that SimPy code reads, so
-    SimPy processes and lean processes yield it as they yield any event (tests/test_engine.py).
+    ``_ok``) and the ``triggered``, ``processed``, ``ok``, ``value``, ``&`` and ``|`` that SimPy
+    code uses, so SimPy processes and lean processes yield it as they yield any event
+    (tests/test_engine.py).
     """
 
     def __init__(self, env, asked: float, priority: int, granted: bool) -> None:
@@ -81,6 +82,14 @@ class Request:
         if self._value is PENDING:
             raise AttributeError(f"value of {self} is not yet available")
         return self._value
+
+    def __and__(self, other) -> simpy.AllOf:
+        """``request & event``: both, as SimPy's events combine."""
+        return simpy.AllOf(self.env, [self, other])
+
+    def __or__(self, other) -> simpy.AnyOf:
+        """``request | event``: whichever comes first (a request or a time-out, say)."""
+        return simpy.AnyOf(self.env, [self, other])
 
 
 class Station:
