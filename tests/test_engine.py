@@ -337,6 +337,32 @@ def test_sources_merge_with_scheduled_calls_in_time_order_and_skip_empty_chunks(
     assert seen[-1] == ("a", 5.0) and env.peek() == float("inf")
 
 
+@settings(max_examples=150, deadline=None)
+@given(streams=st.lists(st.lists(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 7.0]), max_size=4),
+                                 max_size=3), min_size=1, max_size=12),
+       pause=st.sampled_from([None, 0.5, 1.0, 1.75]))
+def test_many_sources_with_ties_run_in_time_then_the_order_they_were_added(streams, pause):
+    """Sources (compiled: a heap of the source objects themselves) run by time, then in the order
+    they were added, each source's rows in turn, with spent and empty sources dropping out."""
+    env = Environment()
+    seen: list[tuple[int, int]] = []
+    expected = []
+    for number, chunks in enumerate(streams):
+        times = sorted(time for chunk in chunks for time in chunk)  # a source's times do not decrease
+        parts, start = [], 0
+        for chunk in chunks:
+            rows = list(range(start, start + len(chunk)))
+            parts.append(([times[row] for row in rows], [number] * len(chunk), rows))
+            start += len(chunk)
+        expected += [(time, number, row) for row, time in enumerate(times)]
+        env.add_source(iter(parts), lambda chunk, row: seen.append((chunk[1][row], chunk[2][row])))
+    if pause is not None:
+        env.run(until=pause)
+    env.run()
+    assert seen == [(number, row) for _time, number, row in sorted(expected)]
+    assert env.peek() == math.inf
+
+
 # ------------------------------------------------------------------ entries due after today (day buckets)
 
 def test_an_entry_kept_for_a_later_day_runs_in_order_with_ones_scheduled_on_that_day():

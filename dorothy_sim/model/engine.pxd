@@ -11,6 +11,12 @@ cdef struct _Entry:  # a key of the compiled heap (Environment._push); its call 
 
 cdef inline bint _before(_Entry a, _Entry b)
 
+cdef class _Source
+
+@cython.locals(item=_Source, size=Py_ssize_t, i=Py_ssize_t, child=Py_ssize_t)
+cdef _sift_sources(list sources)
+cdef inline bint _source_before(_Source a, _Source b)
+
 cdef class Environment
 
 cdef class Lean:
@@ -36,6 +42,8 @@ cdef class _Source:
     cdef public object _chunk
     cdef public object _times
     cdef public long _row
+    cdef public double _when
+    cdef public long _order
 
     cpdef double advance(self) except? -1.0
 
@@ -76,7 +84,9 @@ cdef class Environment:
     cpdef _defer(self, tuple entry)
     @cython.locals(day="long long", queue=list, entry=tuple)
     cpdef bint _refill(self) except -1
-    @cython.locals(order=long, source=_Source, when=double)
+    @cython.locals(order=long, source=_Source, when=double, last=_Source)
     cpdef _fire_source(self, list sources)
-    @cython.locals(sources=list, at=double, head=double)
+    @cython.locals(sources=list)
+    cdef double _source_head(self) except? -1.0
+    @cython.locals(sources=list, at=double, head=double, next_source=double)
     cpdef run(self, until=*)

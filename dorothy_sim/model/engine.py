@@ -71,7 +71,10 @@ class Environment:
         self._queue: list[tuple] = []  # a heap of (time, priority, eid, fn, arg)
         self._eids = 0  # entries scheduled so far: the next entry's place in the order
         self._active_proc: simpy.Process | Lean | None = None
-        self._sources: list[tuple[float, int, _Source]] = []  # a heap by next time
+        # A heap of the sources by (next time, order added): interpreted, of (time, order, source)
+        # tuples; compiled, of the _Source objects themselves, which hold their time and order
+        # (no tuple and float made for each of 375,000 happenings; _sift_sources).
+        self._sources: list = []
         # The heap holds only what is due before _near_until (the end of the current day); later
         # entries wait in a bucket per day (_later), moved into the heap when it runs dry.
         self._near_until = math.floor(initial_time) + 1.0
@@ -285,17 +288,31 @@ class Environment:
         """
         source = _Source(chunks, handle)
         first = source.advance()
-        if first < math.inf:
+        if first >= math.inf:
+            return
+        if cython.compiled:
+            source._when, source._order = first, len(self._sources)
+            self._sources.append(source)
+            self._sources.sort(key=_source_key)  # (a sorted list is a heap; a few dozen sources)
+        else:
             heappush(self._sources, (first, len(self._sources), source))
 
+    def _source_head(self) -> float:
+        """When the next source happening is due (infinity when no source is left)."""
+        sources = self._sources
+        if not sources:
+            return math.inf
+        if cython.compiled:
+            return cython.cast(_Source, sources[0])._when
+        return sources[0][0]
+
     def peek(self) -> float:
-        head = self._head()
-        return min(head, self._sources[0][0]) if self._sources else head
+        return min(self._head(), self._source_head())
 
     def step(self) -> None:
         sources = self._sources
         head = self._head()
-        if sources and sources[0][0] < head:
+        if self._source_head() < head:
             self._fire_source(sources)
         elif self._pending():
             self._fire_next()
@@ -303,13 +320,27 @@ class Environment:
             raise EmptySchedule
 
     def _fire_source(self, sources: list) -> None:
-        self._now, order, source = sources[0]
-        source._handle(source._chunk, source._row)  # (inlined, not a method: 375,000 calls)
+        if not cython.compiled:
+            self._now, order, source = sources[0]
+            source._handle(source._chunk, source._row)  # (inlined, not a method: 375,000 calls)
+            when = source.advance()
+            if when < math.inf:
+                heapreplace(sources, (when, order, source))
+            else:
+                heappop(sources)
+            return
+        source = sources[0]
+        self._now = source._when
+        source._handle(source._chunk, source._row)
         when = source.advance()
         if when < math.inf:
-            heapreplace(sources, (when, order, source))
-        else:
-            heappop(sources)
+            source._when = when
+        else:  # this source is spent: the last takes its place
+            last = sources.pop()
+            if not sources:
+                return
+            sources[0] = last
+        _sift_sources(sources)
 
     def run(self, until: float | Event | None = None) -> Any:
         """Run until clock time ``until`` (events at exactly ``until`` are left, as in SimPy), or
@@ -322,8 +353,9 @@ class Environment:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
         while True:
             head = self._head()
-            if sources and sources[0][0] < head:
-                if sources[0][0] >= at:
+            next_source = self._source_head()
+            if next_source < head:
+                if next_source >= at:
                     break
                 self._fire_source(sources)
             elif head < at:
@@ -359,6 +391,34 @@ def _before(a, b) -> bool:
     if a.priority != b.priority:
         return a.priority < b.priority
     return a.eid < b.eid
+
+
+def _source_key(source: _Source) -> tuple[float, int]:
+    """Compiled only: a source's place in the order of sources (as the interpreted heap's tuples)."""
+    return source._when, source._order
+
+
+def _sift_sources(sources: list) -> None:
+    """Compiled only: move the source at the top of the sources' heap down to its place (its time
+    changed, or the last source took the place of a spent one)."""
+    item = sources[0]
+    size = len(sources)
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and _source_before(sources[child + 1], sources[child]):
+            child += 1
+        if not _source_before(sources[child], item):
+            break
+        sources[i] = sources[child]
+        i = child
+    sources[i] = item
+
+
+def _source_before(a: _Source, b: _Source) -> bool:
+    return a._when < b._when or (a._when == b._when and a._order < b._order)
 
 
 class _Source:
