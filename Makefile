@@ -7,16 +7,22 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-python lint bench bench-sweep validate studies clean
 
 $(BIN)/python:
+	@echo "make: creating the virtual environment $(VENV) (first run only)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install when the package metadata or the compiled core's sources change: the install compiles
-# the model's hot modules with Cython, in place (setup.py; without a C compiler it warns and the
-# model runs interpreted). An edited model source that was not recompiled runs interpreted, with a
-# warning (dorothy_sim/model/_core.py), so a stale build never runs old code.
-CORE_SOURCES := setup.py $(wildcard dorothy_sim/model/*.py dorothy_sim/model/*.pxd)
+# Re-install when the package metadata or the compiled kernel's sources change: the install compiles
+# the kernel (the modules with a .pxd: engine, stations, draws) with Cython, in place (setup.py;
+# without a C compiler the kernel runs interpreted; with one, a failed compile fails the install).
+# An edited kernel source that was not recompiled runs interpreted, with a warning
+# (dorothy_sim/model/_core.py), so a stale build never runs old code. Journeys are never compiled.
+KERNEL_TYPES := $(wildcard dorothy_sim/model/*.pxd)
+CORE_SOURCES := setup.py $(KERNEL_TYPES) $(KERNEL_TYPES:.pxd=.py)
 $(STAMP): $(BIN)/python pyproject.toml $(CORE_SOURCES)
+	@echo "make: installing dorothy_sim and its dependencies into $(VENV), then compiling the kernel"
+	@echo "      (about two minutes the first time; quicker after a kernel change)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "make: installed"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -1,20 +1,20 @@
-"""Build the compiled core: the model's hot modules as C extensions, with Cython (pyproject.toml
-holds everything else about the package).
+"""Build the compiled kernel: the event loop and the capacity stations (``dorothy_sim/model/engine.py``
+and ``stations.py``, typed by their ``.pxd`` files) as C extensions, with Cython. pyproject.toml
+holds everything else about the package.
 
-Why: a replication of the default scenario is about a million timed happenings, each a few
-microseconds of Python; compiled with the types in ``dorothy_sim/model/*.pxd`` the same ``.py``
-source runs about 1.6x faster (benchmarks/RESULTS.md), which brings a 20 x 30 sweep of the default
-scenario under ten minutes on two cores. ``pip install -e .`` (``make``) builds them in place, next
-to their sources; the ``.py`` files stay the model's only source and run interpreted wherever
-nothing is compiled (``dorothy_sim/model/_core.py`` decides at import).
+Why: a replication is about a million timed happenings, and the kernel handles every one of them.
+``pip install -e .`` (``make``) builds the extensions in place, next to their sources; the ``.py``
+files stay the only source and run interpreted wherever nothing is compiled
+(``dorothy_sim/model/_core.py`` decides at import). The journeys and services are never compiled.
 
-The extensions are optional: without a C compiler setuptools warns and the install carries on, and
-the model runs interpreted (the same tables, slower). A record of the sources' digests is written
-after a complete build only, so a failed or partial build is never mistaken for a current one.
+Without a C compiler the install carries on and the kernel runs interpreted (the same tables,
+slower). With one, a module that fails to compile fails the install. A record of the sources'
+digests is written after a complete build only, so a partial build is never mistaken for a current one.
 """
 
 import importlib.util
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -69,9 +69,20 @@ def extensions() -> list[Extension]:
     modules = cythonize([Extension(f"{core.PACKAGE}.{name}", [f"dorothy_sim/model/{name}.py"])
                          for name in core.MODULES],
                         compiler_directives=DIRECTIVES, build_dir="build/cython", nthreads=2, quiet=True)
-    for module in modules:
-        module.optional = True  # a failed compile (no C compiler) warns instead of failing the install
-    return modules
+    if not _c_compiler():
+        print("setup.py: no C compiler found; the kernel will run interpreted (the same tables, slower)")
+        return []
+    return modules  # with a compiler, a module that fails to compile fails the install, loudly
+
+
+def _c_compiler() -> bool:
+    """Whether the C compiler that setuptools would call is on this machine."""
+    import shlex
+    import shutil
+    import sysconfig
+
+    compiler = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    return shutil.which(shlex.split(compiler)[0]) is not None
 
 
 # setuptools' note on every editable install (that a folder named like the package may shadow it),

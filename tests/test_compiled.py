@@ -90,20 +90,41 @@ def test_an_edited_source_runs_interpreted_with_a_warning_never_the_old_extensio
     assert as_built["compiled"] and not warned.strip(), warned
     assert all(f.startswith(str(copy)) and f.endswith(EXTENSION) for f in as_built["files"].values())
 
-    journey = copy / "model" / "journey.py"
-    journey.write_text(journey.read_text() + "\n# an edit made after the build\n")
+    stations = copy / "model" / "stations.py"
+    stations.write_text(stations.read_text() + "\n# an edit made after the build\n")
     edited, warned = _probe(tmp_path)
-    assert not edited["compiled"] and "journey.py" in edited["core"]
-    assert "RuntimeWarning" in warned and "journey.py" in warned and "pip install -e ." in warned
+    assert not edited["compiled"] and "stations.py" in edited["core"]
+    assert "RuntimeWarning" in warned and "stations.py" in warned and "pip install -e ." in warned
     assert all(f.startswith(str(copy)) and f.endswith(".py") for f in edited["files"].values())
     assert edited["output"] == as_built["output"]
 
-    journey.write_text(journey.read_text().replace("\n# an edit made after the build\n", ""))
-    tally_types = copy / "model" / "tally.pxd"
-    tally_types.write_text(tally_types.read_text() + "\n")
+    stations.write_text(stations.read_text().replace("\n# an edit made after the build\n", ""))
+    engine_types = copy / "model" / "engine.pxd"
+    engine_types.write_text(engine_types.read_text() + "\n")
     edited_pxd, _ = _probe(tmp_path)
-    assert not edited_pxd["compiled"] and "tally.pxd" in edited_pxd["core"]
-    assert "tally.py" not in edited_pxd["core"]  # the file that changed, not its module
+    assert not edited_pxd["compiled"] and "engine.pxd" in edited_pxd["core"]
+    assert "engine.py" not in edited_pxd["core"]  # the file that changed, not its module
+
+    # A journey module is plain Python: editing it leaves the kernel compiled.
+    stations.write_text(stations.read_text())
+    engine_types.write_text(engine_types.read_text()[:-1])
+    journey = copy / "model" / "journey.py"
+    journey.write_text(journey.read_text() + "\n# a modeller's edit\n")
+    journey_edited, warned = _probe(tmp_path)
+    assert journey_edited["compiled"] and not warned.strip(), warned
+
+
+def test_the_journeys_and_services_are_plain_python_only_the_kernel_is_compiled():
+    kernel = set(_core.MODULES)
+    assert kernel == {"engine", "stations", "draws"}
+    model_dir = PACKAGE_DIR / "model"
+    for source in model_dir.glob("*.py"):
+        text = source.read_text()
+        if source.stem in kernel or source.stem == "_core":
+            continue
+        assert "cython" not in text, f"{source.name} imports or uses cython: only the kernel may"
+        assert not (model_dir / f"{source.stem}.pxd").exists(), f"{source.name} has a .pxd"
+    assert {p.stem for p in model_dir.glob("*.pxd")} == kernel
 
 
 @needs_build
@@ -114,3 +135,21 @@ def test_a_build_without_its_record_is_not_trusted(tmp_path):
     probe, warned = _probe(tmp_path)
     assert not probe["compiled"] and "RuntimeWarning" in warned and "no build record" in warned
     assert all(f.endswith(".py") for f in probe["files"].values())
+
+
+def test_with_a_c_compiler_a_kernel_that_fails_to_compile_fails_the_install(tmp_path):
+    # Arrange: a copy of the package whose stations.py Cython cannot compile (a syntax error).
+    root = PACKAGE_DIR.parent
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(root / name, tmp_path / name)
+    copy = tmp_path / "dorothy_sim"
+    shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so", "_compiled.*"))
+    stations = copy / "model" / "stations.py"
+    stations.write_text(stations.read_text() + "\ndef broken(:\n")
+    # Act
+    done = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    # Assert: the build stops with Cython's error; it does not fall back to the interpreter.
+    assert done.returncode != 0, done.stdout[-2000:]
+    assert "stations.py" in done.stdout + done.stderr
+    assert not list((copy / "model").glob("stations*.so"))

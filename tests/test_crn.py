@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from dorothy_sim import INTERVENTIONS_OFF, load_scenario
+from dorothy_sim.model import draws
 from dorothy_sim.model.cohort import Cohort, crisis_candidates, person_event_candidates
+from dorothy_sim.model.draws import CrisisDraws, DrawColumns
 
 LEVERS = {
     "rapid_response.clinicians": 5,
@@ -36,7 +38,11 @@ def test_levers_do_not_change_the_people_or_the_candidate_crises():
         assert cohort_a.dementia == cohort_b.dementia
         assert cohort_a.lives_alone == cohort_b.lives_alone
         for part_a, part_b in zip(chunk_a, chunk_b, strict=True):
-            np.testing.assert_array_equal(np.asarray(part_a), np.asarray(part_b))
+            np.testing.assert_array_equal(_values(part_a), _values(part_b))
+
+
+def _values(part) -> np.ndarray:
+    return np.asarray(part.values if isinstance(part, DrawColumns) else part)
 
 
 def test_a_different_seed_gives_different_crises():
@@ -61,3 +67,35 @@ def test_changing_one_person_event_rate_leaves_the_other_kinds_alone():
     referrals_b = next(person_event_candidates(
         cohort, more_referrals.mdt.risk_referral_rate_per_year.as_tuple(), 3, "mdt_risk_referrals", 100.0, 0))
     assert referrals_a != referrals_b
+
+
+def test_each_named_draw_has_its_own_stream_so_adding_one_changes_no_other(monkeypatch):
+    scenario = load_scenario("small")
+    frailty = np.zeros(64, dtype=np.int64)
+    before_uniforms, before_durations = CrisisDraws(scenario, 5, "icp").chunk(64, frailty)
+    monkeypatch.setitem(draws._UNIFORMS, "a_new_decision", None)
+    monkeypatch.setitem(draws._DURATIONS, "a_new_duration", draws._DURATIONS["treatment"])
+    after_uniforms, after_durations = CrisisDraws(scenario, 5, "icp").chunk(64, frailty)
+    for row in (0, 31, 63):
+        for name in before_uniforms.index:
+            assert getattr(before_uniforms.row(row), name) == getattr(after_uniforms.row(row), name)
+        for name in before_durations.index:
+            assert getattr(before_durations.row(row), name) == getattr(after_durations.row(row), name)
+    assert 0.0 <= after_uniforms.row(7).a_new_decision < 1.0
+    assert after_durations.row(7).a_new_duration > 0.0
+
+
+def test_every_decision_of_the_journeys_is_a_named_draw_read_by_name():
+    import dorothy_sim.model.model  # noqa: F401  (imports every journey module, which declare their draws)
+
+    names = draws.uniform_names() + draws.duration_names()
+    assert len(set(names)) == len(names)
+    assert {"route", "admit", "pathway", "treatment", "ed_hours"} <= set(names)
+    row = DrawColumns(np.zeros((1, 1)), {"admit": 0}).row(0)
+    assert row.admit == 0.0
+    try:
+        row.no_such_draw  # noqa: B018
+    except AttributeError as error:
+        assert "no_such_draw" in str(error)
+    else:
+        raise AssertionError("an undeclared draw must be an AttributeError")

@@ -471,3 +471,57 @@ def _run_plan(plan: dict[int, tuple[float, int, list[tuple[float, int]]]], pause
         env.run(until=pause)
     env.run()
     return seen
+
+
+def test_simpy_idioms_in_a_lean_process_with_request_timeout_and_deadline():
+    # Arrange: one server; A holds it for 2 days, B waits for it at most 1 day, C waits as long as it takes.
+    env = Environment()
+    station = Station(env, 1, "one")
+    log = []
+
+    def holder(name, days):
+        with station.request() as req:
+            yield req
+            log.append((name, "in", env.now))
+            yield env.timeout(days)
+        log.append((name, "out", env.now))
+
+    def impatient():
+        with station.request() as req:
+            yield req | env.timeout(1.0)
+            log.append(("B", "granted" if req.triggered else "gave up", env.now))
+
+    # Act
+    env.start(holder("A", 2.0))
+    env.start(impatient())
+    env.start(holder("C", 0.5))
+    env.run()
+    # Assert: leaving the with-block frees the server, or leaves the queue if never granted.
+    assert log == [("A", "in", 0.0), ("B", "gave up", 1.0), ("A", "out", 2.0),
+                   ("C", "in", 2.0), ("C", "out", 2.5)]
+    assert station.count == 0 and station.queue_length == 0
+    assert station.reneged == 1 and station.departures == 3
+
+
+def test_env_timeout_is_a_simpy_event_for_simpy_processes_and_carries_its_value():
+    env = Environment()
+    seen = []
+
+    def simpy_process():
+        value = yield env.timeout(1.5, value="simpy")
+        seen.append((value, env.now))
+
+    def lean_process():
+        value = yield env.timeout(2.0, value="lean")
+        seen.append((value, env.now))
+        yield env.timeout(0.5)
+        seen.append((None, env.now))
+
+    env.process(simpy_process())
+    env.start(lean_process())
+    either = env.timeout(3.0) | env.timeout(4.0)
+    env.run(until=either)
+    assert seen == [("simpy", 1.5), ("lean", 2.0), (None, 2.5)]
+    assert env.now == 3.0
+    with pytest.raises(ValueError, match="Negative delay"):
+        env.timeout(-1.0)

@@ -36,9 +36,10 @@ from pathlib import Path
 
 MODEL_DIR = Path(__file__).resolve().parent
 PACKAGE = "dorothy_sim.model"
-MODULES = ("engine", "stations", "tally", "cohort", "services", "model", "journey", "acute",
-           "rapid_response", "discharge", "downstream", "mdt")
-"""The compiled modules (the model's hot path); the rest of the model and of the tool stay Python."""
+MODULES = ("engine", "stations", "draws")
+"""The compiled kernel: the event loop, the capacity stations and the rows of named draws. The
+journeys, the services and the wiring stay plain Python, so adding a service, a counter or a
+person's attribute never touches C."""
 PURE_ENV = "DOROTHY_PURE_PYTHON"
 
 
@@ -74,6 +75,9 @@ def choose() -> tuple[bool, str]:
     """(compiled?, why), by the rule of the module docstring. Installs the import hook when the
     source must be interpreted although extensions exist, and warns when they are out of date."""
     extensions = built_extensions()
+    strays = stray_extensions()
+    if strays:
+        sys.meta_path.insert(0, _SourceFirst(strays))
     if os.environ.get(PURE_ENV, "") not in ("", "0"):
         why = f"interpreted ({PURE_ENV} is set)"
     elif not extensions:
@@ -90,21 +94,33 @@ def choose() -> tuple[bool, str]:
     else:
         return True, "compiled (Cython)"
     if extensions:
-        sys.meta_path.insert(0, _SourceFirst())
+        sys.meta_path.insert(0, _SourceFirst(MODULES))
     return False, why
 
 
 def _warn(why: str) -> None:
-    warnings.warn(f"dorothy_sim: the model runs {why}, about 1.6x slower than compiled; rebuild it with "
+    warnings.warn(f"dorothy_sim: the model runs {why}, slower than compiled; rebuild it with "
                   "`pip install -e .` (any `make` target does when a model source changed)",
                   RuntimeWarning, stacklevel=3)
 
 
+def stray_extensions() -> list[str]:
+    """Modules of the model with an extension beside their ``.py`` that are not in the kernel (left by
+    an older build): they always run from their source."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    names = (file.name[: -len(suffix)] for file in MODEL_DIR.glob(f"*{suffix}"))
+    return sorted(name for name in names if name not in MODULES and (MODEL_DIR / f"{name}.py").exists())
+
+
 class _SourceFirst(importlib.abc.MetaPathFinder):
-    """Loads the compiled modules from their ``.py`` files even though extensions sit beside them."""
+    """Loads the named modules of the model from their ``.py`` files even though extensions sit
+    beside them."""
+
+    def __init__(self, names: tuple[str, ...] | list[str]) -> None:
+        self.names = frozenset(names)
 
     def find_spec(self, fullname: str, path=None, target=None):
         package, _, name = fullname.rpartition(".")
-        if package != PACKAGE or name not in MODULES:
+        if package != PACKAGE or name not in self.names:
             return None
         return importlib.util.spec_from_file_location(fullname, MODEL_DIR / f"{name}.py")

@@ -18,125 +18,112 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import cython
-
 from dorothy_sim.model import discharge, downstream, mdt
-from dorothy_sim.model.cohort import (
-    AGE_65_69,
-    AT_HOME,
-    D_TREATMENT,
-    IN_ACUTE,
-    IN_COMMUNITY_BED,
-    U_DEATH,
-    U_DISCHARGE_MDT,
-    U_POST_DISCHARGE_DEATH,
-    U_PROACTIVE,
-)
-from dorothy_sim.model.engine import Lean
+from dorothy_sim.model.cohort import AGE_65_69, AT_HOME, IN_ACUTE, IN_COMMUNITY_BED
+from dorothy_sim.model.discharge import CARE_HOME, COMMUNITY_BED, HOME, HOME_CARE, REABLEMENT
+from dorothy_sim.model.draws import by_frailty, duration, uniform
 from dorothy_sim.scenario import CRISIS_TYPES
 
 if TYPE_CHECKING:
+    from dorothy_sim.model.journey import Crisis
     from dorothy_sim.model.model import DorothyModel
-    from dorothy_sim.model.services import IcpServices
 
 DELIRIUM = CRISIS_TYPES.index("delirium")
 
+uniform("proactive")  # does discharge planning start on admission?
+uniform("death_in_hospital")  # does the person die in hospital?
+uniform("discharge_mdt")  # discharged: referred to the MDT?
+uniform("post_discharge_death")  # when the extra risk of death after discharge strikes, if at all
+duration("treatment", by_frailty(lambda scenario: scenario.acute.treatment_days))
 
-# C types for the compiled core (docs/architecture.md); interpreted, this decorator does nothing.
-@cython.locals(model="DorothyModel", services="IcpServices", slot=cython.Py_ssize_t, crisis_type=cython.long,
-               u=list, d=list, tally="Tally", frailty=cython.long, decided=cython.double,
-               admitted=cython.double, medically_fit=cython.double, deadline=cython.double,
-               treatment=cython.double, route=cython.long)
-def stay(model: DorothyModel, services: IcpServices, slot: int, crisis_type: int,
-         u: list[float], d: list[float]):
+
+def stay(model: DorothyModel, crisis: Crisis):
+    """An emergency admission, from the decision to admit until the person leaves the bed."""
     env, cohort, scenario = model.env, model.cohort, model.scenario
-    tally = model.tallies[services.index]
+    services, tally, slot = crisis.services, crisis.tally, crisis.slot
     frailty = cohort.frailty[slot]
     tally.admissions += 1
     tally.admissions_by_frailty[frailty] += 1
     cohort.state[slot] = IN_ACUTE
     downstream.end_reablement_on_admission(model, slot)
 
-    decided = env._now
+    decided = env.now
     services.awaiting_bed += 1
-    bed = services.beds.request()
-    if bed.callbacks is not None:  # no free bed: wait (a free one is granted on the spot)
-        yield bed
-    services.awaiting_bed -= 1
-    admitted = env._now
-    tally.bed_waits += 1
-    tally.bed_wait_days += admitted - decided
-    services.cohort_in_beds.add(1)
-    cap = scenario.acute.los_cap_days
-    deadline = admitted + cap if cap is not None and cohort.age_band[slot] != AGE_65_69 else math.inf
+    with services.beds.request() as bed:
+        yield bed  # (a free bed is granted on the spot)
+        services.awaiting_bed -= 1
+        admitted = env.now
+        tally.bed_waits += 1
+        tally.bed_wait_days += admitted - decided
+        services.cohort_in_beds.add(1)
+        cap = scenario.acute.los_cap_days
+        deadline = admitted + cap if cap is not None and cohort.age_band[slot] != AGE_65_69 else math.inf
 
-    # Treatment to medically fit, with mental-health liaison if there is a free case slot.
-    treatment = d[D_TREATMENT]
-    liaison = None
-    needs_liaison = cohort.dementia[slot] or crisis_type == DELIRIUM
-    if needs_liaison and services.mh_liaison.count < services.mh_liaison.nominal_capacity:
-        liaison = services.mh_liaison.request()
-        tally.mh_liaison_cases += 1
-        treatment *= 1.0 - scenario.mh_liaison.los_reduction
+        # Treatment to medically fit, with mental-health liaison if there is a free case slot.
+        treatment = crisis.days.treatment
+        liaison = None
+        needs_liaison = cohort.dementia[slot] or crisis.kind == DELIRIUM
+        if needs_liaison and services.mh_liaison.count < services.mh_liaison.nominal_capacity:
+            liaison = services.mh_liaison.request()
+            tally.mh_liaison_cases += 1
+            treatment *= 1.0 - scenario.mh_liaison.los_reduction
 
-    # The likely discharge route is known early; proactive planning starts on admission.
-    route = discharge.choose_route(model, services, slot, u, liaison is not None)
-    planning = None
-    if services.discharge.available and u[U_PROACTIVE] < scenario.discharge.proactive_share:
-        planning = Lean(env, discharge.assess(model, services, route, d))
-    yield treatment if deadline == math.inf else min(treatment, discharge.time_left(env, deadline))
-    if liaison is not None:
-        services.mh_liaison.release(liaison)
+        # The likely discharge route is known early; proactive planning starts on admission.
+        route = discharge.choose_route(model, crisis, had_liaison=liaison is not None)
+        planning = None
+        if services.discharge.available and crisis.draw.proactive < scenario.discharge.proactive_share:
+            planning = env.start(discharge.assess(model, crisis, route))
+        yield env.timeout(min(treatment, discharge.time_left(env, deadline)))
+        if liaison is not None:
+            services.mh_liaison.release(liaison)
 
-    if u[U_DEATH] < services.p_death_in_hospital[frailty]:
-        if planning is not None and planning.is_alive:
-            planning.interrupt("died")
-        _leave_bed(model, services, bed, admitted, medically_fit=None)
-        tally.deaths_in_hospital += 1
-        model.leave(slot, died=True)
-        return
+        if crisis.draw.death_in_hospital < services.p_death_in_hospital[frailty]:
+            if planning is not None and planning.is_alive:
+                planning.interrupt("died")
+            _record_stay(model, crisis, admitted, medically_fit=None)
+            tally.deaths_in_hospital += 1
+            model.leave(slot, died=True)
+            return
 
-    medically_fit = env._now
-    services.mffd_in_beds.add(1)
-    if env._now < deadline:
-        yield from discharge.plan(model, services, slot, planning, route, d, deadline)
-    route = discharge.confirm_route(model, services, slot, route)
-    if route == discharge.HOME:
-        place = True  # (no place to wait for: saves a generator for half the discharges)
-    else:
-        place = yield from discharge.wait_for_place(model, services, slot, route, deadline)
-    if place is None:
-        route = discharge.HOME  # the stay cap was reached before the place was ready
-    _leave_bed(model, services, bed, admitted, medically_fit)
+        medically_fit = env.now
+        services.mffd_in_beds.add(1)
+        if env.now < deadline:
+            yield from discharge.plan(model, crisis, planning, route, deadline)
+        route = discharge.confirm_route(model, services, slot, route)
+        place = None
+        if discharge.needs_place(model, slot, route):
+            place = yield from discharge.wait_for_place(model, crisis, route, deadline)
+            if place is None:
+                route = HOME  # the stay cap was reached before the place was ready
+        _record_stay(model, crisis, admitted, medically_fit)
+    # Out of the bed: onward care.
     tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
-    if route == discharge.CARE_HOME:
+    if route == CARE_HOME:
         model.leave(slot, died=False)  # into long-term care: out of the cohort
         return
-    model.schedule_post_discharge_death(slot, u[U_POST_DISCHARGE_DEATH])
-    if u[U_DISCHARGE_MDT] < scenario.discharge.p_mdt_referral:
+    model.schedule_post_discharge_death(slot, crisis.draw.post_discharge_death)
+    if crisis.draw.discharge_mdt < scenario.discharge.p_mdt_referral:
         mdt.refer(model, slot)
 
-    if route == discharge.HOME:
-        cohort.state[slot] = AT_HOME
-    elif route == discharge.REABLEMENT:
-        cohort.state[slot] = AT_HOME
-        downstream.start_reablement(model, services, slot, place, d, u, from_hospital=True)
-    elif route == discharge.HOME_CARE:
-        cohort.state[slot] = AT_HOME
-        downstream.start_package(model, services, slot, place, d)
-    else:  # community bed
+    if route == COMMUNITY_BED:
         cohort.state[slot] = IN_COMMUNITY_BED
-        Lean(env, downstream.community_stay(model, services, slot, place, d, u))
+        env.start(downstream.community_stay(model, crisis, place))
+        return
+    cohort.state[slot] = AT_HOME
+    if route == REABLEMENT:
+        downstream.start_reablement(model, crisis, place, from_hospital=True)
+    elif route == HOME_CARE and place is not None:  # (None: a package the person already had)
+        downstream.start_package(model, crisis, place)
 
 
-def _leave_bed(model: DorothyModel, services: IcpServices, bed, admitted: float,
-               medically_fit: float | None) -> None:
-    env = model.env
-    tally = model.tallies[services.index]
-    services.beds.release(bed)
+def _record_stay(model: DorothyModel, crisis: Crisis, admitted: float,
+                 medically_fit: float | None) -> None:
+    """The stay's statistics, as the person leaves the bed."""
+    now = model.env.now
+    services, tally = crisis.services, crisis.tally
     services.cohort_in_beds.add(-1)
-    tally.record_stay(env._now - admitted)
+    tally.record_stay(now - admitted)
     if medically_fit is not None:
         services.mffd_in_beds.add(-1)
         tally.discharge_delays += 1
-        tally.discharge_delay_days += env._now - medically_fit
+        tally.discharge_delay_days += now - medically_fit

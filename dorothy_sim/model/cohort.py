@@ -26,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from dorothy_sim.floats import running_sums
+from dorothy_sim.model.draws import CrisisDraws, DrawColumns
 from dorothy_sim.scenario import CRISIS_TYPES, FRAILTY_LEVELS, Scenario
-from dorothy_sim.streams import Duration, stream
+from dorothy_sim.streams import stream
 
 # Person states (slot.state)
 AT_HOME, IN_CRISIS, IN_ACUTE, IN_COMMUNITY_BED = 0, 1, 2, 3
@@ -35,20 +36,6 @@ STATE_NAMES = ("at_home", "in_crisis", "in_acute", "in_community_bed")
 
 # Age bands: 65-69, 70-79, 80+ (70+ matters for the seed-004 length-of-stay cap)
 AGE_65_69, AGE_70_79, AGE_80_PLUS = 0, 1, 2
-
-# Columns of the uniforms drawn with every candidate crisis (one row each)
-(U_ACCEPT, U_TYPE, U_ROUTE, U_RR_HOME, U_RR_STEP_UP, U_RR_MDT, U_ADMIT, U_ED_MDT, U_PROACTIVE,
- U_DEATH, U_PATHWAY, U_P1_SPLIT, U_LIAISON_CH, U_DISCHARGE_MDT, U_INDEPENDENT, U_COMMUNITY_OUTCOME,
- U_EXPERT, U_POST_DISCHARGE_DEATH) = range(18)
-N_UNIFORMS = 18
-# Columns of the standard normals drawn with every candidate crisis
-(Z_RR_VISIT, Z_ED_HOURS, Z_TREATMENT, Z_ASSESSMENT, Z_DOWNSTREAM, Z_PACKAGE, Z_ARRANGEMENT) = range(7)
-N_NORMALS = 7
-# Columns of the durations worked out from those normals (crisis_durations), in days unless hours:
-# the same normal drives both assessments and both downstream stays, as only one of each happens
-(D_RR_VISIT_HOURS, D_ED_HOURS, D_TREATMENT, D_ASSESSMENT_SIMPLE, D_ASSESSMENT_COMPLEX,
- D_ARRANGEMENT, D_REABLEMENT, D_PACKAGE, D_COMMUNITY_STAY) = range(9)
-N_DURATIONS = 9
 
 CHUNK = 8192
 
@@ -234,43 +221,23 @@ class DemandProfile:
         return np.interp(operational, self.grid_g, self.grid_t)
 
 
-def crisis_durations(scenario: Scenario) -> list[tuple[int, int, Duration | list[Duration]]]:
-    """(duration column, normal column, distribution) for every duration a crisis may need; the
-    treatment's distribution is a list by frailty level."""
-    discharge = scenario.discharge
-    return [
-        (D_RR_VISIT_HOURS, Z_RR_VISIT, Duration(scenario.rapid_response.visit_hours)),
-        (D_ED_HOURS, Z_ED_HOURS, Duration(scenario.ed.hours_in_department)),
-        (D_TREATMENT, Z_TREATMENT,
-         [Duration(scenario.acute.treatment_days[level]) for level in FRAILTY_LEVELS]),
-        (D_ASSESSMENT_SIMPLE, Z_ASSESSMENT, Duration(discharge.assessment_days_simple)),
-        (D_ASSESSMENT_COMPLEX, Z_ASSESSMENT, Duration(discharge.assessment_days_complex)),
-        (D_ARRANGEMENT, Z_ARRANGEMENT, Duration(discharge.arrangement_days_complex)),
-        (D_REABLEMENT, Z_DOWNSTREAM, Duration(scenario.reablement.episode_days)),
-        (D_PACKAGE, Z_PACKAGE, Duration(scenario.home_care.package_days)),
-        (D_COMMUNITY_STAY, Z_DOWNSTREAM, Duration(scenario.community_beds.stay_days)),
-    ]
+CandidateChunk = tuple[list[float], list[int], list[float], list[int], DrawColumns, DrawColumns]
 
 
 def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: float, icp: int
-                      ) -> Iterator[tuple[list[float], list[int], list[float], list[float],
-                                          np.ndarray, np.ndarray]]:
+                      ) -> Iterator[CandidateChunk]:
     """Chunks of candidate crises: clock times, slots, the acceptance uniforms, the crisis types
-    (drawn from the mix with the U_TYPE uniforms), and the full uniforms and durations arrays
-    (rows are read only for accepted candidates).
+    (drawn from the mix), and every named uniform and duration of each candidate
+    (:mod:`dorothy_sim.model.draws`; rows are read only for accepted candidates).
 
-    Why durations and not normals: every duration a crisis may need (A&E hours, treatment,
-    assessment, ...) is a quantile of one of its normals, and working them out for a whole chunk
-    in numpy costs less than about 390,000 scalar ``Duration.from_normal`` calls a default
-    replication. Every distribution is set for the whole area, and the treatment's by the slot's
-    frailty level, which never changes, so nothing here depends on the state of the model.
-
-    One stream per ICP (``icp``, an index), named after it, so an ICP's crises are the same whichever
-    other ICPs are simulated with it, or in the same process (see ``replication.run_part``).
+    One set of streams per ICP (``icp``, an index), named after it, so an ICP's crises are the same
+    whichever other ICPs are simulated with it, or in the same process (see ``replication.run_part``).
     """
     name = cohort.icp_names[icp]
     rng = stream(seed, f"crisis_candidates/{name}")
-    draws = stream(seed, f"crisis_draws/{name}")
+    accept_rng = stream(seed, f"crisis/{name}/accept")
+    type_rng = stream(seed, f"crisis/{name}/type")
+    draws = CrisisDraws(scenario, seed, name)
     rates = scenario.crises.rate_per_year.as_tuple()
     weights = cohort.group_weights(rates, icp) * cohort.max_attribute_ratio / 365.0
     total_rate = float(weights.sum())
@@ -279,7 +246,6 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
     profile = DemandProfile(scenario, horizon)
     cumulative_mix = np.asarray(cumulative_shares(scenario.crises.mix.as_tuple()))
     frailty = np.asarray(cohort.frailty, dtype=np.int64)
-    columns = crisis_durations(scenario)
     operational = 0.0
     while True:
         gaps = rng.exponential(1.0 / total_rate, CHUNK)
@@ -287,21 +253,10 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
         operational = float(op_times[-1])
         times = profile.to_clock(op_times)
         slots = cohort.pick_slots(icp, weights, rng.random(CHUNK), rng.random(CHUNK))
-        uniforms = draws.random((CHUNK, N_UNIFORMS))
-        normals = draws.standard_normal((CHUNK, N_NORMALS))
-        types = np.minimum(np.searchsorted(cumulative_mix, uniforms[:, U_TYPE], side="right"),
+        types = np.minimum(np.searchsorted(cumulative_mix, type_rng.random(CHUNK), side="right"),
                            len(CRISIS_TYPES) - 1)
-        durations = np.empty((CHUNK, N_DURATIONS))
-        levels = frailty[slots]
-        for column, normal, duration in columns:
-            if isinstance(duration, list):
-                for level, by_level in enumerate(duration):
-                    rows = levels == level
-                    durations[rows, column] = by_level.from_normals(normals[rows, normal])
-            else:
-                durations[:, column] = duration.from_normals(normals[:, normal])
-        yield (times.tolist(), slots.tolist(), uniforms[:, U_ACCEPT].tolist(), types.tolist(),
-               uniforms, durations)
+        yield (times.tolist(), slots.tolist(), accept_rng.random(CHUNK).tolist(), types.tolist(),
+               *draws.chunk(CHUNK, frailty[slots]))
         if times[-1] >= horizon:
             return
 

@@ -21,19 +21,15 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from dorothy_sim.model.cohort import (
-    D_ARRANGEMENT,
-    D_ASSESSMENT_COMPLEX,
-    D_ASSESSMENT_SIMPLE,
-    U_LIAISON_CH,
-    U_P1_SPLIT,
-    U_PATHWAY,
-    cumulative_shares,
-)
-from dorothy_sim.model.engine import Deadline, Lean
+from dorothy_sim.model.cohort import cumulative_shares
+from dorothy_sim.model.draws import duration, uniform
+from dorothy_sim.model.stations import Request
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
+from dorothy_sim.streams import Duration
 
 if TYPE_CHECKING:
+    from dorothy_sim.model.engine import Lean
+    from dorothy_sim.model.journey import Crisis
     from dorothy_sim.model.model import DorothyModel
     from dorothy_sim.model.services import IcpServices
 
@@ -46,85 +42,86 @@ FALLBACKS = {
     COMMUNITY_BED: (COMMUNITY_BED, REABLEMENT, HOME_CARE, HOME),
     CARE_HOME: (CARE_HOME, COMMUNITY_BED, REABLEMENT, HOME_CARE, HOME),
 }
-EXISTING_PACKAGE = "existing package"
+
+uniform("pathway")  # the discharge pathway, by frailty
+uniform("p1_split")  # pathway 1: reablement or a home-care package?
+uniform("liaison_care_home")  # pathway 3 with mental-health liaison: home with support instead?
+duration("assessment_simple", lambda scenario: Duration(scenario.discharge.assessment_days_simple))
+duration("assessment_complex", lambda scenario: Duration(scenario.discharge.assessment_days_complex))
+duration("arrangement", lambda scenario: Duration(scenario.discharge.arrangement_days_complex))
 
 
 def time_left(env, deadline: float) -> float:
     """Time until the stay cap, never negative (floating-point sums can overshoot by 1e-15)."""
-    return max(deadline - env._now, 0.0)
+    return max(deadline - env.now, 0.0)
 
 
-def assessment_days(route: int, d: list[float]) -> float:
+def assessment_days(route: int, crisis: Crisis) -> float:
     """Time to assess and arrange a discharge: longer for pathways 1-3 than for going home."""
-    return d[D_ASSESSMENT_SIMPLE if route == HOME else D_ASSESSMENT_COMPLEX]
+    return crisis.days.assessment_simple if route == HOME else crisis.days.assessment_complex
 
 
-def assess(model: DorothyModel, services: IcpServices, route: int, d: list[float]):
-    """A coordinator's assessment of one discharge (a lean process). Interrupted, and the
-    coordinator freed, if the patient dies or reaches the stay cap first."""
-    station = services.discharge
-    coordinator = station.request()
-    try:
-        if coordinator.callbacks is not None:  # all busy: wait for one
+def assess(model: DorothyModel, crisis: Crisis, route: int):
+    """A coordinator's assessment of one discharge (a process). Interrupted, and the coordinator
+    freed (or the queue left), if the patient dies or reaches the stay cap first."""
+    env = model.env
+    with crisis.services.discharge.request() as coordinator:
+        try:
             yield coordinator
-        yield assessment_days(route, d)
-    except simpy.Interrupt:
-        if not coordinator.triggered:
-            station.renege(coordinator)
-            return
-    station.release(coordinator)
+            yield env.timeout(assessment_days(route, crisis))
+        except simpy.Interrupt:
+            pass
 
 
-def plan(model: DorothyModel, services: IcpServices, slot: int, planning, route: int,
-         d: list[float], deadline: float):
+def plan(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int, deadline: float):
     """From medically fit until the discharge is arranged: the assessment (by a coordinator, or
     ward-led), then for pathways 1-3 the arranging of onward care."""
-    yield from _assessed(model, services, planning, route, d, deadline)
-    restarting_package = route == HOME_CARE and model.cohort.package_until[slot] > model.env._now
-    if route != HOME and not restarting_package and model.env._now < deadline:
-        arranging = d[D_ARRANGEMENT]
-        yield min(arranging, time_left(model.env, deadline))
-
-
-def _assessed(model: DorothyModel, services: IcpServices, planning, route: int, d: list[float],
-              deadline: float):
     env = model.env
-    if services.discharge.available:
-        if planning is not None and not planning.is_alive:
-            return  # proactive planning finished before medically fit: nothing to wait for
-        if planning is None and math.isinf(deadline):
-            yield from assess(model, services, route, d)  # reactive planning, inline
-            return
-        if planning is None:
-            planning = Lean(env, assess(model, services, route, d))
-        if math.isinf(deadline):
-            yield planning.done
-        else:
-            yield Deadline(planning.done, time_left(env, deadline))
-            if planning.is_alive:
-                planning.interrupt("stay cap reached")
+    yield from _assessed(model, crisis, planning, route, deadline)
+    restarting_package = route == HOME_CARE and model.cohort.package_until[crisis.slot] > env.now
+    if route != HOME and not restarting_package and env.now < deadline:
+        yield env.timeout(min(crisis.days.arrangement, time_left(env, deadline)))
+
+
+def _assessed(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int, deadline: float):
+    env, services = model.env, crisis.services
+    if not services.discharge.available:
+        delay = assessment_days(route, crisis) * services.ward_led_delay_factor
+        yield env.timeout(min(delay, time_left(env, deadline)))
+        return
+    if planning is not None and not planning.is_alive:
+        return  # proactive planning finished before medically fit: nothing to wait for
+    if planning is None and math.isinf(deadline):
+        yield from assess(model, crisis, route)  # reactive planning, in this process
+        return
+    if planning is None:
+        planning = env.start(assess(model, crisis, route))
+    if math.isinf(deadline):
+        yield planning.done
     else:
-        delay = assessment_days(route, d) * services.ward_led_delay_factor
-        yield min(delay, time_left(env, deadline))
+        yield planning.done | env.timeout(time_left(env, deadline))
+        if planning.is_alive:
+            planning.interrupt("stay cap reached")
 
 
-def choose_route(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
-                 had_liaison: bool) -> int:
-    scenario = model.scenario
-    draw, pathway = u[U_PATHWAY], 3
-    for number, edge in enumerate(services.pathway_edges[model.cohort.frailty[slot]]):
+def choose_route(model: DorothyModel, crisis: Crisis, had_liaison: bool) -> int:
+    """The likely route out of hospital, drawn by frailty on admission (Discharge to Assess)."""
+    scenario, services = model.scenario, crisis.services
+    draw, pathway = crisis.draw.pathway, 3
+    for number, edge in enumerate(services.pathway_edges[model.cohort.frailty[crisis.slot]]):
         if draw < edge:
             pathway = number
             break
-    if pathway == 3 and had_liaison and u[U_LIAISON_CH] < scenario.mh_liaison.care_home_reduction:
+    liaison = scenario.mh_liaison
+    if pathway == 3 and had_liaison and crisis.draw.liaison_care_home < liaison.care_home_reduction:
         pathway = 1
     if pathway == 0:
         route = HOME
     elif pathway == 1:
-        route = REABLEMENT if u[U_P1_SPLIT] < scenario.discharge.p1_reablement_share else HOME_CARE
+        route = REABLEMENT if crisis.draw.p1_split < scenario.discharge.p1_reablement_share else HOME_CARE
     else:
         route = COMMUNITY_BED if pathway == 2 else CARE_HOME
-    return confirm_route(model, services, slot, route)
+    return confirm_route(model, services, crisis.slot, route)
 
 
 def pathway_edges(scenario: Scenario) -> list[list[float]]:
@@ -160,39 +157,39 @@ def _offered(services: IcpServices, route: int, has_package: bool) -> bool:
     return services.care_homes.available
 
 
-def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route: int,
-                   deadline: float):
-    """Wait in the acute bed for the route's place. Returns the place (a granted request), True
-    for home, or None if the stay cap ran out first."""
-    env = model.env
-    tally = model.tallies[services.index]
+def needs_place(model: DorothyModel, slot: int, route: int) -> bool:
+    """Whether the route needs a place to be found (home does not, nor a package already in place)."""
     if route == HOME:
-        return True
-    asked = env._now
-    if route == HOME_CARE:
-        if model.cohort.package_until[slot] > env._now:
-            return EXISTING_PACKAGE
-        if services.package_start_delay > 0:
-            yield min(services.package_start_delay, time_left(env, deadline))
-            if env._now >= deadline:
-                return None
+        return False
+    return not (route == HOME_CARE and model.cohort.package_until[slot] > model.env.now)
+
+
+def wait_for_place(model: DorothyModel, crisis: Crisis, route: int, deadline: float):
+    """Wait in the acute bed for the route's place (see :func:`needs_place`). Returns the granted
+    place (a station's request, or a care-home placement), or None if the stay cap came first."""
+    env, services, tally = model.env, crisis.services, crisis.tally
+    asked = env.now
+    if route == HOME_CARE and services.package_start_delay > 0:
+        yield env.timeout(min(services.package_start_delay, time_left(env, deadline)))
+        if env.now >= deadline:
+            return None
     if route == CARE_HOME:
-        place = services.care_homes.request()
-        granted = yield from _wait(env, place, deadline)
+        placement = services.care_homes.request()
+        granted = yield from _wait(env, placement, deadline)
         if not granted:
-            services.care_homes.cancel(place)
+            services.care_homes.cancel(placement)
             return None
         tally.care_home_waits += 1
-        tally.care_home_wait_days += env._now - asked
-        return place
+        tally.care_home_wait_days += env.now - asked
+        return placement
     station = {REABLEMENT: services.reablement, HOME_CARE: services.home_care,
                COMMUNITY_BED: services.community_beds}[route]
-    place = station.request(priority=0)
+    place: Request = station.request(priority=0)
     granted = yield from _wait(env, place, deadline)
     if not granted:
         station.renege(place)
         return None
-    wait = env._now - asked
+    wait = env.now - asked
     if route == REABLEMENT:
         tally.reablement_waits += 1
         tally.reablement_wait_days += wait
@@ -206,9 +203,11 @@ def wait_for_place(model: DorothyModel, services: IcpServices, slot: int, route:
 
 
 def _wait(env, event, deadline: float):
+    """Wait for ``event`` until the stay cap; returns whether it came first."""
     if event.triggered:
         return True
     if math.isinf(deadline):
         yield event
         return True
-    return (yield Deadline(event, time_left(env, deadline)))
+    yield event | env.timeout(time_left(env, deadline))
+    return event.triggered

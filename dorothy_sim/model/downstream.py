@@ -18,27 +18,28 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from dorothy_sim.model.cohort import (
-    AT_HOME,
-    D_COMMUNITY_STAY,
-    D_PACKAGE,
-    D_REABLEMENT,
-    U_COMMUNITY_OUTCOME,
-    U_INDEPENDENT,
-)
-from dorothy_sim.model.discharge import EXISTING_PACKAGE
-from dorothy_sim.model.engine import Lean
-from dorothy_sim.streams import BufferedStream, stream
+from dorothy_sim.model.cohort import AT_HOME
+from dorothy_sim.model.draws import duration, uniform
+from dorothy_sim.streams import BufferedStream, Duration, stream
 
 if TYPE_CHECKING:
+    from dorothy_sim.model.journey import Crisis
     from dorothy_sim.model.model import DorothyModel
     from dorothy_sim.model.services import IcpServices
+    from dorothy_sim.model.stations import Request
 
 STEP_UP_PRIORITY = 1
 FROM_HOME_PRIORITY = 1
 
+uniform("independent")  # at the end of reablement: independent, or needs a package?
+uniform("community_outcome")  # after a community-bed stay: home, a care home or death
+duration("reablement", lambda scenario: Duration(scenario.reablement.episode_days))
+duration("package", lambda scenario: Duration(scenario.home_care.package_days))
+duration("community_stay", lambda scenario: Duration(scenario.community_beds.stay_days))
+
 
 def _hold(model: DorothyModel, slot: int, kind: str, process) -> None:
+    """Register a process that holds a place for the person, so leaving the cohort ends it."""
     model.cohort.holdings.setdefault(slot, {})[kind] = process
 
 
@@ -54,50 +55,41 @@ def _release_hold(model: DorothyModel, slot: int, generation: int, kind: str, pr
 
 # ----------------------------------------------------------------------------- reablement
 
-
-def start_reablement(model: DorothyModel, services: IcpServices, slot: int, place,
-                     d: list[float], u: list[float], from_hospital: bool) -> None:
+def start_reablement(model: DorothyModel, crisis: Crisis, place: Request, from_hospital: bool) -> None:
     env = model.env
-    model.tallies[services.index].reablement_starts += 1
-    generation = model.cohort.generation[slot]
-    days = d[D_REABLEMENT]
-    process = Lean(env, _reablement_episode(model, services, slot, generation, place, days,
-                                            u[U_INDEPENDENT], d))
-    _hold(model, slot, "reablement", process)
+    crisis.tally.reablement_starts += 1
+    process = env.start(_reablement_episode(model, crisis, place))
+    _hold(model, crisis.slot, "reablement", process)
     if from_hospital:
-        env.call_later(model.scenario.reablement.at_home_check_days, _at_home_check,
-                       (model, services, slot, generation))
+        env.start(_at_home_check(model, crisis))
 
 
-def _reablement_episode(model: DorothyModel, services: IcpServices, slot: int, generation: int,
-                        place, days: float, u_independent: float, d: list[float]):
-    env = model.env
+def _reablement_episode(model: DorothyModel, crisis: Crisis, place: Request):
+    env, services, tally = model.env, crisis.services, crisis.tally
     this = env.active_process
     completed = True
     try:
-        yield days
-    except simpy.Interrupt:
+        yield env.timeout(crisis.days.reablement)
+    except simpy.Interrupt:  # admitted, or left the cohort
         completed = False
     services.reablement.release(place)
-    _release_hold(model, slot, generation, "reablement", this)
+    _release_hold(model, crisis.slot, crisis.generation, "reablement", this)
     if not completed:
         return
-    tally = model.tallies[services.index]
     tally.reablement_ends += 1
-    if u_independent < model.scenario.reablement.p_independent:
+    if crisis.draw.independent < model.scenario.reablement.p_independent:
         tally.reablement_independent += 1
     else:
-        Lean(env, package_from_home(model, services, slot, generation, d))
+        env.start(package_from_home(model, crisis))
 
 
-def step_up_reablement(model: DorothyModel, services: IcpServices, slot: int, u: list[float],
-                       d: list[float]) -> None:
+def step_up_reablement(model: DorothyModel, crisis: Crisis) -> None:
     """Rapid response steps someone up into reablement, only if a place is free now."""
-    station = services.reablement
+    station = crisis.services.reablement
     if not station.available or station.count >= station.nominal_capacity or station.queue_length:
         return
     place = station.request(priority=STEP_UP_PRIORITY)  # no wait: not counted in wait means
-    start_reablement(model, services, slot, place, d, u, from_hospital=False)
+    start_reablement(model, crisis, place, from_hospital=False)
 
 
 def end_reablement_on_admission(model: DorothyModel, slot: int) -> None:
@@ -108,40 +100,38 @@ def end_reablement_on_admission(model: DorothyModel, slot: int) -> None:
             process.interrupt("admitted")
 
 
-def _at_home_check(args: tuple) -> None:
-    """ASCOF 2B(1): still at home 91 days after discharge into reablement (a timed call)."""
-    model, services, slot, generation = args
-    tally = model.tallies[services.index]
+def _at_home_check(model: DorothyModel, crisis: Crisis):
+    """ASCOF 2B(1): still at home 91 days after discharge into reablement?"""
+    yield model.env.timeout(model.scenario.reablement.at_home_check_days)
+    tally, cohort = crisis.tally, model.cohort
     tally.checks_91d += 1
-    cohort = model.cohort
-    if cohort.generation[slot] == generation and cohort.state[slot] == AT_HOME:
+    if cohort.generation[crisis.slot] == crisis.generation and cohort.state[crisis.slot] == AT_HOME:
         tally.at_home_91d += 1
 
 
 # ----------------------------------------------------------------------------- home care
 
+def start_package(model: DorothyModel, crisis: Crisis, place: Request) -> None:
+    _start_package(model, crisis.services, crisis.slot, place, crisis.days.package)
 
-def start_package(model: DorothyModel, services: IcpServices, slot: int, place,
-                  d: list[float]) -> None:
-    if place is EXISTING_PACKAGE:
-        return
+
+def _start_package(model: DorothyModel, services: IcpServices, slot: int, place: Request,
+                   days: float) -> None:
     env = model.env
     model.tallies[services.index].home_care_starts += 1
-    days = d[D_PACKAGE]
-    model.cohort.package_until[slot] = env._now + days
-    generation = model.cohort.generation[slot]
-    process = Lean(env, _package(model, services, slot, generation, place, days))
+    model.cohort.package_until[slot] = env.now + days
+    process = env.start(_package(model, services, slot, place, days))
     _hold(model, slot, "package", process)
 
 
-def _package(model: DorothyModel, services: IcpServices, slot: int, generation: int, place,
-             days: float):
+def _package(model: DorothyModel, services: IcpServices, slot: int, place: Request, days: float):
+    """A home-care package held for ``days``, or until the person leaves the cohort."""
     env = model.env
     this = env.active_process
-    # (not contextlib.suppress: its __exit__ is Python code, run in the generator's finalizer even
-    # when the model is compiled, where a signal handler's exception would be lost)
+    generation = model.cohort.generation[slot]
+    # (not contextlib.suppress: its __exit__ would run in the generator's finalizer)
     try:  # noqa: SIM105
-        yield days
+        yield env.timeout(days)
     except simpy.Interrupt:  # ended early: the person left the cohort
         pass
     services.home_care.release(place)
@@ -168,46 +158,41 @@ def start_initial_packages(model: DorothyModel, services: IcpServices) -> None:
         remaining = rng.uniform() * services.package_days.length_biased(rng.normal())
         place = station.request(priority=0)
         cohort.package_until[slot] = remaining
-        generation = cohort.generation[slot]
-        process = Lean(model.env, _package(model, services, slot, generation, place, remaining))
+        process = model.env.start(_package(model, services, slot, place, remaining))
         _hold(model, slot, "package", process)
 
 
-def package_from_home(model: DorothyModel, services: IcpServices, slot: int, generation: int,
-                      d: list[float]):
+def package_from_home(model: DorothyModel, crisis: Crisis):
     """A package requested for someone at home (after reablement): referral delay, then queue."""
-    env = model.env
-    cohort = model.cohort
+    env, services, cohort, slot = model.env, crisis.services, model.cohort, crisis.slot
     if not services.home_care.available:
         return
-    asked = env._now  # waits run from referral to start, as for hospital discharges
+    asked = env.now  # waits run from referral to start, as for hospital discharges
     if services.package_start_delay > 0:
-        yield services.package_start_delay
-    if cohort.generation[slot] != generation or cohort.package_until[slot] > env._now:
+        yield env.timeout(services.package_start_delay)
+    if cohort.generation[slot] != crisis.generation or cohort.package_until[slot] > env.now:
         return
     place = services.home_care.request(priority=FROM_HOME_PRIORITY)
     yield place
-    if cohort.generation[slot] != generation or cohort.package_until[slot] > env._now:
+    if cohort.generation[slot] != crisis.generation or cohort.package_until[slot] > env.now:
         services.home_care.release(place)  # left the cohort, or got a package another way
         return
-    tally = model.tallies[services.index]
-    tally.home_care_waits += 1
-    tally.home_care_wait_days += env._now - asked
-    start_package(model, services, slot, place, d)
+    crisis.tally.home_care_waits += 1
+    crisis.tally.home_care_wait_days += env.now - asked
+    start_package(model, crisis, place)
 
 
 # ----------------------------------------------------------------------------- community beds
 
-
-def community_stay(model: DorothyModel, services: IcpServices, slot: int, bed, d: list[float],
-                   u: list[float]):
-    yield d[D_COMMUNITY_STAY]
-    services.community_beds.release(bed)
+def community_stay(model: DorothyModel, crisis: Crisis, bed: Request):
+    """A step-down stay (pathway 2), then home, a care home or death."""
+    yield model.env.timeout(crisis.days.community_stay)
+    crisis.services.community_beds.release(bed)
     community = model.scenario.community_beds
-    outcome = u[U_COMMUNITY_OUTCOME]
+    outcome = crisis.draw.community_outcome
     if outcome < community.p_death:
-        model.leave(slot, died=True)
+        model.leave(crisis.slot, died=True)
     elif outcome < community.p_death + community.p_care_home:
-        model.leave(slot, died=False)
+        model.leave(crisis.slot, died=False)
     else:
-        model.cohort.state[slot] = AT_HOME
+        model.cohort.state[crisis.slot] = AT_HOME

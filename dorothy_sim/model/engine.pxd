@@ -18,6 +18,8 @@ cdef _sift_sources(list sources)
 cdef inline bint _source_before(_Source a, _Source b)
 
 cdef class Environment
+cdef class _StandIn
+cdef class Timeout(_StandIn)
 
 cdef class Lean:
     cdef public Environment env
@@ -29,12 +31,21 @@ cdef class Lean:
     cdef public object _done
     cdef public object value
 
-    @cython.locals(env=Environment, when=double, token=long, eid="long long")
+    @cython.locals(env=Environment, when=double, token=long, eid="long long", timeout=Timeout)
     cpdef _run(self, object value, object error)
 
-cdef class Deadline:
+cdef class _StandIn:
+    cdef public object env
+    cdef public object _event
+
+cdef class Timeout(_StandIn):
+    cdef public double at
+    cdef public object value
+
+cdef class Deadline(_StandIn):
     cdef public object event
     cdef public double limit
+    cdef public object _timeout
 
 cdef class _Source:
     cdef public object _chunks

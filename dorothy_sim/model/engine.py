@@ -6,14 +6,14 @@ a resume through ``Process._resume`` and a termination event. This module's ``En
 SimPy's interface (``now``, ``active_process``, ``process``, ``timeout``, ``event``, ``all_of``,
 ``any_of``, ``schedule``, ``step``, ``peek``, ``run``, and the ``_now`` and ``_active_proc`` that
 SimPy's events read), so every SimPy ``Event``, ``Timeout``, ``Process`` and condition works on it,
-and adds two cheaper ways to wait:
+and adds cheaper ways to run and to wait, which the model's journeys use through SimPy's own idioms:
 
+- ``env.start(generator)`` starts a :class:`Lean` process: a generator process that yields
+  ``env.timeout(delay)`` (a :class:`Timeout`, as cheap as a number), an ``Event`` (a station request,
+  a SimPy event) or ``request | env.timeout(limit)`` (a :class:`Deadline`), started at once and
+  finished without events. A journey reads as a SimPy process; the kernel makes it cheap.
 - ``env.call_at(time, fn, arg)`` / ``env.call_later(delay, fn, arg)``: a plain timed call, one heap
-  entry and no object (the event chains of arrival streams, background stays, A&E visits).
-- :class:`Lean`: a generator process that yields a delay in days (a number), an ``Event`` (a station
-  request, a SimPy event) or a :class:`Deadline` (an event or a time limit, whichever comes first),
-  started at once and finished without events. The patient journeys are written this way, so they
-  still read top to bottom as SimPy processes do.
+  entry and no object (background stays, the post-discharge risk of death).
 
 Every heap entry is ``(time, priority, eid, fn, arg)``; a SimPy event is scheduled as
 ``(time, priority, eid, _fire, event)``, so both kinds share one order: by time, then priority
@@ -23,8 +23,7 @@ the heap; later entries wait in a bucket per day (``_defer``), so pops stay chea
 and packages are under way (see ``Environment._defer``). Streams drawn in advance join as *sources*
 (:meth:`Environment.add_source`), merged with the heap without entering it.
 
-The model's hot path reads the clock as ``env._now``: SimPy's ``now`` is a property, a function call
-on every read, and the model reads the clock a couple of million times a replication.
+The kernel reads the clock as ``env._now`` (compiled, a C field); model code reads ``env.now``.
 
 Why not a subclass of ``simpy.Environment``: compiled (docs/architecture.md, "The compiled core"),
 this class is a C class whose fields the rest of the model reads directly, and a C class cannot
@@ -45,7 +44,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event
 
-__all__ = ["Deadline", "Environment", "Lean", "NORMAL", "URGENT", "spawn"]
+__all__ = ["Deadline", "Environment", "Lean", "NORMAL", "URGENT", "Timeout"]
 
 _LAST_DAY = 2**62  # the bucket of entries due at infinity (or beyond any day a run reaches)
 
@@ -99,10 +98,17 @@ class Environment:
         return self._active_proc
 
     def process(self, generator) -> simpy.Process:
+        """SimPy's ``env.process``: a SimPy process, started after what is due at this instant."""
         return simpy.Process(self, generator)  # type: ignore[arg-type]
 
-    def timeout(self, delay: float = 0, value: Any = None) -> simpy.Timeout:
-        return simpy.Timeout(self, delay, value)  # type: ignore[arg-type]
+    def start(self, generator) -> Lean:
+        """Start ``generator`` as a process now: the model's way to start one (a :class:`Lean`
+        process, which runs at once, up to its first ``yield``, and costs no events)."""
+        return Lean(self, generator)
+
+    def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
+        """SimPy's ``env.timeout``: an event processed ``delay`` days from now (see :class:`Timeout`)."""
+        return Timeout(self, delay, value)
 
     def event(self) -> Event:
         return Event(self)  # type: ignore[arg-type]
@@ -442,40 +448,90 @@ class _Source:
         return self._times[self._row]
 
 
-class Deadline:
-    """Yielded by a :class:`Lean` process: wait for ``event`` for at most ``limit`` days.
-    The process resumes with True if the event came first, False if the time ran out."""
+class _StandIn:
+    """The part of SimPy's ``Event`` that SimPy's processes and conditions read, handed on to the
+    SimPy event that :meth:`_scheduled` makes only when one of them asks."""
 
-    def __init__(self, event: Event, limit: float) -> None:
-        self.event = event
-        self.limit = limit
+    def _scheduled(self) -> Event:
+        raise NotImplementedError
+
+    @property
+    def callbacks(self) -> list | None:
+        return self._scheduled().callbacks
+
+    @property
+    def _value(self) -> Any:
+        return self._scheduled()._value
+
+    @property
+    def _ok(self) -> bool:
+        return self._scheduled()._ok
+
+    @property
+    def triggered(self) -> bool:
+        return self._scheduled().triggered
+
+    @property
+    def processed(self) -> bool:
+        return self._scheduled().processed
+
+    def __and__(self, other) -> simpy.AllOf:
+        return simpy.AllOf(self.env, [self, other])
+
+    def __or__(self, other) -> simpy.AnyOf:
+        return simpy.AnyOf(self.env, [self, other])
 
 
-def spawn(env: Environment, generator) -> None:
-    """Start a lean process where SimPy would start ``env.process(generator)``: at this instant, after
-    what is already due now (SimPy's ``Initialize`` event, URGENT), not synchronously as
-    ``Lean(env, generator)`` does.
+class Timeout(_StandIn):
+    """SimPy's ``env.timeout(delay, value)``, as cheap as a yielded number for a lean process.
 
-    Why: the model's periodic processes (the hourly sampler, bed meetings, MDT meetings, weekly care-home
-    offers, falls-prevention enrolment) were SimPy processes, about 60,000 wake-ups a replication
-    interpreted even when the model is compiled. As lean processes started at the same place in the
-    order, and waking at the same times in the same order (a yielded delay is scheduled as SimPy
-    schedules a timeout), they leave every table as it was.
+    A lean process that yields it sleeps until :attr:`at` and goes on with :attr:`value`: no event
+    is made or scheduled. Only when something reads :attr:`callbacks` (a SimPy process or condition
+    waiting for it) does it schedule a ``simpy.Timeout`` for the same instant and hand that on, so
+    SimPy code sees an ordinary event. A timeout made and yielded later still ends at ``at``.
     """
-    env.call_at(env._now, _start_lean, (env, generator), URGENT)
+
+    def __init__(self, env: Environment, delay: float, value: Any = None) -> None:
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        self.env = env
+        self.at = env._now + delay
+        self.value = value
+        self._event = None
+
+    def _scheduled(self) -> Event:
+        if self._event is None:
+            self._event = simpy.Timeout(self.env, max(self.at - self.env._now, 0.0), self.value)
+        return self._event
 
 
-def _start_lean(args: tuple) -> None:
-    Lean(*args)
+class Deadline(_StandIn):
+    """Wait for ``event`` for at most ``limit`` days: what ``request | env.timeout(limit)`` makes
+    (:meth:`stations.Request.__or__`). A lean process resumes with True if the event came first,
+    False if the time ran out; a SimPy process or condition sees SimPy's ``AnyOf`` of the two."""
+
+    def __init__(self, event: Event, limit: float, timeout: Timeout | None = None) -> None:
+        self.event = event
+        self.env = event.env
+        self.limit = limit
+        self._timeout = timeout
+        self._event = None
+
+    def _scheduled(self) -> Event:
+        if self._event is None:
+            timeout = self._timeout if self._timeout is not None else Timeout(self.env, self.limit)
+            self._event = simpy.AnyOf(self.env, [self.event, timeout])
+        return self._event
 
 
 class Lean:
     """A generator process driven by timed calls instead of events.
 
-    The generator yields a number (sleep that many days), an ``Event`` (resume with its value once
-    processed; at once if it already was, such as a station request granted on the spot) or a
-    :class:`Deadline`. It starts running when created, like a function call, and ends without an
-    event; another process that must wait for it yields :attr:`done`.
+    The generator yields ``env.timeout(days)`` (or a bare number of days), an ``Event`` (resume with
+    its value once processed; at once if it already was, such as a station request granted on the
+    spot) or a :class:`Deadline` (``request | env.timeout(limit)``). It starts running when created
+    (``env.start``), like a function call, and ends without an event; another process that must
+    wait for it yields :attr:`done`.
 
     Stale wake-ups (a timer or an event callback that was overtaken by an interrupt or by the
     other side of a deadline) are told apart by a token that every wait increments.
@@ -562,6 +618,25 @@ class Lean:
                 else:
                     heappush(env._queue, (when, NORMAL, eid, self._wake, token))
                 break
+            if kind is Timeout:  # (a yielded number's path, for env.timeout)
+                timeout = target
+                when = timeout.at
+                if timeout.value is not None or timeout._event is not None:
+                    target = timeout._scheduled()  # a value to resume with: wait as for an event
+                elif when < env._now:
+                    value = None  # made earlier and already due: SimPy would have processed it
+                    continue
+                else:
+                    self._token = token = self._token + 1
+                    eid = env._eids
+                    env._eids = eid + 1
+                    if when >= env._near_until:
+                        env._defer((when, NORMAL, eid, self._wake, token))
+                    elif cython.compiled:
+                        env._push(when, NORMAL, eid, self._wake, token)
+                    else:
+                        heappush(env._queue, (when, NORMAL, eid, self._wake, token))
+                    break
             if kind is Deadline:
                 event = target.event
                 if event.callbacks is None:

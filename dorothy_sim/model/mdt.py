@@ -14,7 +14,6 @@ import heapq
 from typing import TYPE_CHECKING
 
 from dorothy_sim.floats import sum_left_to_right
-from dorothy_sim.model.engine import spawn
 from dorothy_sim.streams import BufferedStream, stream
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
 def refer(model: DorothyModel, slot: int) -> None:
     cohort = model.cohort
     services = model.services[cohort.icp[slot]]
-    now = model.env._now
+    now = model.env.now
     if not services.mdt.available or cohort.mdt_queued[slot] or cohort.plan_until[slot] > now:
         return
     cohort.mdt_queued[slot] = True
@@ -36,7 +35,7 @@ def refer(model: DorothyModel, slot: int) -> None:
 def start_meetings(model: DorothyModel, services: IcpServices) -> None:
     if services.mdt.available:
         _initial_care_plans(model, services)
-        spawn(model.env, _meetings(model, services))
+        model.env.start(_meetings(model, services))
 
 
 def _initial_care_plans(model: DorothyModel, services: IcpServices) -> None:
@@ -63,7 +62,7 @@ def _meetings(model: DorothyModel, services: IcpServices):
     tally = model.tallies[services.index]
     mdt = model.scenario.mdt
     spacing = 7.0 / len(team.cases_per_meeting)
-    yield 9.0 / 24.0  # first meeting at 09:00 on day 0 (the model has no weekdays) [est]
+    yield env.timeout(9.0 / 24.0)  # first meeting at 09:00 on day 0 (the model has no weekdays) [est]
     while True:
         for capacity in team.cases_per_meeting:
             tally.mdt_slots_offered += capacity
@@ -73,12 +72,12 @@ def _meetings(model: DorothyModel, services: IcpServices):
                 if cohort.generation[slot] != generation:
                     continue  # the person died or moved into long-term care while waiting
                 cohort.mdt_queued[slot] = False
-                if env._now - referred > mdt.referral_expiry_days:
+                if env.now - referred > mdt.referral_expiry_days:
                     tally.mdt_lapsed += 1
                     continue
                 reviewed += 1
                 tally.mdt_reviews += 1
-                tally.mdt_wait_days += env._now - referred
-                cohort.plan_until[slot] = env._now + mdt.care_plan_days
-                heapq.heappush(team.plan_ends, env._now + mdt.care_plan_days)
-            yield spacing
+                tally.mdt_wait_days += env.now - referred
+                cohort.plan_until[slot] = env.now + mdt.care_plan_days
+                heapq.heappush(team.plan_ends, env.now + mdt.care_plan_days)
+            yield env.timeout(spacing)

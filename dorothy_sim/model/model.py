@@ -12,9 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-import cython
-
-from dorothy_sim.model import downstream, journey, mdt, prevention
+from dorothy_sim.model import downstream, mdt, prevention
 from dorothy_sim.model.cohort import (
     AT_HOME,
     Cohort,
@@ -23,7 +21,8 @@ from dorothy_sim.model.cohort import (
     crisis_candidates,
     person_event_candidates,
 )
-from dorothy_sim.model.engine import Environment, spawn
+from dorothy_sim.model.engine import Environment
+from dorothy_sim.model.journey import Crisis, crisis_journey
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
 from dorothy_sim.scenario import CRISIS_TYPES, Scenario
@@ -159,21 +158,16 @@ class DorothyModel:
 
     # ----------------------------------------------------------------- sources of events
 
-    # C types for the compiled core (docs/architecture.md); interpreted, these decorators do nothing.
-    @cython.locals(cohort="Cohort", state=list, rate_share=list, icp=list, falls_until=list,
-                   package_until=list, plan_until=list, tallies=list, falls_ratio=cython.double,
-                   package_factor=cython.double, plan_factor=cython.double)
     def _start_crisis_source(self) -> None:
+        """Candidate crises (model/cohort.py) become crises at each person's own rate, lowered by
+        falls prevention, a home-care package and a care plan; each crisis is a process."""
         env, cohort = self.env, self.cohort
         state, rate_share, icp = cohort.state, cohort.rate_share, cohort.icp
         falls_until, package_until, plan_until = (
             cohort.falls_until, cohort.package_until, cohort.plan_until)
-        tallies = self.tallies
+        tallies, services, generation = self.tallies, self.services, cohort.generation
         falls_ratio, package_factor, plan_factor = self.falls_ratio, self.package_factor, self.plan_factor
 
-        @cython.locals(chunk=tuple, row=cython.Py_ssize_t, slots=list, accepts=list, types=list,
-                       slot=cython.Py_ssize_t, u_accept=cython.double, accept=cython.double,
-                       crisis_type=cython.long, now=cython.double, tally="Tally")
         def on_candidate(chunk, row: int) -> None:
             _times, slots, accepts, types, uniforms, durations = chunk
             slot = slots[row]
@@ -184,18 +178,20 @@ class DorothyModel:
             if u_accept >= accept:
                 return  # this person's own rate is below the cohort's maximum
             crisis_type = types[row]
-            now = env._now
+            now = env.now
             if crisis_type == FALL and falls_until[slot] > now:
                 accept *= falls_ratio
             if package_until[slot] > now:
                 accept *= package_factor
             if plan_until[slot] > now:
                 accept *= plan_factor
+            area = icp[slot]
             if u_accept >= accept:
-                tally = tallies[icp[slot]]
-                tally.crises_averted += 1
+                tallies[area].crises_averted += 1
                 return
-            journey.start_crisis(self, slot, crisis_type, uniforms[row].tolist(), durations[row].tolist())
+            crisis = Crisis(slot, generation[slot], crisis_type, services[area], tallies[area],
+                            uniforms.row(row), durations.row(row))
+            env.start(crisis_journey(self, crisis))
 
         # A source (Environment.add_source), not a process or a timer chain: each of about 250,000
         # candidates costs a comparison with the event heap's head, not a heap push and pop.
@@ -272,7 +268,7 @@ class DorothyModel:
         acute = self.scenario.acute
         beds = services.beds
         while True:
-            yield acute.escalation_check_hours / 24.0
+            yield self.env.timeout(acute.escalation_check_hours / 24.0)
             waiting = beds.queue_length
             if not services.escalation_open and waiting > acute.escalation_open_when_waiting:
                 services.escalation_open = True
@@ -290,7 +286,7 @@ class DorothyModel:
         env = self.env
         hour = 0
         while True:
-            if env._now >= self.warmup:
+            if env.now >= self.warmup:
                 for index in self.icps:
                     services = self.services[index]
                     self.occupancy_samples[index].append(services.beds.count)
@@ -298,13 +294,13 @@ class DorothyModel:
                 if hour % 24 == 0:
                     for index in self.icps:
                         services = self.services[index]
-                        self.care_plan_samples[index].append(services.mdt.active_plans(env._now))
+                        self.care_plan_samples[index].append(services.mdt.active_plans(env.now))
                         self.queue_samples[index].append(services.queue_lengths())
             hour += 1
-            yield hour / 24.0 - env._now
+            yield env.timeout(hour / 24.0 - env.now)
 
     def _end_warmup(self):
-        yield self.warmup
+        yield self.env.timeout(self.warmup)
         for tally in self.tallies:
             tally.reset()
         for services in self.simulated:
@@ -323,12 +319,12 @@ class DorothyModel:
         for services in self.simulated:
             self._start_background_admissions(services)
             if services.escalation_beds:
-                spawn(env, self._bed_manager(services))
+                env.start(self._bed_manager(services))
             mdt.start_meetings(self, services)
             downstream.start_initial_packages(self, services)
             prevention.start_falls_prevention(self, services)
-        spawn(env, self._hourly_sampler())
-        spawn(env, self._end_warmup())
+        env.start(self._hourly_sampler())
+        env.start(self._end_warmup())
         env.run(until=self.horizon)
         for services in self.simulated:
             services.close_statistics()

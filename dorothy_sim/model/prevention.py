@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dorothy_sim.model.cohort import AT_HOME
-from dorothy_sim.model.engine import spawn
 from dorothy_sim.streams import BufferedStream, stream
 
 if TYPE_CHECKING:
@@ -33,7 +32,7 @@ def start_falls_prevention(model: DorothyModel, services: IcpServices) -> None:
         slot = _find_person(model, services, rng)
         if slot is not None:
             model.cohort.falls_until[slot] = rng.uniform() * effect
-    spawn(model.env, _enrol(model, services, 365.0 / places, effect, rng))
+    model.env.start(_enrol(model, services, 365.0 / places, effect, rng))
 
 
 def _find_person(model: DorothyModel, services: IcpServices, rng) -> int | None:
@@ -52,7 +51,7 @@ def _enrol(model: DorothyModel, services: IcpServices, interval: float, effect: 
     env = model.env
     tally = model.tallies[services.index]
     while True:
-        yield interval
+        yield env.timeout(interval)
         slot = _find_person(model, services, rng)
         if slot is not None:
             model.cohort.falls_until[slot] = env.now + effect

@@ -15,7 +15,6 @@ from collections import deque
 import simpy
 
 from dorothy_sim.model import discharge as discharge_planning
-from dorothy_sim.model.engine import spawn
 from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
 from dorothy_sim.scenario import Scenario, apportion
 from dorothy_sim.streams import Duration
@@ -55,7 +54,7 @@ class CareHomePlacements:
         self.used = 0
         self.requests = 0
         if per_week > 0:
-            spawn(env, self._weekly_offer())
+            env.start(self._weekly_offer())
 
     @property
     def available(self) -> bool:
@@ -70,7 +69,7 @@ class CareHomePlacements:
                 self.left -= 1
                 self.used += 1
                 event.succeed()
-            yield 7.0
+            yield self.env.timeout(7.0)
 
     def request(self) -> simpy.Event:
         self.requests += 1

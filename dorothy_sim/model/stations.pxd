@@ -1,6 +1,6 @@
 # C types of stations.py for the compiled core (setup.py; docs/architecture.md). Interpreted, unused.
 
-from dorothy_sim.model.engine cimport Environment
+from dorothy_sim.model.engine cimport Deadline, Environment, Timeout
 
 cdef class TimeWeighted:
     cdef public Environment env
@@ -8,8 +8,12 @@ cdef class TimeWeighted:
     cdef public double area
     cdef public double _last
 
+cdef class Station
+
 cdef class Request:
     cdef public object env
+    cdef public Station station
+    cdef public bint released
     cdef public object callbacks
     cdef public object _value
     cdef public bint _ok

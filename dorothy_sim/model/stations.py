@@ -13,6 +13,8 @@ from collections import deque
 import simpy
 from simpy.events import PENDING
 
+from dorothy_sim.model.engine import Deadline, Timeout
+
 
 class TimeWeighted:
     """A level whose time integral is kept as it changes (people in MFFD beds, active plans...)."""
@@ -54,13 +56,27 @@ class Request:
     (tests/test_engine.py).
     """
 
-    def __init__(self, env, asked: float, priority: int, granted: bool) -> None:
-        self.env = env
+    def __init__(self, station: Station, asked: float, priority: int, granted: bool) -> None:
+        self.env = station._env
+        self.station = station
         self.callbacks = None if granted else []
         self._value = None if granted else PENDING
         self._ok = True
         self.asked = asked
         self.priority = priority
+        self.released = False
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        """Leaving ``with station.request() as req:`` frees the server, or leaves the queue if it
+        was never granted (SimPy's ``Resource`` does the same)."""
+        if not self.released:
+            if self._value is PENDING:
+                self.station.renege(self)
+            else:
+                self.station.release(self)
 
     @property
     def triggered(self) -> bool:
@@ -87,8 +103,11 @@ class Request:
         """``request & event``: both, as SimPy's events combine."""
         return simpy.AllOf(self.env, [self, other])
 
-    def __or__(self, other) -> simpy.AnyOf:
-        """``request | event``: whichever comes first (a request or a time-out, say)."""
+    def __or__(self, other) -> simpy.AnyOf | Deadline:
+        """``request | event``: whichever comes first. With ``env.timeout(limit)`` this is a
+        :class:`~dorothy_sim.model.engine.Deadline`: a lean process waits for it without events."""
+        if other.__class__ is Timeout:
+            return Deadline(self, max(other.at - self.station._env._now, 0.0), other)
         return simpy.AnyOf(self.env, [self, other])
 
 
@@ -144,8 +163,8 @@ class Station:
         if self.count < self.capacity:  # the queue is empty whenever a server is free
             self.count += 1
             self.grants += 1
-            return Request(env, now, priority, True)
-        request = Request(env, now, priority, False)
+            return Request(self, now, priority, True)
+        request = Request(self, now, priority, False)
         queues = self._queues
         queues[priority if len(queues) > 1 else 0].append(request)
         self._waiting += 1
@@ -159,6 +178,7 @@ class Station:
             self.busy_area += self.count * dt
             self.queue_area += self._waiting * dt
             self._last = now
+        request.released = True
         self.count -= 1
         self.departures += 1
         self.sojourn_total += now - request.asked
@@ -192,6 +212,7 @@ class Station:
         self._accumulate()
         queue = self._queues[request.priority if len(self._queues) > 1 else 0]
         queue.remove(request)
+        request.released = True
         self._waiting -= 1
         self.reneged += 1
         self.departures += 1
