@@ -108,7 +108,7 @@ def split(tasks: list[Task], work: Work) -> list[Piece]:
     largest first, the parts of a replication one after another.
 
     Why: parts keep every worker busy to the end of a batch (one replication on two workers takes
-    about half a run's time; a batch's last round no longer waits for its slowest whole run), and
+    about half a run's time; a batch's last round does not wait for its slowest whole run), and
     they cost less CPU than the whole run they make up (benchmarks/RESULTS.md). Kept together, a
     replication's parts finish close together, so little is held back or lost to an interrupt.
     """
