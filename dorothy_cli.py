@@ -16,6 +16,9 @@ from __future__ import annotations
 import signal
 import sys
 
+EXIT_INTERRUPTED = 130
+"""dorothy_sim.errors.EXIT_INTERRUPTED, written out: importing the package is what this module guards."""
+
 
 def _import_command_line():
     """``dorothy_sim.cli.main``, or None if a Ctrl-C came while importing it."""
@@ -48,12 +51,12 @@ def main() -> int:
     run_command = _import_command_line()
     if run_command is None:
         print("\ndorothy: interrupted while starting; nothing was run", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     try:
         return run_command()
     except KeyboardInterrupt:  # between two of the command's own guards (parsing the options...)
         print("\ndorothy: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from provenance import provenance  # benchmarks/provenance.py (scripts run from 
 from dorothy_sim import load_scenario
 from dorothy_sim.executors import Task, execute
 from dorothy_sim.experiment import COLUMNS, RunOutput
+from dorothy_sim.runner import replications
 from dorothy_sim.scenario import Scenario
 from dorothy_sim.spec import SweepSpec, spec_from_dict
 from dorothy_sim.sweep import sweep
@@ -52,7 +53,7 @@ SWEEP_GOAL_SECONDS = 600.0
 def run_tasks(tasks: list[Task], scenario_name: str, **where: Any) -> tuple[float, pd.DataFrame, list]:
     """Wall time, KPI table (sorted by replication) and ledgers of ``tasks`` run by ``execute``."""
     started = time.perf_counter()
-    outputs: dict[Hashable, RunOutput] = dict(execute(tasks, **where))
+    outputs: dict[Hashable, RunOutput] = dict(execute(tasks, **where, work=replications()))
     seconds = time.perf_counter() - started
     keys = sorted(outputs)
     table = pd.DataFrame([row for key in keys for row in outputs[key].rows(scenario_name, key)],

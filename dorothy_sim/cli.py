@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import sys
 import time
@@ -19,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from dorothy_sim import __version__
-from dorothy_sim.errors import ScenarioError, UserError
-from dorothy_sim.executors import RunsStopped
-from dorothy_sim.experiment import Results, default_workers, run_replications
+from dorothy_sim._version import __version__
+from dorothy_sim.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, RunsStopped, ScenarioError, UserError
+from dorothy_sim.executors import default_workers
+from dorothy_sim.experiment import Results, run_replications
+from dorothy_sim.formatting import format_console
 from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS
 from dorothy_sim.model import CORE
 from dorothy_sim.output import check_folder, write_results
@@ -47,7 +47,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but errors name the option and exit 2 without the usage block's noise."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"dorothy: error: {message}\n(see 'dorothy {self.prog.split()[-1]} --help')\n"
+        self.exit(EXIT_USER_ERROR,
+                  f"dorothy: error: {message}\n(see 'dorothy {self.prog.split()[-1]} --help')\n"
                   if " " in self.prog else f"dorothy: error: {message}\n")
 
 
@@ -220,11 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # warmup, validate, report: nothing to resume, and no file half-written
         print(f"\ndorothy: 'dorothy {args.command}' interrupted (files are written whole or not at all)",
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except UserError as exc:
         print(f"dorothy: error: {exc}", file=sys.stderr)
-        return 2
-    return 2
+        return EXIT_USER_ERROR
+    return EXIT_USER_ERROR
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -367,9 +368,10 @@ def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False)
         if name not in summary.index:
             continue
         row = summary.loc[name]
-        ci = (f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+        ci = (f"[{format_console(row['ci_low'])}, {format_console(row['ci_high'])}]"
               if not pd.isna(row["ci_low"]) else "(needs 2+ replications)")
-        lines.append(f"{name:34s} {KPI_BY_NAME[name].unit:>16s} {_fmt(row['mean']):>14s}   {ci:>29s}")
+        mean = format_console(row["mean"])
+        lines.append(f"{name:34s} {KPI_BY_NAME[name].unit:>16s} {mean:>14s}   {ci:>29s}")
     return "\n".join(lines)
 
 
@@ -385,20 +387,10 @@ def format_headline(results: SweepResults) -> str:
     labels = results.configurations.set_index("configuration")["label"]
     for row in table.itertuples(index=False):
         record = row._asdict()
-        cells = [f"{_fmt(record[k])} [{_fmt(record[k + '_ci_low'])}, {_fmt(record[k + '_ci_high'])}]"
-                 for k, _ in columns]
+        cells = [f"{format_console(record[k])} [{format_console(record[k + '_ci_low'])}, "
+                 f"{format_console(record[k + '_ci_high'])}]" for k, _ in columns]
         lines.append(f"{labels[record['configuration']]:{width}s} " + " ".join(f"{c:>30s}" for c in cells))
     return "\n".join(lines)
-
-
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if abs(value) >= 1e5:
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.1f}"
-    return f"{value:.2f}"
 
 
 if __name__ == "__main__":

@@ -1,8 +1,22 @@
-"""Errors a user can cause and fix. The command line prints their message and exits with 2."""
+"""Errors a user can cause and fix, the ways a set of runs can stop early, and the exit code of each.
+
+The command line prints the message of any of these, never a traceback, and exits with the code
+given here: :data:`EXIT_USER_ERROR` for something to fix, a stop's own ``exit_code`` otherwise.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+EXIT_FAILED = 1
+"""Runs stopped by a failure (a worker process died)."""
+EXIT_USER_ERROR = 2
+"""Something the user gave cannot be used (as argparse exits for a bad option)."""
+EXIT_TIME_LIMIT = 124
+"""The wall-clock limit passed: the code GNU ``timeout`` uses, so scripts can tell it apart."""
+EXIT_INTERRUPTED = 130
+"""Stopped by the user (Ctrl-C): the shell's code for SIGINT."""
 
 
 class UserError(ValueError):
@@ -29,3 +43,28 @@ class SpecError(ScenarioError):
 
 class StoreError(UserError):
     """A result folder cannot be used as asked (another spec's results, locked by another sweep...)."""
+
+
+class RunsStopped(UserError):
+    """Runs stopped before all finished; the message says how many finished, where they are kept and
+    how to resume. ``exit_code`` is what the command line exits with; ``results`` may carry the
+    tables of the runs that finished (``dorothy run`` writes them)."""
+
+    exit_code = EXIT_FAILED
+    results: Any = None
+
+
+class Interrupted(RunsStopped):
+    """Stopped by the user (Ctrl-C)."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class TimeLimitReached(RunsStopped):
+    """The wall-clock limit passed, perhaps in the middle of a run."""
+
+    exit_code = EXIT_TIME_LIMIT
+
+
+class WorkerLost(RunsStopped):
+    """A worker process died (killed by the system, out of memory...), taking its run with it."""

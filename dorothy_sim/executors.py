@@ -1,6 +1,6 @@
 """Where replications run: in this process, in a local process pool, or on a Dask cluster.
 
-Every executor takes the same tasks and yields ``(key, RunOutput)`` as runs finish, in whatever order
+Every executor takes the same tasks and yields ``(key, output)`` as runs finish, in whatever order
 they finish. Callers store each output under its key and assemble tables sorted by key, so results are
 identical whatever the executor and the number of workers: a run's numbers depend only on its scenario
 and seed.
@@ -13,54 +13,44 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dorothy_sim.errors import UserError
-from dorothy_sim.model.model import settle_worker_process
-from dorothy_sim.replication import (
-    PartOutput,
-    RunOutput,
-    assemble,
-    default_workers,
-    icp_groups,
-    run_one,
-    run_part,
-)
-from dorothy_sim.scenario import Scenario
-from dorothy_sim.store import forget_inherited_locks
+from dorothy_sim.errors import TimeLimitReached, UserError, WorkerLost
+
+if TYPE_CHECKING:
+    from dorothy_sim.scenario import Scenario
 
 
-class RunsStopped(UserError):
-    """Runs stopped before all finished; the message says how many finished, where they are kept and
-    how to resume. ``exit_code`` is what the command line exits with; ``results`` may carry the
-    tables of the runs that finished (``dorothy run`` writes them)."""
-
-    exit_code = 1
-    results: Any = None
+def _nothing() -> None:
+    pass
 
 
-class Interrupted(RunsStopped):
-    """Stopped by the user (Ctrl-C): the shell's code for SIGINT."""
+@dataclass(frozen=True)
+class Work:
+    """What a replication is and how a worker gets ready for one, given by the caller.
 
-    exit_code = 130
+    Why given: this module knows how to spread runs over processes and stop them, not what a run
+    is, so it imports nothing of the model or of the result store. A replication runs whole with
+    ``run(scenario, seed)`` in this process; elsewhere as the pieces ``parts(scenario)`` (groups of
+    ICP indices), each run by ``run_part(scenario, seed, icps)`` and put back together by
+    ``assemble(scenario, seed, part_outputs)``. ``initializer()`` runs once in each worker process
+    (pool or Dask) before its first piece. Each must be picklable (a module-level function) for Dask.
+    """
 
-
-class TimeLimitReached(RunsStopped):
-    """The wall-clock limit passed; the code GNU ``timeout`` uses, so scripts can tell it apart."""
-
-    exit_code = 124
-
-
-class WorkerLost(RunsStopped):
-    """A worker process died (killed by the system, out of memory...), taking its run with it."""
+    run: Callable[[Scenario, int], Any]
+    parts: Callable[[Scenario], list[tuple[int, ...]]]
+    run_part: Callable[[Scenario, int, tuple[int, ...]], Any]
+    assemble: Callable[[Scenario, int, list[Any]], Any]
+    initializer: Callable[[], None] = _nothing
 
 
 @dataclass(frozen=True)
@@ -72,9 +62,14 @@ class Task:
     seed: int
 
 
+def default_workers() -> int:
+    """Local worker processes when none are asked for: one a core, at most eight."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 def execute(tasks: list[Task], workers: int | None = None, dask_address: str | None = None,
-            deadline: float | None = None) -> Iterator[tuple[Hashable, RunOutput]]:
-    """Run ``tasks`` and yield ``(task.key, output)`` as each finishes.
+            deadline: float | None = None, *, work: Work) -> Iterator[tuple[Hashable, Any]]:
+    """Run ``tasks`` as ``work`` says and yield ``(task.key, output)`` as each finishes.
 
     ``dask_address`` (``tcp://host:port``) sends them to an existing Dask distributed scheduler;
     otherwise ``workers`` local processes (default: the number of cores), or this process if 1.
@@ -85,46 +80,46 @@ def execute(tasks: list[Task], workers: int | None = None, dask_address: str | N
     if not tasks:
         return
     if dask_address is not None:
-        yield from _execute_dask(tasks, dask_address, deadline)
+        yield from _execute_dask(tasks, work, dask_address, deadline)
         return
     workers = default_workers() if workers is None else max(1, workers)
-    pieces = split(tasks)
+    pieces = split(tasks, work)
     if workers == 1 or len(pieces) == 1:
         for task in tasks:
             with _alarm_at(deadline):
-                output = run_one(task.scenario, task.seed)
+                output = work.run(task.scenario, task.seed)
             yield task.key, output
         return
-    yield from _execute_pool(pieces, min(workers, len(pieces)), deadline)
+    yield from _execute_pool(pieces, work, min(workers, len(pieces)), deadline)
 
 
 @dataclass(frozen=True)
 class Piece:
     """What one worker runs: some of a replication's ICPs, one of ``parts`` pieces that together
-    simulate each of its ICPs once (:func:`replication.run_part`)."""
+    simulate each of its ICPs once (:attr:`Work.run_part`)."""
 
     task: Task
     icps: tuple[int, ...]
     parts: int
 
 
-def split(tasks: list[Task]) -> list[Piece]:
-    """Every replication as its parts (:func:`replication.icp_groups`: one per ICP in Kent and
-    Medway), the largest first, the parts of a replication one after another.
+def split(tasks: list[Task], work: Work) -> list[Piece]:
+    """Every replication as its parts (:attr:`Work.parts`: one per ICP in Kent and Medway), the
+    largest first, the parts of a replication one after another.
 
     Why: parts keep every worker busy to the end of a batch (one replication on two workers takes
-    about half a run's time; a batch's last round no longer waits for its slowest whole run), and
+    about half a run's time; a batch's last round does not wait for its slowest whole run), and
     they cost less CPU than the whole run they make up (benchmarks/RESULTS.md). Kept together, a
     replication's parts finish close together, so little is held back or lost to an interrupt.
     """
     pieces = []
     for task in tasks:
-        groups = icp_groups(task.scenario)
+        groups = work.parts(task.scenario)
         pieces.extend(Piece(task, group, len(groups)) for group in groups)
     return pieces
 
 
-def _arrive(arrived: dict[Hashable, list[PartOutput]], piece: Piece, output: PartOutput) -> RunOutput | None:
+def _arrive(arrived: dict[Hashable, list[Any]], piece: Piece, output: Any, work: Work) -> Any | None:
     """Keep a finished piece in ``arrived``; once its replication's last piece is in, the
     replication put together (and its pieces let go). For the pool and Dask alike."""
     parts = arrived.setdefault(piece.task.key, [])
@@ -132,7 +127,7 @@ def _arrive(arrived: dict[Hashable, list[PartOutput]], piece: Piece, output: Par
     if len(parts) < piece.parts:
         return None
     del arrived[piece.task.key]
-    return assemble(piece.task.scenario, piece.task.seed, parts)
+    return work.assemble(piece.task.scenario, piece.task.seed, parts)
 
 
 ALARM_RETRY_SECONDS = 0.1
@@ -184,16 +179,14 @@ def _alarm_at(deadline: float | None) -> Iterator[None]:
         sys.unraisablehook = previous_hook
 
 
-def _start_worker() -> None:
-    """Worker initialiser. Ctrl-C reaches the whole process group, but only the parent decides what
-    to keep; it then stops the workers itself (:func:`_stop_workers`): a worker interrupted in the
-    middle of freeing a model's generators printed 'Exception ignored' tracebacks. And a worker must
-    not hold the result folder's lock it inherited (store.forget_inherited_locks). Its imports, and
-    what it inherited from the parent, are frozen out of the garbage collector's walks
-    (model.settle_worker_process)."""
+def _start_worker(initializer: Callable[[], None]) -> None:
+    """A pool worker's start: Ctrl-C ignored, then the caller's ``initializer`` (:attr:`Work.initializer`).
+
+    Why ignore Ctrl-C: it reaches the whole process group, but only the parent decides what to keep;
+    it then stops the workers itself (:func:`_stop_workers`). A worker interrupted in the middle of
+    freeing a model's generators prints 'Exception ignored' tracebacks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    forget_inherited_locks()
-    settle_worker_process()
+    initializer()
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -255,30 +248,30 @@ def _ctrl_c_recorded() -> Iterator[list[int]]:
         raise KeyboardInterrupt
 
 
-def _execute_pool(pieces: list[Piece], workers: int,
-                  deadline: float | None) -> Iterator[tuple[Hashable, RunOutput]]:
+def _execute_pool(pieces: list[Piece], work: Work, workers: int,
+                  deadline: float | None) -> Iterator[tuple[Hashable, Any]]:
     """A local process pool, kept at most ``2 x workers`` pieces ahead so that an interrupt has
     little to cancel and scenarios are not all pickled up front. A split replication is put
     together (and yielded) when its last piece finishes; an interrupt loses its finished pieces.
     A Ctrl-C, recorded while the pool runs (:func:`_ctrl_c_recorded`), is raised here as a
     KeyboardInterrupt within :data:`CTRL_C_POLL` seconds."""
     with _ctrl_c_recorded() as ctrl_c:
-        yield from _run_in_pool(pieces, workers, deadline, ctrl_c)
+        yield from _run_in_pool(pieces, work, workers, deadline, ctrl_c)
 
 
-def _run_in_pool(pieces: list[Piece], workers: int, deadline: float | None,
-                 ctrl_c: list[int]) -> Iterator[tuple[Hashable, RunOutput]]:
+def _run_in_pool(pieces: list[Piece], work: Work, workers: int, deadline: float | None,
+                 ctrl_c: list[int]) -> Iterator[tuple[Hashable, Any]]:
     # Forked, named rather than left to the default (forkserver from Python 3.14 on Linux): a worker
     # starts with the imports already done and frozen out of its collector's walks (_start_worker).
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker)
+                               initializer=_start_worker, initargs=(work.initializer,))
     pending: dict[Future, Piece] = {}
-    arrived: dict[Hashable, list[PartOutput]] = {}
+    arrived: dict[Hashable, list[Any]] = {}
     queue = iter(pieces)
     finished = False
     try:
         for piece in queue:
-            pending[_submit(pool, piece)] = piece
+            pending[_submit(pool, work, piece)] = piece
             if len(pending) >= 2 * workers:
                 break
         while pending:
@@ -303,8 +296,8 @@ def _run_in_pool(pieces: list[Piece], workers: int, deadline: float | None,
                                      "want of memory)") from None
                 following = next(queue, None)
                 if following is not None:
-                    pending[_submit(pool, following)] = following
-                whole = _arrive(arrived, piece, output)
+                    pending[_submit(pool, work, following)] = following
+                whole = _arrive(arrived, piece, output, work)
                 if whole is not None:
                     yield piece.task.key, whole
         finished = True
@@ -326,12 +319,12 @@ def _run_in_pool(pieces: list[Piece], workers: int, deadline: float | None,
             manager.join(timeout=5)
 
 
-def _submit(pool: ProcessPoolExecutor, piece: Piece) -> Future:
-    return pool.submit(run_part, piece.task.scenario, piece.task.seed, piece.icps)
+def _submit(pool: ProcessPoolExecutor, work: Work, piece: Piece) -> Future:
+    return pool.submit(work.run_part, piece.task.scenario, piece.task.seed, piece.icps)
 
 
-def _execute_dask(tasks: list[Task], address: str,
-                  deadline: float | None) -> Iterator[tuple[Hashable, RunOutput]]:
+def _execute_dask(tasks: list[Task], work: Work, address: str,
+                  deadline: float | None) -> Iterator[tuple[Hashable, Any]]:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -345,19 +338,20 @@ def _execute_dask(tasks: list[Task], address: str,
                         "give the address the scheduler printed, e.g. tcp://10.0.0.5:8786") from None
     futures = []
     try:
-        client.run(settle_worker_process)  # the workers there now; one that joins later runs as before
-        pieces = split(tasks)
+        client.run(work.initializer)  # the workers there now; one that joins later runs without it
+        pieces = split(tasks, work)
         of_future: dict[str, Piece] = {}
         for piece in pieces:
-            future = client.submit(run_part, piece.task.scenario, piece.task.seed, piece.icps, pure=False)
+            future = client.submit(work.run_part, piece.task.scenario, piece.task.seed, piece.icps,
+                                   pure=False)
             of_future[future.key] = piece
             futures.append(future)
-        arrived: dict[Hashable, list[PartOutput]] = {}
+        arrived: dict[Hashable, list[Any]] = {}
         timeout = None if deadline is None else max(0.001, deadline - time.monotonic())
         try:
             for future in as_completed(futures, timeout=timeout):
                 piece = of_future[future.key]
-                whole = _arrive(arrived, piece, future.result())
+                whole = _arrive(arrived, piece, future.result(), work)
                 if whole is not None:
                     yield piece.task.key, whole
         except TimeoutError:

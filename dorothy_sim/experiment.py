@@ -21,13 +21,13 @@ from typing import Any
 
 import pandas as pd
 
-from dorothy_sim import __version__
+from dorothy_sim._version import __version__
 from dorothy_sim.analysis import summarise
-from dorothy_sim.executors import RunsStopped, Task
-from dorothy_sim.replication import (  # re-exported: the long-standing home of these names
+from dorothy_sim.errors import RunsStopped
+from dorothy_sim.executors import Task
+from dorothy_sim.replication import (  # re-exported: callers import them from here
     COLUMNS,
     RunOutput,
-    default_workers,
     queue_table,
     run_one,
     unstable_queues,
@@ -36,7 +36,7 @@ from dorothy_sim.runner import Key, Runner
 from dorothy_sim.scenario import Scenario
 from dorothy_sim.store import RUN_STORE_MANIFEST, ResultStore
 
-__all__ = ["COLUMNS", "Results", "RunOutput", "default_workers", "run_one", "run_replications", "simulate"]
+__all__ = ["COLUMNS", "Results", "RunOutput", "run_one", "run_replications", "simulate"]
 
 
 @dataclass
@@ -81,7 +81,7 @@ def run_replications(
     are identical. With ``out``, each finished replication is stored in ``out/runs`` and a repeat call
     resumes (a folder holding another scenario's or seed's replications has them replaced). A run
     stopped early (Ctrl-C, ``time_limit_seconds`` of wall clock, a lost worker) raises
-    :class:`~dorothy_sim.executors.RunsStopped`, whose ``results`` holds the finished replications'
+    :class:`~dorothy_sim.errors.RunsStopped`, whose ``results`` holds the finished replications'
     tables (or None if none finished).
     """
     if reps < 1:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from dorothy_sim import __version__
+from dorothy_sim._version import __version__
 from dorothy_sim.errors import UserError
 from dorothy_sim.scenario import Scenario
 

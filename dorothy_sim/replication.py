@@ -7,7 +7,6 @@ store and the runner all build on it, and the experiment and sweep modules build
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -156,7 +155,3 @@ def unstable_queues(table: pd.DataFrame, by: list[str] | None = None) -> pd.Data
     summary = summary[summary["rising_in"] > 0]
     return summary.sort_values([*(by or []), "area", "queue"], kind="stable",
                                key=lambda s: s.map(order) if s.name == "queue" else s).reset_index(drop=True)
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))

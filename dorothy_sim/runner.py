@@ -2,7 +2,7 @@
 
 A :class:`Runner` loads every run already in the store, runs the missing ones on an executor, and
 stores each the moment it finishes. However the runs stop early — Ctrl-C, the wall-clock limit, a
-worker killed by the system — it raises one :class:`~dorothy_sim.executors.RunsStopped` whose
+worker killed by the system — it raises one :class:`~dorothy_sim.errors.RunsStopped` whose
 message says how many runs finished, where they are kept and how to resume: the command line prints
 that message and exits with the stop's own code, never a traceback.
 """
@@ -14,11 +14,32 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from dorothy_sim.executors import Interrupted, RunsStopped, Task, TimeLimitReached, execute
+from dorothy_sim import replication
+from dorothy_sim.errors import Interrupted, RunsStopped, TimeLimitReached
+from dorothy_sim.executors import Task, Work, execute
+from dorothy_sim.formatting import format_seconds
+from dorothy_sim.model.model import settle_worker_process
 from dorothy_sim.replication import RunOutput
-from dorothy_sim.store import ResultStore
+from dorothy_sim.store import ResultStore, forget_inherited_locks
 
 Key = tuple[int, int]  # (configuration, replication)
+
+
+def start_worker() -> None:
+    """Ready a worker process (pool or Dask) for replications: it must not hold the result folder's
+    lock it inherited (:func:`store.forget_inherited_locks`), and its imports, with what it inherited
+    from the parent, are frozen out of the garbage collector's walks (:func:`model.settle_worker_process`)."""
+    forget_inherited_locks()
+    settle_worker_process()
+
+
+def replications() -> Work:
+    """A replication as the executors run it: whole (:func:`replication.run_one`), or as its ICP
+    groups (:func:`replication.icp_groups`), each run by :func:`replication.run_part` and put back
+    together by :func:`replication.assemble`; each worker readied by :func:`start_worker`. The
+    functions are read from :mod:`dorothy_sim.replication` at each call."""
+    return Work(run=replication.run_one, parts=replication.icp_groups, run_part=replication.run_part,
+                assemble=replication.assemble, initializer=start_worker)
 
 
 class Runner:
@@ -55,7 +76,7 @@ class Runner:
         self.bar.refresh()
         try:
             for key, output in execute([self.task_of(key) for key in todo], self.workers, self.dask,
-                                       self.deadline):
+                                       self.deadline, work=replications()):
                 if self.store is not None:
                     self.store.save(*key, output)
                 self.outputs[key] = output
@@ -88,10 +109,3 @@ class Runner:
     def close(self) -> None:
         self.bar.close()
 
-
-def format_seconds(seconds: float) -> str:
-    """``90`` -> ``1 min 30 s``: how a time limit is echoed back to the user."""
-    minutes, rest = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else "", f"{rest} s" if rest else ""]
-    return " ".join(p for p in parts if p) or f"{seconds:g} s"

@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy.stats import qmc
 
-from dorothy_sim import __version__
+from dorothy_sim._version import __version__
 from dorothy_sim.errors import ScenarioError, SpecError
 from dorothy_sim.kpis import KPI_BY_NAME
 from dorothy_sim.monitor import ALL

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dorothy_sim import __version__
+from dorothy_sim._version import __version__
 from dorothy_sim.errors import StoreError
 from dorothy_sim.output import atomic_write_text, check_folder
 from dorothy_sim.replication import RunOutput

@@ -22,7 +22,7 @@ import pandas as pd
 
 from dorothy_sim.analysis import interval_table, paired_differences, summarise, t_interval
 from dorothy_sim.errors import UserError
-from dorothy_sim.executors import Interrupted, Task
+from dorothy_sim.executors import Task
 from dorothy_sim.kpis import COMPARISON_KPIS, UNITS
 from dorothy_sim.monitor import ALL
 from dorothy_sim.replication import COLUMNS, RunOutput, queue_table, unstable_queues
@@ -38,11 +38,6 @@ GRIDLOCK_OCCUPANCY_PCT = 100.0
 GRIDLOCK_BED_WAIT_HOURS = 24.0
 HEADLINE = ("avoided_admissions", "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct",
             "cost_change_gbp", "net_saving_gbp")
-
-
-SweepInterrupted = Interrupted
-"""A sweep stopped by the user (Ctrl-C); every finished run is in the store (the earlier name of
-:class:`~dorothy_sim.executors.Interrupted`)."""
 
 
 @dataclass
@@ -111,7 +106,7 @@ def sweep(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path, out: str | Pa
     ``out`` every finished run is stored there and a repeat call resumes; without, nothing is written.
     ``dask`` is a scheduler address (``tcp://host:port``); otherwise ``workers`` local processes.
     A sweep stopped early (Ctrl-C, ``time_limit_seconds`` of wall clock, a worker lost) raises
-    :class:`~dorothy_sim.executors.RunsStopped` saying what was kept and how to resume.
+    :class:`~dorothy_sim.errors.RunsStopped` saying what was kept and how to resume.
     """
     the_plan = _plan_of(spec)
     store = ResultStore(Path(out), the_plan.manifest(), force=force) if out is not None else None

@@ -20,6 +20,7 @@ import pandas as pd
 
 from dorothy_sim.analysis import mser5, t_interval
 from dorothy_sim.experiment import Results, run_replications
+from dorothy_sim.formatting import format_validation
 from dorothy_sim.scenario import Scenario
 from dorothy_sim.warmup import empty_start_daily_occupancy
 
@@ -211,12 +212,6 @@ def evaluate(runs: ValidationRuns) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt(value: float) -> str:
-    if not np.isfinite(value):
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.1f}"
-
-
 def to_markdown(table: pd.DataFrame, scenario: Scenario, reps: int, seed: int, command: str,
                 reasons: dict[str, str] | None = None, warmup: dict[str, int] | None = None) -> str:
     """The validation report: the table, then the reason for each fail."""
@@ -237,10 +232,10 @@ def to_markdown(table: pd.DataFrame, scenario: Scenario, reps: int, seed: int, c
         "|---|---|---|---|---|---|---|",
     ]
     for row in table.itertuples():
-        ci = f"{_fmt(row.ci_low)} – {_fmt(row.ci_high)}"
+        ci = f"{format_validation(row.ci_low)} – {format_validation(row.ci_high)}"
         result = "pass" if row.passed else "**fail**"
-        lines.append(f"| {row.target} | {row.source} | {row.target_value} | {_fmt(row.model_mean)} "
-                     f"| {ci} | {result} | {row.note} |")
+        lines.append(f"| {row.target} | {row.source} | {row.target_value} | "
+                     f"{format_validation(row.model_mean)} | {ci} | {result} | {row.note} |")
     fails = table[~table["passed"]]
     if len(fails):
         lines += ["", "## Why the fails fail", ""]

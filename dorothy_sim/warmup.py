@@ -32,6 +32,7 @@ from dorothy_sim.analysis import mser5
 from dorothy_sim.errors import UserError
 from dorothy_sim.executors import Task, execute
 from dorothy_sim.monitor import ALL
+from dorothy_sim.runner import replications
 from dorothy_sim.scenario import Scenario
 
 
@@ -89,7 +90,8 @@ def empty_start_daily_occupancy(scenario: Scenario, reps: int = 1, seed: int = 1
     an empty hospital and keep every day (no warm-up): one row per replication."""
     total = scenario.run.warmup_days + scenario.run.results_days
     empty_start = scenario.with_overrides({"run.warmup_days": 0, "run.results_days": total})
-    outputs = dict(execute([Task(r, empty_start, seed + r) for r in range(reps)], workers))
+    outputs = dict(execute([Task(r, empty_start, seed + r) for r in range(reps)], workers,
+                           work=replications()))
     return np.array([outputs[r].daily_occupancy_pct[ALL] for r in range(reps)])
 
 
@@ -162,7 +164,7 @@ def compare_warmups(scenario: Scenario, reference_days: float, reps: int = 10, s
     longer = scenario.with_overrides({"run.warmup_days": reference_days})
     tasks = [Task((0, r), scenario, seed + r) for r in range(reps)]
     tasks += [Task((1, r), longer, seed + r) for r in range(reps)]
-    outputs = dict(execute(tasks, workers))
+    outputs = dict(execute(tasks, workers, work=replications()))
     values = {side: pd.DataFrame([outputs[(side, r)].kpis[ALL] for r in range(reps)]) for side in (0, 1)}
     rows = []
     for kpi in values[0].columns.intersection(values[1].columns):

@@ -29,24 +29,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from common import (
+from intervals import Interval, comparison, fmt_ci, paired
+from readme import announce, gridlock_lines, markdown_table, rel, write_readme
+from studies import (
     SPECS,
-    Interval,
     Provenance,
     SweepRun,
-    announce,
-    comparison,
     describe_factor_values,
-    fmt_ci,
-    gridlock_lines,
-    markdown_table,
     output_folder,
-    paired,
-    rel,
     study_arguments,
     study_spec,
     sweep_and_report,
-    write_readme,
 )
 
 from dorothy_sim.spec import plan, spec_from_dict

@@ -43,30 +43,30 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from common import (
+from intervals import (
     INTERVENTION_COSTS,
-    SMOKE_SCENARIO,
     Interval,
-    Provenance,
-    SweepRun,
-    add_common_options,
-    announce,
-    check_reps,
     comparison,
     fmt_ci,
-    fmt_number,
     level,
-    markdown_table,
-    output_folder,
     paired,
     paired_series,
     per_replication,
+)
+from readme import announce, markdown_table, write_readme
+from studies import (
+    SMOKE_SCENARIO,
+    Provenance,
+    SweepRun,
+    add_common_options,
+    check_reps,
+    output_folder,
     run_sweep,
-    write_readme,
 )
 
 from dorothy_sim import load_scenario
 from dorothy_sim.errors import UserError
+from dorothy_sim.formatting import format_study_number as fmt_number
 from dorothy_sim.sweep import SweepResults
 
 STUDY = "occupancy_target"

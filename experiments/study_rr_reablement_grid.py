@@ -23,24 +23,20 @@ import time
 from typing import Any
 
 import pandas as pd
-from common import (
+from intervals import Interval, fmt_ci
+from readme import announce, gridlock_lines, markdown_table, rel, write_readme
+from studies import (
     SPECS,
-    Interval,
     Provenance,
     SweepRun,
-    announce,
     describe_factor_values,
-    fmt_ci,
-    fmt_number,
-    gridlock_lines,
-    markdown_table,
     output_folder,
-    rel,
     study_arguments,
     study_spec,
     sweep_and_report,
-    write_readme,
 )
+
+from dorothy_sim.formatting import format_study_number as fmt_number
 
 STUDY = "rr_reablement_grid"
 SPEC = SPECS / f"{STUDY}.toml"

@@ -28,9 +28,9 @@ from dorothy_sim.scenario import (
     MAX_DAYS,
     MAX_REGISTERED_POPULATION,
     Scenario,
-    _model_in,  # the schema walk the "did you mean" hints use
     load_scenario,
 )
+from dorothy_sim.scenario.messages import model_in  # the schema walk the "did you mean" hints use
 from dorothy_sim.spec import load_spec, plan, spec_from_dict
 from dorothy_sim.toml_lines import dotted_lines, key_lines, nearest
 from tests.conftest import assert_conserved
@@ -460,7 +460,7 @@ def _paths_of(model: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...],
     """Field paths of the scenario schema that are models (tables whose keys are fields)."""
     found = {prefix: model}
     for name, field in model.model_fields.items():
-        sub = _model_in(field.annotation)
+        sub = model_in(field.annotation)
         if sub is not None and not _is_dict(field.annotation):
             found.update(_paths_of(sub, (*prefix, name)))
     return found

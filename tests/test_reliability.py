@@ -20,13 +20,15 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import dorothy_sim.executors
+import dorothy_sim.replication
 from dorothy_sim import __version__, load_scenario, report
 from dorothy_sim.cli import main
-from dorothy_sim.errors import StoreError
-from dorothy_sim.executors import Interrupted, Task, TimeLimitReached, WorkerLost, execute
+from dorothy_sim.errors import Interrupted, StoreError, TimeLimitReached, WorkerLost
+from dorothy_sim.executors import Task, execute
 from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.monitor import GROWTH_SHARE, MIN_QUEUE_GROWTH, still_rising
 from dorothy_sim.replication import run_one
+from dorothy_sim.runner import replications
 from dorothy_sim.store import code_fingerprint
 from dorothy_sim.sweep import load_results, sweep
 from tests.conftest import assert_conserved, sigint_as_in_a_terminal
@@ -117,7 +119,7 @@ def test_a_sweep_names_its_unstable_queues_per_configuration(tmp_path, capsys):
     assert "configuration 1 (icps.small_area.acute_beds=30): small_area acute_beds" in captured.err
     headline = pd.read_csv(tmp_path / "out" / "tables" / "headline.csv", keep_default_na=False)
     assert headline["unstable_queues"].tolist() == ["", "small_area acute_beds"]
-    page = report._unstable_html(load_results(tmp_path / "out"))  # the HTML report's warning box
+    page = report.page._unstable_html(load_results(tmp_path / "out"))  # the HTML report's warning box
     assert "Queues still growing at the end of the run." in page
     assert "<li>Configuration 1: small_area acute beds, rising in 2 of 2 replications" in page
     assert "Configuration 0" not in page
@@ -130,8 +132,8 @@ def test_run_stores_each_replication_and_the_same_call_resumes(tmp_path, monkeyp
     scenario = small.with_overrides(SHORT)
     first = run_replications(scenario, reps=2, seed=5, workers=1, out=tmp_path)
     ran: list[int] = []
-    real = dorothy_sim.executors.run_one
-    monkeypatch.setattr(dorothy_sim.executors, "run_one", lambda s, seed: ran.append(seed) or real(s, seed))
+    real = dorothy_sim.replication.run_one
+    monkeypatch.setattr(dorothy_sim.replication, "run_one", lambda s, seed: ran.append(seed) or real(s, seed))
     again = run_replications(scenario, reps=3, seed=5, workers=1, out=tmp_path)
     assert ran == [7]  # only the new third replication
     assert again.loaded == 2 and first.loaded == 0
@@ -263,14 +265,17 @@ def test_a_sweep_stops_at_its_time_limit_and_resumes(tmp_path):
     assert resumed.complete and len(list((tmp_path / "runs").glob("*.json"))) == 40
 
 
+_RUN_PART = dorothy_sim.replication.run_part
+
+
 def _dies_on_seed_3(scenario, seed, icps=None):
     if seed == 3:
         os.kill(os.getpid(), signal.SIGKILL)
-    return dorothy_sim.replication.run_part(scenario, seed, icps)
+    return _RUN_PART(scenario, seed, icps)
 
 
 def test_a_lost_worker_is_a_clear_error_that_keeps_the_finished_runs(tmp_path, monkeypatch, small):
-    monkeypatch.setattr(dorothy_sim.executors, "run_part", _dies_on_seed_3)
+    monkeypatch.setattr(dorothy_sim.replication, "run_part", _dies_on_seed_3)
     with pytest.raises(WorkerLost, match="a worker process died") as lost:
         run_replications(small.with_overrides(SHORT), reps=6, seed=1, workers=2, out=tmp_path)
     assert "run the same command again to resume" in str(lost.value)
@@ -285,7 +290,9 @@ def test_a_lost_worker_is_a_clear_error_that_keeps_the_finished_runs(tmp_path, m
 HALF_SENT_RESULT = """
 import os, signal, struct, sys, time
 import dorothy_sim.executors as executors
+import dorothy_sim.replication as replication
 from dorothy_sim import load_scenario
+from dorothy_sim.runner import replications
 
 def half_sent(scenario, seed, icps=None):
     if seed == 0:
@@ -297,10 +304,10 @@ def half_sent(scenario, seed, icps=None):
         os.kill(os.getppid(), signal.SIGINT)
     time.sleep(600)
 
-executors.run_part = half_sent
+replication.run_part = half_sent
 tasks = [executors.Task(seed, load_scenario("small"), seed) for seed in range(4)]
 try:
-    list(executors.execute(tasks, workers=2))
+    list(executors.execute(tasks, workers=2, work=replications()))
 except KeyboardInterrupt:
     print("interrupted", flush=True)
 """
@@ -337,7 +344,7 @@ def test_a_ctrl_c_during_a_pool_run_is_raised_by_the_pool_loop_not_where_it_land
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
     try:
         tasks = [Task(seed, small.with_overrides(SHORT), seed) for seed in range(6)]
-        runs = execute(tasks, workers=2)
+        runs = execute(tasks, workers=2, work=replications())
         next(runs)
         assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
         signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # handled here, before the next line:
@@ -357,7 +364,8 @@ def test_a_ctrl_c_as_the_last_pool_run_finishes_is_not_lost(small):
     """Recorded while the last run is handed over, it is raised as the pool closes, not dropped."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        runs = execute([Task(seed, small.with_overrides(SHORT), seed) for seed in range(2)], workers=2)
+        runs = execute([Task(seed, small.with_overrides(SHORT), seed) for seed in range(2)], workers=2,
+                       work=replications())
         next(runs), next(runs)
         signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # (to this thread, as above)
         with pytest.raises(KeyboardInterrupt):

@@ -209,14 +209,14 @@ def test_about_sheet_says_what_was_run_and_how(grid: Built) -> None:
 
 def test_tables_too_big_for_a_sheet_are_cut_and_said_so(grid: Built, monkeypatch) -> None:
     whole_area = len(grid.results.occupancy_daily.query("area == 'all'"))
-    monkeypatch.setattr(report, "CELL_BUDGET", whole_area * 7)
-    sheets = workbook_sheets(grid.results, report._how_made(grid.results, None))
+    monkeypatch.setattr(report.workbook, "CELL_BUDGET", whole_area * 7)
+    sheets = workbook_sheets(grid.results, report.how_made(grid.results, None))
     occupancy = sheets["Occupancy by day"]
     assert len(occupancy.frame) == whole_area and set(occupancy.frame["Area"]) == {"all"}
     about = dict(sheets["About"].frame.itertuples(index=False))
     assert "occupancy_daily.csv" in about["Sheet: Occupancy by day"]
-    monkeypatch.setattr(report, "CELL_BUDGET", 10)
-    sheets = workbook_sheets(grid.results, report._how_made(grid.results, None))
+    monkeypatch.setattr(report.workbook, "CELL_BUDGET", 10)
+    sheets = workbook_sheets(grid.results, report.how_made(grid.results, None))
     assert list(sheets["Replications"].frame.columns) == ["Note"]
     assert "replications.csv" in sheets["Replications"].frame.iloc[0, 0]
 
@@ -313,7 +313,7 @@ def test_gridlocked_configurations_are_flagged(grid: Built) -> None:
     assert 2 in set(strained_configurations(results)["configuration"])
     cells = headline_cells(results).set_index("Configuration")
     assert "2 \u2020" in cells.index
-    page = report.render_html(results, [], report._how_made(results, None), [])
+    page = report.render_html(results, [], report.how_made(results, None), [])
     assert "Gridlocked acute beds" in page and "Configuration 2: acute occupancy 104.0%" in page
 
 

@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-import dorothy_sim.executors
 import dorothy_sim.replication
 from dorothy_sim import load_scenario
 from dorothy_sim.cli import main
@@ -27,6 +26,7 @@ from dorothy_sim.executors import Task, split
 from dorothy_sim.experiment import run_replications
 from dorothy_sim.model.model import RUN_THRESHOLDS, DorothyModel
 from dorothy_sim.replication import RunOutput, assemble, icp_groups, run_one, run_part
+from dorothy_sim.runner import replications
 from tests.conftest import assert_conserved, differences
 
 # The four ICPs of Kent and Medway over a short run: about a tenth of a default replication.
@@ -123,28 +123,32 @@ def test_icp_groups_balance_the_registered_population_heaviest_first():
 def test_every_replication_goes_to_the_workers_as_its_parts_heaviest_first():
     scenario = load_scenario("kent_medway")
     tasks = [Task((0, i), scenario, 1 + i) for i in range(2)]
-    assert [(piece.task.seed, piece.icps, piece.parts) for piece in split(tasks)] == [
+    assert [(piece.task.seed, piece.icps, piece.parts) for piece in split(tasks, replications())] == [
         (1, (0,), 4), (1, (3,), 4), (1, (2,), 4), (1, (1,), 4),
         (2, (0,), 4), (2, (3,), 4), (2, (2,), 4), (2, (1,), 4)]
     small = load_scenario("small")
-    assert [(piece.icps, piece.parts) for piece in split([Task((0, 0), small, 1)])] == [((0,), 1)]
+    pieces = split([Task((0, 0), small, 1)], replications())
+    assert [(piece.icps, piece.parts) for piece in pieces] == [((0,), 1)]
 
 
 _CALLS: list[Path] = []  # where the workers (forked from this process) record what they ran
+
+
+_RUN_PART = dorothy_sim.replication.run_part
 
 
 def _recording_run_part(scenario, seed, icps=None):
     with _CALLS[0].open("a") as calls:  # what it ran; its imports frozen, the run's thresholds kept
         settled = gc.get_freeze_count() > 0 and gc.get_threshold() == RUN_THRESHOLDS
         calls.write(json.dumps([seed, icps, settled]) + "\n")
-    return dorothy_sim.replication.run_part(scenario, seed, icps)
+    return _RUN_PART(scenario, seed, icps)
 
 
 def test_runs_split_across_workers_give_the_tables_of_one_process(four_icps, tmp_path, monkeypatch):
     scenario = four_icps.with_overrides({"run.results_days": 20})
     thresholds = gc.get_threshold()
     together = run_replications(scenario, reps=3, seed=1, workers=1)
-    monkeypatch.setattr(dorothy_sim.executors, "run_part", _recording_run_part)
+    monkeypatch.setattr(dorothy_sim.replication, "run_part", _recording_run_part)
     monkeypatch.setattr(sys.modules[__name__], "_CALLS", [tmp_path / "calls.jsonl"])
     split = run_replications(scenario, reps=3, seed=1, workers=2)
     ran = sorted(json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines())

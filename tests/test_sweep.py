@@ -21,11 +21,11 @@ import pytest
 from pandas.testing import assert_frame_equal
 from scipy import stats
 
-import dorothy_sim.executors
-from dorothy_sim.errors import StoreError, UserError
+import dorothy_sim.replication
+from dorothy_sim.errors import Interrupted, StoreError, UserError
 from dorothy_sim.spec import plan, spec_from_dict
 from dorothy_sim.store import ResultStore
-from dorothy_sim.sweep import SweepInterrupted, SweepResults, load_results, sweep
+from dorothy_sim.sweep import SweepResults, load_results, sweep
 
 CLINICIANS = "rapid_response.clinicians"
 REPS = 3
@@ -84,7 +84,7 @@ def comparison(results: SweepResults, configuration: int, kpi: str, area: str = 
     return rows.iloc[0]
 
 
-_RUN_ONE = dorothy_sim.executors.run_one
+_RUN_ONE = dorothy_sim.replication.run_one
 _SIMULATED: list[int] = []  # seeds simulated in this process by the counting run_one
 
 
@@ -107,7 +107,7 @@ class Recorder:
             return save(store, configuration, replication, output)
 
         _SIMULATED.clear()
-        monkeypatch.setattr(dorothy_sim.executors, "run_one", _counting_run_one)
+        monkeypatch.setattr(dorothy_sim.replication, "run_one", _counting_run_one)
         monkeypatch.setattr(ResultStore, "save", recording_save)
 
     @property
@@ -465,7 +465,7 @@ def test_load_results_after_fewer_replications_equals_the_sweeps_own_tables(copy
 
 def test_an_interrupted_sweep_keeps_its_finished_runs(tmp_path, monkeypatch):
     folder = tmp_path / "sweep"
-    run_one, calls = dorothy_sim.executors.run_one, []
+    run_one, calls = dorothy_sim.replication.run_one, []
 
     def interrupted_after_two(scenario, seed):
         if len(calls) == 2:
@@ -473,8 +473,8 @@ def test_an_interrupted_sweep_keeps_its_finished_runs(tmp_path, monkeypatch):
         calls.append(seed)
         return run_one(scenario, seed)
 
-    monkeypatch.setattr(dorothy_sim.executors, "run_one", interrupted_after_two)
-    with pytest.raises(SweepInterrupted, match="2 of 9 runs"):
+    monkeypatch.setattr(dorothy_sim.replication, "run_one", interrupted_after_two)
+    with pytest.raises(Interrupted, match="2 of 9 runs"):
         sweep(SPEC, out=folder, workers=1)
     assert run_files(folder) == ["c0000-r0000.json", "c0000-r0001.json"]
     partial = load_results(folder)
@@ -483,7 +483,7 @@ def test_an_interrupted_sweep_keeps_its_finished_runs(tmp_path, monkeypatch):
 
 
 def test_an_interrupted_extension_is_not_reported_complete(copy_of_store, monkeypatch):
-    run_one, calls = dorothy_sim.executors.run_one, []
+    run_one, calls = dorothy_sim.replication.run_one, []
 
     def interrupted_after_one(scenario, seed):
         if calls:
@@ -491,8 +491,8 @@ def test_an_interrupted_extension_is_not_reported_complete(copy_of_store, monkey
         calls.append(seed)
         return run_one(scenario, seed)
 
-    monkeypatch.setattr(dorothy_sim.executors, "run_one", interrupted_after_one)
-    with pytest.raises(SweepInterrupted):
+    monkeypatch.setattr(dorothy_sim.replication, "run_one", interrupted_after_one)
+    with pytest.raises(Interrupted):
         sweep({**SPEC, "replications": {"count": REPS + 2}}, out=copy_of_store, workers=1)
     assert len(run_files(copy_of_store)) == CONFIGURATIONS * REPS + 1
     assert json.loads((copy_of_store / "manifest.json").read_text()).get("complete") is not True

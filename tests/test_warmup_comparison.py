@@ -69,7 +69,7 @@ def test_the_comparison_pairs_each_replication_with_its_own_seed(monkeypatch):
     """Replication r has the same seed at both warm-ups, so the test is on the differences within
     each pair: a shift of 0.1 under a spread of hundreds between seeds is found (a test of the two
     sides apart, Welch's, gives p near 1 here), and a KPI that does not move is not flagged."""
-    def runs(tasks, workers=None):
+    def runs(tasks, workers=None, work=None):
         for task in tasks:
             side, r = task.key
             noise = 0.001 * ((r * 7) % 5 - 2)  # -2, 0, 2, -1, 1, -2 thousandths

@@ -1,25 +1,15 @@
-"""The scenario: one validated, immutable object that holds every parameter of the model.
-
-Why one object: a sweep, a comparison or a report must be able to say exactly what was run.
-The model reads this object and nothing else. Scenarios are TOML files; an embedded scenario
-may ``extends = "<name>"`` another, so ``kent_medway.toml`` is the single place where the Kent and
-Medway figures (and their sources) live. Any field can be overridden by its dotted path
-(``rapid_response.clinicians=12``), which is how the command line and sweeps change a scenario.
+"""The scenario's schema: every parameter of the model, its type and its limits, with the reason for
+each limit, as immutable pydantic sections and the :class:`Scenario` that holds them.
 
 Capacities are totals for the whole modelled area; they are shared between the integrated care
 partnerships (ICPs) by the largest-remainder method in proportion to each ICP's cohort size, or to
-a service's ``allocation`` weights when given (see :func:`apportion`).
+a service's ``allocation`` weights when given (:func:`dorothy_sim.scenario.services.apportion`).
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import math
-import tomllib
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -28,13 +18,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 
-from dorothy_sim.errors import ScenarioError
-from dorothy_sim.floats import sum_left_to_right
-from dorothy_sim.toml_lines import describe_decode_error, key_lines, nearest
+from dorothy_sim.scenario.services import CAPACITY_LEVERS, SERVICE_SECTIONS
 
 # --------------------------------------------------------------------------- limits
 # Why upper limits at all: a typo such as 10^9 must fail here, with a message, rather than hang the
@@ -476,32 +463,6 @@ class Costs(_Section):
     falls_prevention_place: Money
 
 
-CAPACITY_LEVERS: tuple[str, ...] = (
-    "rapid_response.clinicians",
-    "discharge.coordinators",
-    "reablement.places",
-    "home_care.packages",
-    "community_beds.beds",
-    "care_homes.placements_per_week",
-    "mdt.cases_per_week",
-    "falls_prevention.places_per_year",
-    "mh_liaison.staff",
-)
-"""The capacity each service is bought in: a total for the whole area, at most its registered population."""
-
-SERVICE_SECTIONS: tuple[str, ...] = (
-    "rapid_response",
-    "discharge",
-    "reablement",
-    "home_care",
-    "community_beds",
-    "care_homes",
-    "mdt",
-    "falls_prevention",
-    "mh_liaison",
-)
-
-
 class Scenario(_Section):
     """Every parameter of one model run. Build it with :func:`load_scenario`."""
 
@@ -582,9 +543,11 @@ class Scenario(_Section):
     def value_at(self, path: str, source: str = "--set") -> Any:
         """The value at a dotted path (``None`` for an optional field left unset). An unknown path
         raises :class:`ScenarioError` with the same "did you mean" hint as an override would."""
+        from dorothy_sim.scenario.loading import set_dotted  # the loader builds on this schema
+
         data = self.to_dict()
         probe = copy.deepcopy(data)
-        _set_dotted(probe, path, None, source=source)
+        set_dotted(probe, path, None, source=source)
         node: Any = data
         for key in path.split("."):
             node = node.get(key) if isinstance(node, dict) else None
@@ -595,332 +558,10 @@ class Scenario(_Section):
 
         ``source`` says where the overrides were given, for the message of an unknown path.
         """
+        from dorothy_sim.scenario.loading import parse_assignments, set_dotted, validate
+
         data = self.to_dict()
         items = parse_assignments(overrides) if isinstance(overrides, list) else overrides
         for path, value in items.items():
-            _set_dotted(data, path, value, source=source)
-        return _validate(data, source=f"scenario '{self.name}' with overrides")
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def embedded_scenarios() -> list[str]:
-    """Names of the scenarios shipped inside the package."""
-    folder = resources.files("dorothy_sim.scenarios")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
-
-
-@dataclass(frozen=True)
-class _Origins:
-    """Where a scenario's values came from, so that a message can give the line to fix.
-
-    ``files`` are (source, text) of the scenario file and then of the scenarios it ``extends``;
-    ``overrides`` are (dotted path, how it was given) for values set on top (``--set``).
-    """
-
-    files: tuple[tuple[str, str], ...] = ()
-    overrides: tuple[tuple[str, str], ...] = ()
-
-    def locate(self, paths: list[list[str]], missing: bool = False) -> tuple[int | None, str]:
-        """The line of the scenario file where the first of ``paths`` written there is, or no line
-        and a note that says where the value came from instead (an override, or a scenario the file
-        extends). Several paths: a rule across fields is located at whichever the user wrote."""
-        for dotted, given in self.overrides:
-            keys = dotted.split(".")
-            for path in paths:
-                common = min(len(keys), len(path))
-                if path and keys[:common] == path[:common]:
-                    return None, f"(from {given})"
-        if not self.files:
-            return None, ""
-        found = [key_lines(text) for _, text in self.files]  # only when there is an error to report
-        for path in paths:
-            if tuple(path) in found[0]:
-                return found[0][tuple(path)], ""
-        if not missing:
-            for (parent, _), lines in zip(self.files[1:], found[1:], strict=True):
-                if tuple(paths[0]) in lines:
-                    return None, f"(inherited from {parent} through extends)"
-        table = nearest(found[0], paths[0])
-        return (table[1], "") if table else (None, "")
-
-
-def _read_toml(name_or_path: str | Path) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
-    """Read a scenario file (a path) or an embedded scenario (a name), following ``extends``.
-
-    Returns the merged document and the (source, text) of each file read, the named one first.
-    """
-    text, source = _scenario_text(name_or_path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(describe_decode_error(source, exc, text)) from None
-    files: tuple[tuple[str, str], ...] = ((source, text),)
-    parent = data.pop("extends", None)
-    if parent is not None:
-        if not isinstance(parent, str) or parent not in embedded_scenarios():
-            line = key_lines(text).get(("extends",))
-            raise ScenarioError(
-                f"{source}{f', line {line}' if line else ''}: extends = {parent!r} is not an embedded "
-                f"scenario; allowed: {', '.join(embedded_scenarios())}"
-            )
-        base, inherited = _read_toml(parent)
-        data = _deep_merge(base, data)
-        files += inherited
-    return data, files
-
-
-def _scenario_text(name_or_path: str | Path) -> tuple[str, str]:
-    path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists() or "/" in str(name_or_path):
-        if not path.is_file():
-            raise ScenarioError(f"scenario file '{path}' does not exist")
-        try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(f"{path}: not a text file ({exc})") from None
-    names = embedded_scenarios()
-    if str(name_or_path) not in names:
-        hint = difflib.get_close_matches(str(name_or_path), names, n=1)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        raise ScenarioError(
-            f"unknown scenario name '{name_or_path}'{suggestion}; embedded scenarios: "
-            f"{', '.join(names)}; or give a path to a .toml file"
-        )
-    text = resources.files("dorothy_sim.scenarios").joinpath(f"{name_or_path}.toml").read_text(
-        encoding="utf-8"
-    )
-    return text, f"embedded scenario '{name_or_path}'"
-
-
-def load_scenario(
-    name_or_path: str | Path = "kent_medway",
-    overrides: dict[str, Any] | list[str] | None = None,
-) -> Scenario:
-    """Load an embedded scenario by name, or a TOML file by path, then apply dotted overrides.
-
-    ``overrides`` is either ``{"rapid_response.clinicians": 12}`` or ``["rapid_response.clinicians=12"]``.
-    Raises :class:`ScenarioError` with a message that names the file, the line, the field, the
-    value and what is allowed (or, for a value set by an override or inherited through
-    ``extends``, where it came from).
-    """
-    data, files = _read_toml(name_or_path)
-    given: list[tuple[str, str]] = []
-    if overrides:
-        items = parse_assignments(overrides) if isinstance(overrides, list) else overrides
-        if isinstance(overrides, list):
-            given = [(item.split("=", 1)[0].strip(), f"--set {item.strip()}") for item in overrides]
-        else:
-            given = [(path, f"override {path}={value!r}") for path, value in items.items()]
-        for path, value in items.items():
-            _set_dotted(data, path, value, source="--set")
-    return _validate(data, source=files[0][0], origins=_Origins(files, tuple(given)))
-
-
-def parse_assignments(assignments: list[str]) -> dict[str, Any]:
-    """Parse ``PATH=VALUE`` strings; VALUE is read as TOML (numbers, booleans, lists), else text."""
-    parsed: dict[str, Any] = {}
-    for item in assignments:
-        if "=" not in item:
-            raise ScenarioError(f"--set '{item}': expected PATH=VALUE, e.g. rapid_response.clinicians=12")
-        path, raw = (part.strip() for part in item.split("=", 1))
-        if not path:
-            raise ScenarioError(f"--set '{item}': the dotted path before '=' is empty")
-        parsed[path] = _parse_value(raw)
-    return parsed
-
-
-def _parse_value(raw: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
-
-
-_REPLACED_TABLES = {"icps", "allocation"}
-"""Tables keyed by ICP name: a scenario that extends another replaces them whole, never merges."""
-
-
-def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in update.items():
-        if (
-            isinstance(value, dict)
-            and isinstance(merged.get(key), dict)
-            and key not in _REPLACED_TABLES
-        ):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def _set_dotted(data: dict[str, Any], path: str, value: Any, source: str) -> None:
-    """Set ``data[a][b][c] = value`` for path ``a.b.c``; unknown keys are errors with a hint.
-
-    A last key that the file leaves out but the schema knows (an optional field such as
-    ``acute.los_cap_days``) may be set; anything else unknown is refused here, before validation.
-    """
-    keys = path.split(".")
-    node: Any = data
-    for depth, key in enumerate(keys[:-1]):
-        if isinstance(node, dict) and key in node and not isinstance(node[key], dict):
-            walked = ".".join(keys[: depth + 1])
-            detail = (f"'{walked}' is a value ({node[key]!r}), not a table, so '{path}' cannot be set; "
-                      f"set '{walked}' itself")
-            raise ScenarioError(f"{source}: {detail}", fields=(path,), detail=detail)
-        if not isinstance(node, dict) or key not in node:
-            _raise_unknown(node, keys[: depth + 1], source, value, rest=keys[depth + 1:])
-        node = node[key]
-    last = keys[-1]
-    if last not in node and last not in _allowed_fields(keys[:-1]):
-        _raise_unknown(node, keys, source, value)
-    node[last] = value
-
-
-def _raise_unknown(node: Any, walked: list[str], source: str, value: Any,
-                   rest: list[str] | None = None) -> None:
-    options = sorted(node) if isinstance(node, dict) else []
-    hint = difflib.get_close_matches(walked[-1], options, n=1)
-    suggestion = (f"; did you mean '{'.'.join(walked[:-1] + [hint[0]] + (rest or []))}'?"
-                  if hint else "")
-    allowed = f"; allowed here: {', '.join(options)}" if options and not hint else ""
-    detail = f"unknown field '{'.'.join(walked)}' (value {value!r}){suggestion}{allowed}"
-    raise ScenarioError(f"{source}: {detail}", fields=(".".join(walked + (rest or [])),), detail=detail)
-
-
-MAX_PROBLEMS_SHOWN = 12
-
-
-def _validate(data: dict[str, Any], source: str, origins: _Origins | None = None) -> Scenario:
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise _scenario_error(exc, source, origins or _Origins()) from None
-
-
-def _scenario_error(exc: ValidationError, source: str, origins: _Origins) -> ScenarioError:
-    """One ScenarioError for all of pydantic's errors: each names the dotted field, the value and
-    what is allowed, with the line of the file it is written on (or where it came from)."""
-    found = problems_of(exc)
-    problems = [(*origins.locate(paths, missing), text) for paths, text, missing in found]
-    fields = tuple(dict.fromkeys(".".join(path) for paths, _, _ in found for path in paths))
-    return ScenarioError(compose(source, "scenario", problems), fields=fields,
-                         detail=compose("", "scenario", problems))
-
-
-def problems_of(exc: ValidationError) -> list[tuple[list[list[str]], str, bool]]:
-    """(locations, message, whether the field is missing) for each of pydantic's errors.
-
-    A rule across fields (:class:`FieldRule`) has the location of each field it names, the first
-    first; any other error has one. Pydantic's echo of an element's error as "too short" on the
-    whole list is dropped (the element's own error says it).
-    """
-    errors = exc.errors()
-    locations = [[str(part) for part in err["loc"]] for err in errors]
-    problems: list[tuple[list[list[str]], str, bool]] = []
-    for err, loc in zip(errors, locations, strict=True):
-        if err["type"] == "too_short" and any(
-                len(other) > len(loc) and other[:len(loc)] == loc for other in locations):
-            continue
-        dotted = ".".join(loc) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        rule = (err.get("ctx") or {}).get("error")
-        if isinstance(rule, FieldRule):
-            problems.append(([[*loc, *field.split(".")] for field in rule.fields],
-                             f"'{'.'.join([*loc, rule.fields[0]])}': {message}", False))
-        elif err["type"] == "extra_forbidden":
-            siblings = _allowed_fields(loc[:-1])
-            hint = difflib.get_close_matches(loc[-1], siblings, n=1)
-            suggestion = f"; did you mean '{'.'.join(loc[:-1] + [hint[0]])}'?" if hint else ""
-            allowed = f" Allowed here: {', '.join(siblings)}" if siblings and not hint else ""
-            problems.append(([loc], f"unknown field '{dotted}'{suggestion}{allowed}", False))
-        elif err["type"] == "missing":
-            problems.append(([loc], f"field '{dotted}' is required but missing", True))
-        elif isinstance(err.get("input"), dict) and err["type"] == "value_error":
-            problems.append(([loc], f"'{dotted}': {message}", False))
-        else:
-            if err["type"] == "finite_number":
-                message += " (NaN and infinity are not allowed here)"
-            problems.append(([loc], f"field '{dotted}' = {err.get('input')!r}: {message}", False))
-    return problems
-
-
-def compose(source: str, kind: str, problems: list[tuple[int | None, str, str]]) -> str:
-    """The message: ``FILE, line N: problem (note)`` for one problem; for several, a header and one
-    ``- line N: problem (note)`` per line in the file's order (at most :data:`MAX_PROBLEMS_SHOWN`)."""
-    def entry(line: int | None, note: str, text: str) -> str:
-        return f"{f'line {line}: ' if line else ''}{text}{f' {note}' if note else ''}"
-
-    # In the order of the file (pydantic's is the schema's), problems without a line last.
-    problems = sorted(problems, key=lambda problem: (problem[0] is None, problem[0] or 0))
-    if len(problems) == 1:
-        line, note, text = problems[0]
-        where = ", ".join(part for part in (source, f"line {line}" if line else "") if part)
-        return f"{where + ': ' if where else ''}{text}{f' {note}' if note else ''}"
-    shown = [f"  - {entry(*problem)}" for problem in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        shown.append(f"  - ... and {len(problems) - MAX_PROBLEMS_SHOWN} more")
-    return "\n".join([f"{source + ': ' if source else ''}invalid {kind} ({len(problems)} problems)", *shown])
-
-
-def _allowed_fields(loc: list[str]) -> list[str]:
-    """Field names the schema allows at a location (for 'did you mean' hints)."""
-    model: Any = Scenario
-    for part in loc:
-        fields = getattr(model, "model_fields", None)
-        if fields is None:
-            return []
-        # A key that is not a field is an entry of a dict[str, Model] (icps.east_kent): the
-        # model stays the dict's value model.
-        if part in fields:
-            model = _model_in(fields[part].annotation)
-        if model is None:
-            return []
-    fields = getattr(model, "model_fields", None)
-    return sorted(fields) if fields else []
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def apportion(total: int, weights: list[float]) -> list[int]:
-    """Share an integer capacity between areas in proportion to weights (largest remainder).
-
-    Why: commissioners buy a total; each ICP's station needs a whole number, and the parts must
-    add up to exactly the total so a sweep over the total is honest.
-    """
-    weight = sum_left_to_right(weights)
-    if total <= 0 or not weights or weight <= 0:
-        return [0] * len(weights)
-    quotas = [total * w / weight for w in weights]
-    floors = [math.floor(q) for q in quotas]
-    remaining = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (quotas[i] - floors[i], weights[i]), reverse=True)
-    for i in order[:remaining]:
-        floors[i] += 1
-    return floors
-
-
-INTERVENTIONS_OFF: dict[str, Any] = {
-    "falls_prevention.places_per_year": 0,
-    "home_care.packages": 0,
-    "rapid_response.clinicians": 0,
-    "spa.enabled": False,
-    "mdt.cases_per_week": 0,
-    "expert_opinion.enabled": False,
-    "discharge.coordinators": 0,
-    "mh_liaison.staff": 0,
-}
-"""Dotted overrides that switch all eight Local Care interventions off (the 'no Local Care' case)."""
+            set_dotted(data, path, value, source=source)
+        return validate(data, source=f"scenario '{self.name}' with overrides")

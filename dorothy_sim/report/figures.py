@@ -1,0 +1,453 @@
+"""The report's seaborn figures, each saved as PNG (slides) and SVG (print, the HTML page).
+
+Figures are drawn on bare matplotlib ``Figure`` objects rendered by the Agg canvas: no pyplot state,
+no screen, nothing to leak, and the caller's matplotlib backend is left alone."""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from dorothy_sim._version import __version__
+from dorothy_sim.formatting import format_number, shared_decimals
+from dorothy_sim.monitor import ALL
+from dorothy_sim.output import atomic_write
+from dorothy_sim.report.findings import baseline_values, best_configuration, effects, one_factor_rows
+from dorothy_sim.report.labels import pretty_path, service_name, value_text
+from dorothy_sim.sweep import SweepResults
+
+# Figure file stems (each written as .png and .svg).
+FIG_AVOIDED = "avoided_admissions_by_capacity"
+FIG_HEATMAP = "avoided_admissions_heatmap"
+FIG_TORNADO = "avoided_admissions_tornado"
+FIG_OCCUPANCY = "acute_occupancy_by_day"
+FIG_UTILISATION = "utilisation_by_service"
+FIGURES: tuple[str, ...] = (FIG_AVOIDED, FIG_HEATMAP, FIG_TORNADO, FIG_OCCUPANCY, FIG_UTILISATION)
+DPI = 150
+
+
+def _levels(values: Iterable[Any]) -> list[Any]:
+    """Distinct values, sorted when they can be (numbers, booleans), else in order of appearance."""
+    unique = list(dict.fromkeys(values))
+    try:
+        return sorted(unique)
+    except TypeError:
+        return unique
+
+
+def _numeric(values: Iterable[Any]) -> bool:
+    return all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
+               for v in values)
+
+
+@dataclass(frozen=True)
+class _XAxis:
+    """A factor's axis: numeric values where they are numbers, evenly spaced categories otherwise
+    (a factor may be a switch or a name)."""
+
+    path: str
+    levels: list[Any]
+    numeric: bool
+
+    @classmethod
+    def of(cls, path: str, values: Iterable[Any]) -> _XAxis:
+        levels = _levels(values)
+        return cls(path, levels, _numeric(levels))
+
+    def __call__(self, values: Iterable[Any]) -> np.ndarray:
+        values = list(values)
+        if self.numeric:
+            return np.asarray(values, dtype=float)
+        return np.asarray([self.levels.index(v) for v in values], dtype=float)
+
+    def style(self, ax: Axes) -> None:
+        ax.set_xlabel(f"{pretty_path(self.path)} ({self.path})")
+        if not self.numeric:
+            ax.set_xticks(range(len(self.levels)), [value_text(v) for v in self.levels])
+        elif all(float(v).is_integer() for v in self.levels):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no 1.25 clinicians
+
+
+@dataclass
+class Chart:
+    """A drawn figure with the file stem it is saved under and the caption the HTML page gives it."""
+
+    stem: str
+    title: str
+    caption: str
+    figure: Figure
+    svg: str = ""
+
+
+def make_charts(results: SweepResults) -> list[Chart]:
+    """Every figure the design supports: capacity curves, heatmap (two-factor grids), tornado
+    (one-at-a-time), occupancy over the year and service utilisation."""
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.9):
+        drawn = [_avoided_chart(results), _heatmap_chart(results), _tornado_chart(results),
+                 _occupancy_chart(results), _utilisation_chart(results)]
+    return [chart for chart in drawn if chart is not None]
+
+
+def _new_figure(width: float, height: float, panels: int = 1,
+                sharey: bool = True) -> tuple[Figure, list[Axes]]:
+    """A figure that belongs to no pyplot window (so nothing needs closing and no backend is touched)."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    columns = min(panels, 3)
+    rows = math.ceil(panels / columns)
+    axes = figure.subplots(rows, columns, sharey=sharey, squeeze=False).ravel().tolist()
+    for ax in axes[panels:]:
+        ax.set_visible(False)
+    return figure, axes[:panels]
+
+
+def _band(ax: Axes, x: np.ndarray, table: pd.DataFrame, label: str, color: Any, marker: str = "o") -> None:
+    """A mean line with markers and its 95% CI as a shaded band."""
+    order = np.argsort(x, kind="stable")
+    x = x[order]
+    mean = table["diff_mean"].to_numpy(float)[order]
+    ax.fill_between(x, table["diff_ci_low"].to_numpy(float)[order],
+                    table["diff_ci_high"].to_numpy(float)[order], color=color, alpha=0.2, linewidth=0)
+    ax.plot(x, mean, marker=marker, color=color, label=label)
+
+
+def _mark_baseline(ax: Axes, x: float) -> None:
+    ax.plot([x], [0.0], linestyle="", marker="*", markersize=13, color="black", label="Baseline", zorder=5)
+
+
+AVOIDED_Y = "Avoided admissions vs baseline (count)"
+
+
+def _avoided_chart(results: SweepResults) -> Chart | None:
+    """Avoided admissions against capacity with paired 95% CI bands, drawn to suit the design."""
+    table = effects(results)
+    if not (table["configuration"] != 0).any():
+        return None
+    if results.design == "one_at_a_time":
+        figure = _avoided_one_at_a_time(results, table)
+        how = "one panel per factor, the others at their baseline values"
+    elif results.design == "latin_hypercube":
+        figure = _avoided_scatter(results, table)
+        how = "each sampled configuration against each factor, with 95% CI error bars"
+    else:
+        figure = _avoided_grid(results, table)
+        how = ("one line per value of " + pretty_path(results.factors[1]) if len(results.factors) > 1
+               else "a line over the factor's values")
+    title = "Avoided admissions by capacity"
+    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
+    caption = (f"{title} (whole area, count over the results period, paired with the baseline): {how}. "
+               "Shading or bars show the paired 95% confidence interval.")
+    return Chart(FIG_AVOIDED, title, caption, figure)
+
+
+def _avoided_one_at_a_time(results: SweepResults, table: pd.DataFrame) -> Figure:
+    figure, axes = _new_figure(4.6 * min(len(results.factors), 3), 4.2 * math.ceil(len(results.factors) / 3),
+                               len(results.factors))
+    baseline = baseline_values(results)
+    for ax, path in zip(axes, results.factors, strict=True):
+        arm = one_factor_rows(table, results, path)
+        axis = _XAxis.of(path, arm[path])
+        _band(ax, axis(arm[path]), arm, "Mean, 95% CI band", sns.color_palette()[0])
+        _mark_baseline(ax, float(axis([baseline[path]])[0]))
+        ax.axhline(0, color="grey", linewidth=0.8)
+        axis.style(ax)
+        ax.set_ylabel(AVOIDED_Y)
+        ax.set_title(pretty_path(path))
+    axes[0].legend(loc="best", fontsize="small")
+    return figure
+
+
+def _avoided_scatter(results: SweepResults, table: pd.DataFrame) -> Figure:
+    n = len(results.factors)
+    figure, axes = _new_figure(4.6 * min(n, 3), 4.2 * math.ceil(n / 3), n)
+    design = table[table["configuration"] != 0]
+    baseline = baseline_values(results)
+    color = sns.color_palette()[0]
+    for ax, path in zip(axes, results.factors, strict=True):
+        axis = _XAxis.of(path, [*design[path], baseline[path]])
+        mean = design["diff_mean"].to_numpy(float)
+        error = np.vstack([mean - design["diff_ci_low"].to_numpy(float),
+                           design["diff_ci_high"].to_numpy(float) - mean])
+        ax.errorbar(axis(design[path]), mean, yerr=error, fmt="o", color=color, ecolor=color,
+                    elinewidth=1, capsize=3, label="Sampled configuration")
+        _mark_baseline(ax, float(axis([baseline[path]])[0]))
+        ax.axhline(0, color="grey", linewidth=0.8)
+        axis.style(ax)
+        ax.set_ylabel(AVOIDED_Y)
+    axes[0].legend(loc="best", fontsize="small")
+    return figure
+
+
+def _avoided_grid(results: SweepResults, table: pd.DataFrame) -> Figure:
+    """x = first factor, one line per value of the second, one panel per combination of the rest.
+    The baseline is a star at zero in the panel of its own values of the rest."""
+    factors = results.factors
+    x_path, hue_path, rest = factors[0], (factors[1] if len(factors) > 1 else None), factors[2:]
+    baseline = baseline_values(results)
+    rows = table if len(factors) == 1 else table[table["in_design"].astype(bool)]
+    axis = _XAxis.of(x_path, [*table[x_path], baseline[x_path]])
+    panels = list(rows.groupby(rest, sort=True)) if rest else [((), rows)]
+    figure, axes = _new_figure(6.4 * min(len(panels), 3) / (1.3 if len(panels) > 1 else 1.0),
+                               4.4 * math.ceil(len(panels) / 3), len(panels))
+    for ax, (key, panel) in zip(axes, panels, strict=True):
+        key = key if isinstance(key, tuple) else (key,)
+        _grid_panel(ax, axis, panel, hue_path)
+        baseline_here = all(baseline[p] == v for p, v in zip(rest, key, strict=True))
+        if baseline_here:
+            _mark_baseline(ax, float(axis([baseline[x_path]])[0]))
+        ax.axhline(0, color="grey", linewidth=0.8)
+        axis.style(ax)
+        ax.set_ylabel(AVOIDED_Y)
+        if rest:
+            ax.set_title(", ".join(f"{pretty_path(p)} = {value_text(v)}"
+                                   for p, v in zip(rest, key, strict=True)), fontsize="medium")
+        ax.legend(loc="best", fontsize="small", title=pretty_path(hue_path) if hue_path else None)
+    return figure
+
+
+def _grid_panel(ax: Axes, axis: _XAxis, panel: pd.DataFrame, hue_path: str | None) -> None:
+    if hue_path is None:
+        _band(ax, axis(panel[axis.path]), panel, "Mean, 95% CI band", sns.color_palette()[0])
+        return
+    levels = _levels(panel[hue_path])
+    palette = sns.color_palette("viridis", len(levels)) if _numeric(levels) else sns.color_palette(
+        n_colors=len(levels))
+    for level, color in zip(levels, palette, strict=True):
+        line = panel[panel[hue_path] == level]
+        _band(ax, axis(line[axis.path]), line, value_text(level), color)
+
+
+def _heatmap_chart(results: SweepResults) -> Chart | None:
+    """Mean avoided admissions over a two-factor grid, each cell annotated with its mean and CI."""
+    if results.design != "grid" or len(results.factors) != 2:
+        return None
+    table = effects(results)
+    table = table[table["in_design"].astype(bool)]
+    if table.empty:
+        return None
+    x_path, y_path = results.factors
+    columns, index = _levels(table[x_path]), _levels(table[y_path])[::-1]  # largest value at the top
+    means = table.pivot_table(index=y_path, columns=x_path, values="diff_mean").reindex(index=index,
+                                                                                       columns=columns)
+    cells = means.size
+    annotate = cells <= 400
+    labels = _heatmap_labels(table, means, with_ci=cells <= 64) if annotate else False
+    figure, (ax,) = _new_figure(max(5.5, 0.9 * len(columns) + 3), max(3.8, 0.55 * len(index) + 2))
+    with warnings.catch_warnings():  # seaborn 0.13 calls a colormap method matplotlib 3.11 deprecates
+        warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
+        sns.heatmap(means, ax=ax, cmap="RdBu", center=0, annot=labels, fmt="", linewidths=0.5,
+                    annot_kws={"fontsize": 9 if cells <= 36 else 7},
+                    cbar_kws={"label": "Avoided admissions vs baseline (count)"})
+    ax.grid(False)
+    ax.set_facecolor("#e6e6e6")  # cells not run yet
+    ax.set_xlabel(f"{pretty_path(x_path)} ({x_path})")
+    ax.set_ylabel(f"{pretty_path(y_path)} ({y_path})")
+    ax.set_xticklabels([value_text(v) for v in columns], rotation=0)
+    ax.set_yticklabels([value_text(v) for v in index], rotation=0)
+    title = "Avoided admissions over the capacity grid"
+    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
+    caption = (f"{title}: mean avoided admissions (whole area, paired with the baseline) for each "
+               f"combination of {pretty_path(x_path)} and {pretty_path(y_path)}"
+               + ("; the 95% CI is in brackets" if cells <= 64 else "")
+               + ("; grey cells have not been run yet." if means.isna().to_numpy().any() else "."))
+    return Chart(FIG_HEATMAP, title, caption, figure)
+
+
+def _heatmap_labels(table: pd.DataFrame, means: pd.DataFrame, with_ci: bool) -> np.ndarray:
+    x_path, y_path = means.columns.name, means.index.name
+    by_cell = table.set_index([y_path, x_path])
+    labels = np.full(means.shape, "", dtype=object)
+    for i, y in enumerate(means.index):
+        for j, x in enumerate(means.columns):
+            if (y, x) not in by_cell.index:
+                continue
+            mean, low, high = by_cell.loc[(y, x), ["diff_mean", "diff_ci_low", "diff_ci_high"]]
+            digits = shared_decimals(mean, low, high)
+            text = format_number(mean, "count", digits)
+            if with_ci:
+                text += f"\n({format_number(low, 'count', digits)} to {format_number(high, 'count', digits)})"
+            labels[i, j] = text
+    return labels
+
+
+@dataclass(frozen=True)
+class _Swing:
+    path: str
+    low_value: Any
+    high_value: Any
+    low: pd.Series
+    high: pd.Series
+
+    @property
+    def size(self) -> float:
+        return abs(float(self.high["diff_mean"]) - float(self.low["diff_mean"]))
+
+
+def _swings(results: SweepResults) -> list[_Swing]:
+    """For each factor, the effect at its lowest and at its highest value (the baseline counts as a
+    value of every arm), smallest swing first."""
+    table = effects(results)
+    swings = []
+    for path in results.factors:
+        arm = one_factor_rows(table, results, path)
+        levels = _levels(arm[path])
+        if len(levels) < 2:
+            continue
+        low = arm[arm[path] == levels[0]].iloc[0]
+        high = arm[arm[path] == levels[-1]].iloc[0]
+        swings.append(_Swing(path, levels[0], levels[-1], low, high))
+    return sorted(swings, key=lambda s: s.size)
+
+
+def _tornado_chart(results: SweepResults) -> Chart | None:
+    """One bar per factor from the effect of its lowest value to that of its highest, biggest swing on
+    top: which lever moves avoided admissions most, one at a time."""
+    if results.design != "one_at_a_time":
+        return None
+    swings = _swings(results)
+    if not swings:
+        return None
+    baseline = baseline_values(results)
+    figure, (ax,) = _new_figure(8.0, 1.4 + 0.9 * len(swings))
+    low_color, high_color = sns.color_palette()[0], sns.color_palette()[3]
+    for y, swing in enumerate(swings):
+        low, high = float(swing.low["diff_mean"]), float(swing.high["diff_mean"])
+        ax.barh(y, high - low, left=low, height=0.5, color="lightgrey", edgecolor="grey")
+        for row, value, color, name in ((swing.low, swing.low_value, low_color, "Lowest value"),
+                                        (swing.high, swing.high_value, high_color, "Highest value")):
+            mean = float(row["diff_mean"])
+            error = [[mean - float(row["diff_ci_low"])], [float(row["diff_ci_high"]) - mean]]
+            ax.errorbar([mean], [y], xerr=error, fmt="o", color=color, capsize=3, markersize=7,
+                        label=name if y == 0 else None, zorder=4)
+            above = row is swing.high  # low value labelled below the bar, high above: never overlapping
+            ax.annotate(value_text(value), (mean, y), xytext=(0, 9 if above else -9),
+                        textcoords="offset points", ha="center", va="bottom" if above else "top",
+                        fontsize=9, color=color, fontweight="bold")
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_yticks(range(len(swings)),
+                  [f"{pretty_path(s.path)}\n(baseline {value_text(baseline[s.path])})" for s in swings])
+    ax.set_ylim(-0.7, len(swings) - 0.3)
+    ax.set_xlabel("Avoided admissions vs baseline (count); whiskers: paired 95% CI")
+    ax.legend(loc="lower right", fontsize="small")
+    title = "Which capacity moves avoided admissions most"
+    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
+    caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
+               "that of its highest (labelled), the others at baseline; largest swing on top. "
+               "Whiskers are paired 95% confidence intervals.")
+    return Chart(FIG_TORNADO, title, caption, figure)
+
+
+def _shown_configurations(results: SweepResults) -> list[tuple[int, str]]:
+    """The baseline and, when there is one, the configuration with the most avoided admissions."""
+    shown = [(0, "Baseline")]
+    best = best_configuration(results)
+    if best is not None:
+        label = results.configurations.loc[results.configurations["configuration"] == best, "label"].iloc[0]
+        text = f"Most avoided admissions: {label}"
+        shown.append((best, "\n".join(textwrap.wrap(text, 60))))
+    return shown
+
+
+def _occupancy_chart(results: SweepResults) -> Chart | None:
+    """Daily acute occupancy (whole area) of the baseline and the best configuration, against the
+    85% and 92% occupancy levels boards plan to."""
+    daily = results.occupancy_daily[results.occupancy_daily["area"] == ALL]
+    shown = [(c, label) for c, label in _shown_configurations(results) if (daily["configuration"] == c).any()]
+    if not shown:
+        return None
+    figure, (ax,) = _new_figure(9.0, 4.6)
+    for (configuration, label), color in zip(shown, sns.color_palette(n_colors=len(shown)), strict=True):
+        rows = daily[daily["configuration"] == configuration].sort_values("day")
+        ax.fill_between(rows["day"], rows["ci_low_pct"], rows["ci_high_pct"], color=color, alpha=0.2,
+                        linewidth=0)
+        sns.lineplot(x=rows["day"].to_numpy(), y=rows["mean_pct"].to_numpy(), ax=ax, color=color,
+                     label=label, linewidth=1.2, legend=False)
+    for level, color in ((85, "tab:orange"), (92, "tab:red")):
+        ax.axhline(level, color=color, linestyle="--", linewidth=1, label=f"{level}% occupancy")
+    ax.set_xlabel("Day of the results period")
+    ax.set_ylabel("Acute occupancy (% of core beds)")
+    figure.legend(loc="outside lower center", ncols=2, fontsize="small")  # long labels: off the data
+    title = "Acute bed occupancy over the year"
+    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
+    caption = (f"{title} (whole area, all patients, % of core beds): daily mean over replications with "
+               "its 95% CI band, for the baseline and the configuration with the most avoided admissions; "
+               "dashed lines at 85% and 92%.")
+    return Chart(FIG_OCCUPANCY, title, caption, figure)
+
+
+def _utilisation_chart(results: SweepResults) -> Chart | None:
+    """Utilisation of every service (whole area) for the baseline and the best configuration, busiest
+    first: the bottlenecks that limit what extra capacity elsewhere can achieve."""
+    summary = results.summary
+    rows = summary[(summary["area"] == ALL) & summary["kpi"].str.endswith("_utilisation_pct")]
+    rows = rows[np.isfinite(rows["mean"].astype(float))]
+    shown = [(c, label) for c, label in _shown_configurations(results) if (rows["configuration"] == c).any()]
+    if not shown:
+        return None
+    first = rows[rows["configuration"] == shown[0][0]]
+    order = first.sort_values("mean", ascending=True)["kpi"].tolist()
+    order += sorted(set(rows["kpi"]) - set(order))
+    figure, (ax,) = _new_figure(8.5, 1.4 + 0.28 * len(order) * len(shown))
+    height = 0.8 / len(shown)
+    for i, ((configuration, label), color) in enumerate(zip(shown, sns.color_palette(n_colors=len(shown)),
+                                                            strict=True)):
+        these = rows[rows["configuration"] == configuration].set_index("kpi").reindex(order)
+        y = np.arange(len(order)) + (len(shown) - 1 - 2 * i) * height / 2
+        mean = these["mean"].to_numpy(float)
+        error = np.vstack([mean - these["ci_low"].to_numpy(float), these["ci_high"].to_numpy(float) - mean])
+        ax.barh(y, mean, height=height, color=color, label=label)
+        ax.errorbar(mean, y, xerr=np.nan_to_num(error), fmt="none", ecolor="black", elinewidth=1, capsize=2)
+    ax.axvline(85, color="tab:red", linestyle="--", linewidth=1, label="85% utilisation")
+    ax.set_yticks(range(len(order)), [service_name(kpi) for kpi in order])
+    ax.set_xlabel("Utilisation (% of capacity busy); whiskers: 95% CI")
+    ax.set_xlim(0, max(105.0, float(np.nanmax(rows["ci_high"].fillna(rows["mean"]))) * 1.05))
+    figure.legend(loc="outside lower center", ncols=2, fontsize="small")  # long labels: off the data
+    title = "Service utilisation: where the bottlenecks are"
+    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
+    caption = (f"{title} (whole area): mean utilisation of each service with its 95% CI, busiest at the "
+               "top, for the baseline and the configuration with the most avoided admissions; dashed line "
+               "at 85%.")
+    return Chart(FIG_UTILISATION, title, caption, figure)
+
+
+def render_chart(chart: Chart, fmt: str) -> bytes:
+    """PNG or SVG bytes. The SVG hash salt is the stem so element ids are stable from run to run."""
+    buffer = io.BytesIO()
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart.stem}):
+        metadata = {"Date": None} if fmt == "svg" else {"Software": f"dorothy_sim {__version__}"}
+        chart.figure.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata, facecolor="white")
+    return buffer.getvalue()
+
+
+def save_chart(chart: Chart, folder: Path) -> list[Path]:
+    """Save as PNG (slides) and SVG (print, and the HTML page); then free the figure's memory."""
+    paths = []
+    for fmt in ("png", "svg"):
+        data = render_chart(chart, fmt)
+        paths.append(atomic_write(folder / f"{chart.stem}.{fmt}", lambda p, data=data: p.write_bytes(data)))
+    chart.svg = paths[1].read_text(encoding="utf-8")
+    chart.figure.clear()
+    return paths
+
+
+def remove_stale_figures(folder: Path, made: set[str]) -> None:
+    """A figure an earlier report drew (say a heatmap) but this design does not would otherwise sit
+    next to the new report as if it belonged to it."""
+    for stem in set(FIGURES) - made:
+        for suffix in (".png", ".svg"):
+            (folder / f"{stem}{suffix}").unlink(missing_ok=True)

@@ -1,0 +1,60 @@
+"""What the figures and the page single out in a sweep's results: each configuration's effect
+against the baseline, the best configuration, and the gridlocked ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dorothy_sim.monitor import ALL
+from dorothy_sim.sweep import SweepResults
+
+
+def effects(results: SweepResults, kpi: str = "avoided_admissions", area: str = ALL) -> pd.DataFrame:
+    """One row per configuration with its factor values and the paired difference of ``kpi`` from
+    the baseline (``diff_mean``, ``diff_ci_low``, ``diff_ci_high``, ``n``); rows not yet run dropped."""
+    comparisons = results.comparisons
+    rows = comparisons[(comparisons["area"] == area) & (comparisons["kpi"] == kpi)]
+    table = results.configurations.merge(
+        rows[["configuration", "diff_mean", "diff_ci_low", "diff_ci_high", "n"]], on="configuration",
+        how="inner")
+    return table[np.isfinite(table["diff_mean"].astype(float))].reset_index(drop=True)
+
+
+def best_configuration(results: SweepResults) -> int | None:
+    """The configuration with the most avoided admissions (whole area) among those whose acute beds
+    are not gridlocked, or None if there is none: the one figures set beside the baseline. A gridlocked
+    configuration "avoids" admissions by keeping people in hospital, so it is never the best."""
+    gridlocked = set(strained_configurations(results)["configuration"])
+    table = effects(results)
+    table = table[(table["configuration"] != 0) & ~table["configuration"].isin(gridlocked)]
+    if table.empty:
+        return None
+    return int(table.loc[table["diff_mean"].idxmax(), "configuration"])
+
+
+def baseline_values(results: SweepResults) -> dict[str, Any]:
+    row = results.configurations[results.configurations["configuration"] == 0].iloc[0]
+    return {path: row[path] for path in results.factors}
+
+
+def one_factor_rows(table: pd.DataFrame, results: SweepResults, path: str) -> pd.DataFrame:
+    """The baseline and the configurations that move only ``path`` (a one-at-a-time arm)."""
+    baseline = baseline_values(results)
+    mask = pd.Series(True, index=table.index)
+    for other in results.factors:
+        if other != path:
+            mask &= table[other] == baseline[other]
+    return table[mask]
+
+
+def strained_configurations(results: SweepResults) -> pd.DataFrame:
+    """The configurations the sweep's headline flags as ``gridlocked`` (see sweep.py): there, fewer
+    admissions can mean people still waiting for a bed rather than admissions avoided, so a reader
+    must not take them as a benefit. Columns: configuration, acute_occupancy_mean_pct,
+    bed_wait_hours_mean."""
+    headline = results.headline()
+    columns = ["configuration", "acute_occupancy_mean_pct", "bed_wait_hours_mean"]
+    return headline.loc[headline["gridlocked"], columns].reset_index(drop=True)

@@ -1,0 +1,95 @@
+"""What the report calls things: display names of measures, services and factors, values as text,
+the note on paired intervals, and how the report was made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dorothy_sim._version import __version__
+from dorothy_sim.sweep import SweepResults
+
+# Display names of the headline measures (the tidy tables keep the machine names).
+TITLES: dict[str, str] = {
+    "avoided_admissions": "Avoided admissions",
+    "bed_days_saved": "Bed days saved",
+    "beds_released_at_85pct": "Beds released at 85% occupancy",
+    "beds_released_at_92pct": "Beds released at 92% occupancy",
+    "cost_change_gbp": "Cost change",
+    "net_saving_gbp": "Net saving",
+    "acute_occupancy_mean_pct": "Acute occupancy, mean",
+    "bed_wait_hours_mean": "Wait for an acute bed, mean",
+}
+SERVICES: dict[str, str] = {
+    "rr": "Rapid response", "acute": "Acute beds", "discharge": "Discharge coordinators",
+    "reablement": "Reablement", "home_care": "Home care", "community_beds": "Community beds",
+    "care_homes": "Care homes", "mdt": "MDT", "mh_liaison": "Mental-health liaison",
+    "falls_prevention": "Falls prevention",
+}
+WORDS: dict[str, str] = {"rr": "rapid-response", "mdt": "MDT", "mh": "mental-health", "icps": "ICPs",
+                         "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS"}
+
+PAIRED_NOTE = (
+    "Every configuration was run with the same seeds as the baseline (replication r uses seed "
+    "first seed + r), so both meet the same people and the same candidate crises: common random "
+    "numbers. Each difference from the baseline (avoided admissions, bed days saved, beds released, "
+    "cost change, net saving) is taken within a replication and then summarised, so its 95% confidence "
+    "interval is a paired t interval over the n replications. It is much narrower than two separate "
+    "intervals would suggest, because the noise both runs share cancels. An interval that excludes zero "
+    "says the difference is unlikely to be the simulation's own randomness; it says nothing about "
+    "whether the model's inputs are right. Beds released are bed days saved divided by the results "
+    "days times the target occupancy (85% or 92%).")
+
+
+@dataclass(frozen=True)
+class Made:
+    """How the report was made, for the About sheet and the HTML page."""
+
+    sweep: str
+    report: str
+    written_at: str
+
+
+def how_made(results: SweepResults, command: str | None) -> Made:
+    """The sweep's command and spec, the report's ``command`` (or the tool and version), and the time."""
+    sweep = (f"dorothy sweep SPEC.toml --out DIR (spec '{results.name}', hash {results.spec_hash}, "
+             f"seeds from {results.first_seed})")
+    report = command or f"dorothy report DIR (dorothy_sim {__version__})"
+    return Made(sweep, report, datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def unit_label(unit: str) -> str:
+    """The unit as a header shows it (GBP as £)."""
+    return "£" if unit == "GBP" else unit
+
+
+def pretty_path(path: str) -> str:
+    """``rapid_response.clinicians`` -> ``Rapid response clinicians``: factor names for axis labels
+    (the dotted path is shown beside them, as the spec spells it)."""
+    words = [WORDS.get(word, word) for part in path.split(".") for word in part.split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def service_name(kpi: str) -> str:
+    key = kpi.removesuffix("_utilisation_pct")
+    return SERVICES.get(key, pretty_path(key))
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "on" if value else "off"  # the switches (spa.enabled...) read as services on or off
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def replication_text(counts: pd.Series) -> str:
+    low, high = int(counts.min()), int(counts.max())
+    return f"{low} per configuration" if low == high else f"{low} to {high} per configuration"
