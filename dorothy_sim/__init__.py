@@ -9,9 +9,13 @@ from dorothy_sim.scenario import (
     embedded_scenarios,
     load_scenario,
 )
+from dorothy_sim.scenario.schema import resolve_plugin_sections
 from dorothy_sim.spec import SweepSpec, load_spec
 from dorothy_sim.sweep import SweepResults, load_results, sweep
 from dorothy_sim.warmup import check_warmup
+
+# Last, once every module can be imported: the plug-in services' scenario sections get their types.
+resolve_plugin_sections()
 
 __all__ = [
     "INTERVENTIONS_OFF",

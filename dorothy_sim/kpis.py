@@ -6,18 +6,11 @@ names and units live in exactly one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dorothy_sim.registry import SERVICES, Kpi
 
+__all__ = ["COMPARISON_BY_NAME", "COMPARISON_KPIS", "KPIS", "KPI_BY_NAME", "Kpi", "UNITS"]
 
-@dataclass(frozen=True)
-class Kpi:
-    name: str
-    unit: str
-    meaning: str
-    higher_is_better: bool | None = None
-
-
-KPIS: tuple[Kpi, ...] = (
+_MODEL_KPIS: tuple[Kpi, ...] = (
     Kpi("cohort_size", "people", "people in the frail 65+ cohort (constant: a newly frail person replaces "
         "each death or entry to long-term care)"),
     Kpi("crises", "count", "crises in the cohort during the results period", False),
@@ -102,6 +95,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cost_admissions_tariff_gbp", "GBP",
         "admissions x national average tariff (a second view, not in the total)", False),
 )
+
+KPIS: tuple[Kpi, ...] = (*_MODEL_KPIS, *(kpi for service in SERVICES for kpi in service.kpis))
+"""Every KPI: the model's, then each plug-in service's (declared in :mod:`dorothy_sim.registry`)."""
 
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 

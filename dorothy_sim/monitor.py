@@ -15,8 +15,8 @@ import numpy as np
 from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel, results_days
-from dorothy_sim.model.services import QUEUES
 from dorothy_sim.model.tally import COUNTERS, LOS_BINS_PER_DAY, Tally
+from dorothy_sim.registry import QUEUES, plugins
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
 
 ALL = "all"
@@ -89,6 +89,9 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
         "mh_staff": float(services.mh_staff),
         "falls_places": services.falls_places * days / 365.0,
     }
+    for built in services.plugins.values():  # plug-in services (registry): their own counts
+        counts.update(built.counts())
+        capacity.update(built.capacity())
     return Raw(
         counts=counts,
         los_histogram=np.asarray(tally.los_histogram, dtype=float),
@@ -178,6 +181,8 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["cost_discharge_gbp"] = cap["coordinators"] * costs.discharge_coordinator_per_year * year
     k["cost_mh_liaison_gbp"] = cap["mh_staff"] * costs.mh_liaison_staff_per_year * year
     k["cost_falls_prevention_gbp"] = c["falls_enrolled"] * costs.falls_prevention_place
+    for module in plugins():  # plug-in services' KPIs, costs included, from the summed counts
+        k.update(module.kpis(c, cap, scenario, days))
     k["cost_total_gbp"] = sum_left_to_right(v for name, v in k.items() if name.startswith("cost_"))
     k["cost_admissions_tariff_gbp"] = c["admissions"] * costs.non_elective_admission
     return k

@@ -17,7 +17,7 @@ import pandas as pd
 from dorothy_sim import monitor
 from dorothy_sim.kpis import UNITS
 from dorothy_sim.model.model import DorothyModel
-from dorothy_sim.model.services import QUEUES
+from dorothy_sim.registry import QUEUES
 from dorothy_sim.scenario import Scenario
 
 COLUMNS = ["scenario", "replication", "seed", "area", "kpi", "value", "unit"]

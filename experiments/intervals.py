@@ -20,14 +20,6 @@ from dorothy_sim.formatting import format_study_estimate
 from dorothy_sim.monitor import ALL
 from dorothy_sim.sweep import SweepResults
 
-# The cost KPIs of the services themselves: everything in cost_total_gbp except acute bed days and A&E
-# attendances, which are what the services are meant to save.
-INTERVENTION_COSTS: tuple[str, ...] = (
-    "cost_rapid_response_gbp", "cost_reablement_gbp", "cost_home_care_gbp", "cost_community_beds_gbp",
-    "cost_care_homes_gbp", "cost_mdt_gbp", "cost_discharge_gbp", "cost_mh_liaison_gbp",
-    "cost_falls_prevention_gbp",
-)
-
 
 @dataclass(frozen=True)
 class Interval:

@@ -44,7 +44,6 @@ from typing import Any
 
 import pandas as pd
 from intervals import (
-    INTERVENTION_COSTS,
     Interval,
     comparison,
     fmt_ci,
@@ -67,6 +66,7 @@ from studies import (
 from dorothy_sim import load_scenario
 from dorothy_sim.errors import UserError
 from dorothy_sim.formatting import format_study_number as fmt_number
+from dorothy_sim.registry import INTERVENTION_COSTS
 from dorothy_sim.sweep import SweepResults
 
 STUDY = "occupancy_target"

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from dorothy_sim import load_scenario, simulate
-from dorothy_sim.scenario import CAPACITY_LEVERS, Scenario
+from dorothy_sim.registry import CAPACITY_LEVERS
+from dorothy_sim.scenario import Scenario
 
 # Every capacity lever of the model, as a dotted path (the fields an "all capacities zero" case sets).
 CAPACITY_FIELDS: tuple[str, ...] = CAPACITY_LEVERS

@@ -60,6 +60,7 @@ def stay(model: DorothyModel, crisis: Crisis):
         deadline = admitted + cap if cap is not None and cohort.age_band[slot] != AGE_65_69 else math.inf
 
         # Treatment to medically fit, with mental-health liaison if there is a free case slot.
+        stepped_down = None
         treatment = crisis.days.treatment
         liaison = None
         needs_liaison = cohort.dementia[slot] or crisis.kind == DELIRIUM
@@ -73,38 +74,80 @@ def stay(model: DorothyModel, crisis: Crisis):
         planning = None
         if services.discharge.available and crisis.draw.proactive < scenario.discharge.proactive_share:
             planning = env.start(discharge.assess(model, crisis, route))
-        yield env.timeout(min(treatment, discharge.time_left(env, deadline)))
+        # Early supported discharge: a plug-in service (a virtual ward) may plan to take the rest of
+        # the treatment home after the first days in the bed.
+        step_down, days_in_bed = _planned_step_down(model, crisis, treatment)
+        yield env.timeout(min(days_in_bed, discharge.time_left(env, deadline)))
+        if step_down is not None and env.now < deadline:
+            place = step_down.take_over(model, crisis)
+            if place is not None:  # a place was free: home, with the treatment left
+                if planning is not None and planning.is_alive:
+                    planning.interrupt("stepped down")
+                _record_stay(model, crisis, admitted, medically_fit=None)
+                stepped_down = (step_down, place, treatment - days_in_bed)
+            else:  # no place free: the rest of the treatment in the bed
+                yield env.timeout(min(treatment - days_in_bed, discharge.time_left(env, deadline)))
         if liaison is not None:
             services.mh_liaison.release(liaison)
+        if stepped_down is None:
+            route, place = yield from _to_medically_fit_and_out(model, crisis, admitted, deadline,
+                                                                planning, route)
+    if stepped_down is not None:
+        step_down, place, days_left = stepped_down
+        yield from step_down.continue_at_home(model, crisis, place, days_left)
+    elif route is not None:
+        go_onward(model, crisis, route, place)
 
-        if crisis.draw.death_in_hospital < services.p_death_in_hospital[frailty]:
-            if planning is not None and planning.is_alive:
-                planning.interrupt("died")
-            _record_stay(model, crisis, admitted, medically_fit=None)
-            tally.deaths_in_hospital += 1
-            model.leave(slot, died=True)
-            return
 
-        medically_fit = env.now
-        services.mffd_in_beds.add(1)
-        if env.now < deadline:
-            yield from discharge.plan(model, crisis, planning, route, deadline)
-        route = discharge.confirm_route(model, services, slot, route)
-        place = None
-        if discharge.needs_place(model, slot, route):
-            place = yield from discharge.wait_for_place(model, crisis, route, deadline)
-            if place is None:
-                route = HOME  # the stay cap was reached before the place was ready
-        _record_stay(model, crisis, admitted, medically_fit)
-    # Out of the bed: onward care.
-    tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
+def _planned_step_down(model: DorothyModel, crisis: Crisis, treatment: float):
+    """(the plug-in that plans to take the patient home early, days in the bed first), or
+    (None, the whole treatment)."""
+    for step_down in model.step_downs:
+        days_in_bed = step_down.plan_step_down(model, crisis, treatment)
+        if days_in_bed is not None:
+            return step_down, days_in_bed
+    return None, treatment
+
+
+def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: float, deadline: float,
+                              planning, route: int):
+    """From the end of treatment until the person leaves the bed: death in hospital, or medically
+    fit, discharge planning and the wait for the place. Returns (route, place); route None if the
+    person died or left the cohort."""
+    env, services, tally, slot = model.env, crisis.services, crisis.tally, crisis.slot
+    if crisis.draw.death_in_hospital < services.p_death_in_hospital[model.cohort.frailty[slot]]:
+        if planning is not None and planning.is_alive:
+            planning.interrupt("died")
+        _record_stay(model, crisis, admitted, medically_fit=None)
+        tally.deaths_in_hospital += 1
+        model.leave(slot, died=True)
+        return None, None
+
+    medically_fit = env.now
+    services.mffd_in_beds.add(1)
+    if env.now < deadline:
+        yield from discharge.plan(model, crisis, planning, route, deadline)
+    route = discharge.confirm_route(model, services, slot, route)
+    place = None
+    if discharge.needs_place(model, slot, route):
+        place = yield from discharge.wait_for_place(model, crisis, route, deadline)
+        if place is None:
+            route = HOME  # the stay cap was reached before the place was ready
+    _record_stay(model, crisis, admitted, medically_fit)
+    return route, place
+
+
+def go_onward(model: DorothyModel, crisis: Crisis, route: int, place) -> None:
+    """Out of the bed (an acute bed, or a virtual ward's place): onward care by the route.
+    ``place`` is the route's granted place (None for home, or a package already in place)."""
+    env, cohort, slot = model.env, model.cohort, crisis.slot
+    crisis.tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
     if route == CARE_HOME:
         model.leave(slot, died=False)  # into long-term care: out of the cohort
         return
     model.schedule_post_discharge_death(slot, crisis.draw.post_discharge_death)
-    if crisis.draw.discharge_mdt < scenario.discharge.p_mdt_referral:
+    if crisis.draw.discharge_mdt < model.scenario.discharge.p_mdt_referral:
         mdt.refer(model, slot)
-
     if route == COMMUNITY_BED:
         cohort.state[slot] = IN_COMMUNITY_BED
         env.start(downstream.community_stay(model, crisis, place))

@@ -46,6 +46,7 @@ class Crisis:
     tally: Tally
     draw: Any  # the named uniforms (model/draws.py): crisis.draw.admit...
     days: Any  # the named durations: crisis.days.treatment...
+    seen_by_rr: bool = False  # a rapid-response clinician visited (whatever the outcome)
 
 
 def crisis_journey(model: DorothyModel, crisis: Crisis):
@@ -63,6 +64,9 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
             _back_home(model, crisis.slot)
             rapid_response.after_home_treatment(model, crisis)
             return
+        if model.admission_alternatives and (
+                yield from _instead_of_admission(model, crisis, "rapid_response")):
+            return
 
     # Ambulance and A&E: the front-door decision is made on arrival, then hours in the department.
     tally.ed_attendances += 1
@@ -73,8 +77,19 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
         if crisis.draw.ed_mdt < model.scenario.ed.p_mdt_referral_not_admitted:
             mdt.refer(model, crisis.slot)
         return
+    if model.admission_alternatives and (yield from _instead_of_admission(model, crisis, "ed")):
+        return
     model.in_crisis -= 1
     yield from acute.stay(model, crisis)
+
+
+def _instead_of_admission(model: DorothyModel, crisis: Crisis, source: str):
+    """Whether a plug-in service (a virtual ward, say) took the crisis instead of an acute bed:
+    conveyed after rapid response (``source`` "rapid_response") or admitted at A&E ("ed")."""
+    for alternative in model.admission_alternatives:
+        if (yield from alternative(model, crisis, source)):
+            return True
+    return False
 
 
 def p_admit(model: DorothyModel, slot: int) -> float:

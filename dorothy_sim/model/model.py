@@ -25,6 +25,7 @@ from dorothy_sim.model.engine import Environment
 from dorothy_sim.model.journey import Crisis, crisis_journey
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
+from dorothy_sim.registry import plugins
 from dorothy_sim.scenario import CRISIS_TYPES, Scenario
 
 FALL = CRISIS_TYPES.index("fall")
@@ -134,6 +135,12 @@ class DorothyModel:
         self.p_admit = [p * (1.0 - expert.admission_reduction) if expert.enabled else p
                         for p in scenario.ed.p_admit.as_tuple()]
         self.plan_admit_factor = 1.0 - scenario.mdt.admission_reduction
+        # Plug-in services' hooks into the journeys (registry): alternatives to an acute admission
+        # (journey.py) and early supported discharge (acute.py).
+        self.plugins = plugins()
+        self.admission_alternatives = [module.instead_of_admission for module in self.plugins
+                                       if hasattr(module, "instead_of_admission")]
+        self.step_downs = [module for module in self.plugins if hasattr(module, "plan_step_down")]
         crises = scenario.crises
         self.post_discharge_days = crises.post_discharge_days
         self.post_discharge_hazard = [(crises.post_discharge_death_ratio - 1.0) * rate / 365.0
@@ -323,6 +330,9 @@ class DorothyModel:
             mdt.start_meetings(self, services)
             downstream.start_initial_packages(self, services)
             prevention.start_falls_prevention(self, services)
+            for module in self.plugins:
+                if hasattr(module, "start"):
+                    module.start(self, services)
         env.start(self._hourly_sampler())
         env.start(self._end_warmup())
         env.run(until=self.horizon)

@@ -77,6 +77,7 @@ def visit(model: DorothyModel, crisis: Crisis):
         return False
     with clinician:
         tally.rr_seen_in_window += 1
+        crisis.seen_by_rr = True
         yield env.timeout(crisis.days.rr_visit_hours / 24.0)
     # Treated at home with p by crisis type, raised by expert opinion without referral.
     treated = crisis.draw.rr_treated_at_home < crisis.services.rr_p_treated_at_home[crisis.kind]

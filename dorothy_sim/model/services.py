@@ -11,18 +11,15 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from typing import Any
 
 import simpy
 
 from dorothy_sim.model import discharge as discharge_planning
 from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
+from dorothy_sim.registry import QUEUES, SERVICES, plugin
 from dorothy_sim.scenario import Scenario, apportion
 from dorothy_sim.streams import Duration
-
-QUEUES: tuple[str, ...] = ("rapid_response", "acute_beds", "discharge", "reablement", "home_care",
-                           "community_beds", "mh_liaison", "care_homes")
-"""Every queue a person can join, by the name tables give it: the stations of
-:meth:`IcpServices.stations` in order, then the care-home waiting list."""
 
 
 def shares_for(scenario: Scenario, section: str, cohort_sizes: list[int]) -> list[float]:
@@ -81,6 +78,14 @@ class CareHomePlacements:
         else:
             self.waiting.append(event)
         return event
+
+    @property
+    def queue_length(self) -> int:
+        return len(self.waiting)
+
+    @property
+    def arrivals(self) -> int:
+        return self.requests
 
     def cancel(self, event: simpy.Event) -> None:
         if not event.triggered:
@@ -167,18 +172,32 @@ class IcpServices:
         self.offered_route = discharge_planning.offered_routes(self)
         self.p_death_in_hospital = scenario.acute.p_death_in_hospital.as_tuple()
 
+        # Plug-in services (registry): each builds what it needs for this ICP, by the service's name.
+        self.plugins: dict[str, Any] = {
+            service.name: plugin(service).build(env, scenario, self, cohort_sizes)
+            for service in SERVICES if service.module}
+
+    def queues(self) -> list[tuple[str, Station | CareHomePlacements]]:
+        """Every queue of :data:`QUEUES`, in that order: (name, what keeps it)."""
+        built_in = {"rapid_response": self.rr, "acute_beds": self.beds, "discharge": self.discharge,
+                    "reablement": self.reablement, "home_care": self.home_care,
+                    "community_beds": self.community_beds, "mh_liaison": self.mh_liaison,
+                    "care_homes": self.care_homes}
+        return [(name, built_in[name] if name in built_in else self.plugins[name].station)
+                for name in QUEUES]
+
     def stations(self) -> list[Station]:
-        return [self.rr, self.beds, self.discharge, self.reablement, self.home_care,
-                self.community_beds, self.mh_liaison]
+        """Every station, whose statistics are zeroed at the warm-up and closed at the end."""
+        return [queue for _, queue in self.queues() if isinstance(queue, Station)]
 
     def queue_lengths(self) -> list[int]:
         """People waiting at each queue of :data:`QUEUES`, in that order (the daily samples of the
         end-of-run stability check)."""
-        return [*(station.queue_length for station in self.stations()), len(self.care_homes.waiting)]
+        return [queue.queue_length for _, queue in self.queues()]
 
     def queue_arrivals(self) -> list[int]:
         """People who joined each queue of :data:`QUEUES` since the warm-up, in that order."""
-        return [*(station.arrivals for station in self.stations()), self.care_homes.requests]
+        return [queue.arrivals for _, queue in self.queues()]
 
     def reset_statistics(self) -> None:
         """End of warm-up: zero every time-weighted statistic and counter kept here."""
@@ -187,6 +206,8 @@ class IcpServices:
         self.cohort_in_beds.reset()
         self.mffd_in_beds.reset()
         self.care_homes.reset()
+        for built in self.plugins.values():
+            built.reset()
 
     def close_statistics(self) -> None:
         """End of run: bring every time-weighted area up to the horizon."""

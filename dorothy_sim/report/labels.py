@@ -3,6 +3,7 @@ the note on paired intervals, and how the report was made."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dorothy_sim._version import __version__
+from dorothy_sim.registry import LABELS
 from dorothy_sim.sweep import SweepResults
 
 # Display names of the headline measures (the tidy tables keep the machine names).
@@ -24,12 +26,7 @@ TITLES: dict[str, str] = {
     "acute_occupancy_mean_pct": "Acute occupancy, mean",
     "bed_wait_hours_mean": "Wait for an acute bed, mean",
 }
-SERVICES: dict[str, str] = {
-    "rr": "Rapid response", "acute": "Acute beds", "discharge": "Discharge coordinators",
-    "reablement": "Reablement", "home_care": "Home care", "community_beds": "Community beds",
-    "care_homes": "Care homes", "mdt": "MDT", "mh_liaison": "Mental-health liaison",
-    "falls_prevention": "Falls prevention",
-}
+SERVICES: Mapping[str, str] = LABELS  # report labels by KPI prefix, from the service registry
 WORDS: dict[str, str] = {"rr": "rapid-response", "mdt": "MDT", "mh": "mental-health", "icps": "ICPs",
                          "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS"}
 

@@ -18,9 +18,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    create_model,
     model_validator,
 )
 
+from dorothy_sim.registry import SERVICES, Service, plugin
 from dorothy_sim.scenario.services import CAPACITY_LEVERS, SERVICE_SECTIONS
 
 # --------------------------------------------------------------------------- limits
@@ -463,8 +465,8 @@ class Costs(_Section):
     falls_prevention_place: Money
 
 
-class Scenario(_Section):
-    """Every parameter of one model run. Build it with :func:`load_scenario`."""
+class _Scenario(_Section):
+    """Every parameter of one model run, but the plug-in services' sections (:data:`Scenario`)."""
 
     name: str
     description: str = ""
@@ -488,7 +490,7 @@ class Scenario(_Section):
     costs: Costs
 
     @model_validator(mode="after")
-    def _allocations_name_icps(self) -> Scenario:
+    def _allocations_name_icps(self) -> _Scenario:
         if not self.icps:
             raise FieldRule(("icps",), "at least one ICP is needed")
         for section in SERVICE_SECTIONS:
@@ -507,7 +509,7 @@ class Scenario(_Section):
         return self
 
     @model_validator(mode="after")
-    def _sized_to_the_population(self) -> Scenario:
+    def _sized_to_the_population(self) -> _Scenario:
         """Counts that act per person cannot exceed the people registered in the area.
 
         Why: the model builds or schedules each place, package or enrolment one by one (a falls
@@ -565,3 +567,26 @@ class Scenario(_Section):
         for path, value in items.items():
             set_dotted(data, path, value, source=source)
         return validate(data, source=f"scenario '{self.name}' with overrides")
+
+
+def _plugin_field(service: Service) -> tuple[str, Any]:
+    """A plug-in service's section: its type is the plug-in's ``Section``, known once the model is
+    imported (:func:`resolve_plugin_sections`); left out of a file, the section's own defaults."""
+    return (f"_PluginSection_{service.section}",
+            Field(default_factory=lambda: plugin(service).Section()))
+
+
+Scenario = create_model(
+    "Scenario", __base__=_Scenario, __module__=__name__,
+    __doc__="Every parameter of one model run. Build it with :func:`load_scenario`.",
+    **{service.section: _plugin_field(service) for service in SERVICES if service.module})
+"""Every parameter of one model run (a pydantic model): the model's sections and each plug-in
+service's section (:mod:`dorothy_sim.registry`). Build it with :func:`load_scenario`."""
+
+
+def resolve_plugin_sections() -> None:
+    """Give each plug-in service's section its type (the plug-in's ``Section``), once every module
+    is importable (``dorothy_sim/__init__.py`` calls this last)."""
+    namespace = {f"_PluginSection_{service.section}": plugin(service).Section
+                 for service in SERVICES if service.module}
+    Scenario.model_rebuild(_types_namespace=namespace)

@@ -1,51 +1,14 @@
-"""The services a scenario buys, in one place: the sections that are services, the capacity each is
-bought in, the overrides that switch the Local Care interventions off, and how an area's capacity is
-shared between its ICPs.
+"""How an area's capacity is shared between its ICPs; the lists of services (sections, capacity
+levers, the overrides that switch the Local Care interventions off) come from
+:mod:`dorothy_sim.registry`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from dorothy_sim.floats import sum_left_to_right
-
-CAPACITY_LEVERS: tuple[str, ...] = (
-    "rapid_response.clinicians",
-    "discharge.coordinators",
-    "reablement.places",
-    "home_care.packages",
-    "community_beds.beds",
-    "care_homes.placements_per_week",
-    "mdt.cases_per_week",
-    "falls_prevention.places_per_year",
-    "mh_liaison.staff",
-)
-"""The capacity each service is bought in: a total for the whole area, at most its registered population."""
-
-SERVICE_SECTIONS: tuple[str, ...] = (
-    "rapid_response",
-    "discharge",
-    "reablement",
-    "home_care",
-    "community_beds",
-    "care_homes",
-    "mdt",
-    "falls_prevention",
-    "mh_liaison",
-)
-
-INTERVENTIONS_OFF: dict[str, Any] = {
-    "falls_prevention.places_per_year": 0,
-    "home_care.packages": 0,
-    "rapid_response.clinicians": 0,
-    "spa.enabled": False,
-    "mdt.cases_per_week": 0,
-    "expert_opinion.enabled": False,
-    "discharge.coordinators": 0,
-    "mh_liaison.staff": 0,
-}
-"""Dotted overrides that switch all eight Local Care interventions off (the 'no Local Care' case)."""
+from dorothy_sim.registry import CAPACITY_LEVERS, INTERVENTIONS_OFF, SERVICE_SECTIONS  # noqa: E402,F401
 
 
 def apportion(total: int, weights: list[float]) -> list[int]:

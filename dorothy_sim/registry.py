@@ -1,0 +1,143 @@
+"""The services of the model, one declaration each: every list of services is derived from here.
+
+A :class:`Service` names the scenario section that configures it, the capacity lever a sweep varies,
+the overrides that switch it off (for the Local Care interventions), its cost KPI, the queue its
+station keeps, its KPI prefix and the label reports and figures give it. From :data:`SERVICES` come
+the capacity levers, ``INTERVENTIONS_OFF``, the sections whose capacity is shared between ICPs, the
+queues table, the report's service names, the interventions' cost KPIs and the tests' "no capacity"
+cases (``tests/test_registry.py`` fails if a service is missing from any of them).
+
+A service written as a module of its own (a *plug-in*, such as ``model/virtual_ward.py``) names
+that module here; the model then builds its stations, runs its hooks in the journeys and adds its
+KPIs without any other file changing (docs/architecture.md, "How to add a service").
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType, ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI every result table keeps: its name, unit, meaning and which way is better."""
+
+    name: str
+    unit: str
+    meaning: str
+    higher_is_better: bool | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service of the model."""
+
+    name: str
+    """The service's name in tables: its queue, its cost KPI (``cost_<name>_gbp``)."""
+    label: str
+    """What reports and figures call it."""
+    section: str
+    """The scenario section that configures it."""
+    capacity: str | None = None
+    """The capacity field of ``section`` that a sweep varies (an area total), or None."""
+    shared: bool = True
+    """Whether the capacity is an area total shared between ICPs (with optional ``allocation``)."""
+    off: Mapping[str, Any] = field(default_factory=dict)
+    """Dotted overrides that switch it off, for the Local Care interventions (empty for others)."""
+    intervention: int | None = None
+    """Its number among the eight Local Care interventions (seed 004), if it is one."""
+    kpi_prefix: str = ""
+    """The prefix of its KPIs (``rr`` for ``rr_utilisation_pct``...)."""
+    queue: bool = False
+    """Whether people can wait for it (a row of the queues table, in this order)."""
+    costed: bool = True
+    """Whether ``cost_<name>_gbp`` is among the interventions' own costs."""
+    module: str | None = None
+    """A plug-in service's module (``dorothy_sim.model.<module>``), see :func:`plugin`."""
+    kpis: tuple[Kpi, ...] = ()
+    """A plug-in service's KPIs (built-in services' KPIs are in :mod:`dorothy_sim.kpis`)."""
+
+    @property
+    def lever(self) -> str | None:
+        """The capacity lever's dotted path, e.g. ``reablement.places``."""
+        return f"{self.section}.{self.capacity}" if self.capacity else None
+
+    @property
+    def cost_kpi(self) -> str:
+        return f"cost_{self.name}_gbp"
+
+
+SERVICES: tuple[Service, ...] = (
+    Service("rapid_response", "Rapid response", "rapid_response", "clinicians", intervention=3,
+            off={"rapid_response.clinicians": 0}, kpi_prefix="rr", queue=True),
+    Service("acute_beds", "Acute beds", "icps", shared=False, kpi_prefix="acute", queue=True,
+            costed=False),
+    Service("discharge", "Discharge coordinators", "discharge", "coordinators", intervention=7,
+            off={"discharge.coordinators": 0}, kpi_prefix="discharge", queue=True),
+    Service("reablement", "Reablement", "reablement", "places", kpi_prefix="reablement", queue=True),
+    Service("home_care", "Home care", "home_care", "packages", intervention=2,
+            off={"home_care.packages": 0}, kpi_prefix="home_care", queue=True),
+    Service("community_beds", "Community beds", "community_beds", "beds", kpi_prefix="community_beds",
+            queue=True),
+    Service("mh_liaison", "Mental-health liaison", "mh_liaison", "staff", intervention=8,
+            off={"mh_liaison.staff": 0}, kpi_prefix="mh_liaison", queue=True),
+    Service("care_homes", "Care homes", "care_homes", "placements_per_week", kpi_prefix="care_homes",
+            queue=True),
+    Service("mdt", "MDT", "mdt", "cases_per_week", intervention=5, off={"mdt.cases_per_week": 0},
+            kpi_prefix="mdt"),
+    Service("falls_prevention", "Falls prevention", "falls_prevention", "places_per_year", intervention=1,
+            off={"falls_prevention.places_per_year": 0}, kpi_prefix="falls_prevention"),
+    Service("spa", "Single point of access", "spa", shared=False, intervention=4,
+            off={"spa.enabled": False}, kpi_prefix="spa", costed=False),
+    Service("expert_opinion", "Expert opinion", "expert_opinion", shared=False, intervention=6,
+            off={"expert_opinion.enabled": False}, kpi_prefix="expert_opinion", costed=False),
+)
+"""Every service, in the order of the queues table and of reports."""
+
+
+def by_name(name: str) -> Service:
+    for service in SERVICES:
+        if service.name == name:
+            return service
+    raise KeyError(f"no service named {name!r}; services: {', '.join(s.name for s in SERVICES)}")
+
+
+CAPACITY_LEVERS: tuple[str, ...] = tuple(s.lever for s in SERVICES if s.lever and s.shared)
+"""The capacity each service is bought in: a total for the whole area, at most its registered population."""
+
+SERVICE_SECTIONS: tuple[str, ...] = tuple(s.section for s in SERVICES if s.lever and s.shared)
+"""The sections whose capacity is shared between ICPs (each may have an ``allocation`` table)."""
+
+INTERVENTIONS_OFF: dict[str, Any] = {
+    path: value for s in sorted(SERVICES, key=lambda s: s.intervention or 0)
+    if s.intervention for path, value in s.off.items()}
+"""Dotted overrides that switch all eight Local Care interventions off (the 'no Local Care' case)."""
+
+QUEUES: tuple[str, ...] = tuple(s.name for s in SERVICES if s.queue)
+"""Every queue a person can join, by the name tables give it."""
+
+LABELS: Mapping[str, str] = MappingProxyType({s.kpi_prefix: s.label for s in SERVICES})
+"""Report labels by KPI prefix (``rr`` -> "Rapid response")."""
+
+INTERVENTION_COSTS: tuple[str, ...] = tuple(s.cost_kpi for s in SERVICES if s.costed)
+"""The services' own cost KPIs: everything in ``cost_total_gbp`` except acute bed days and A&E
+attendances, which are what the services are meant to save."""
+
+
+def plugin(service: Service) -> ModuleType | None:
+    """The module of a plug-in service (None for a service built into the model)."""
+    return _module(service.module) if service.module else None
+
+
+@cache
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"dorothy_sim.model.{name}")
+
+
+def plugins() -> tuple[ModuleType, ...]:
+    """The modules of every plug-in service, in registry order."""
+    return tuple(module for s in SERVICES if (module := plugin(s)) is not None)
