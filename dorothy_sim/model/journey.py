@@ -35,9 +35,10 @@ uniform("ed_mdt")  # A&E, sent home: referred to the MDT?
 duration("ed_hours", lambda scenario: Duration(scenario.ed.hours_in_department))
 
 
-@dataclass(slots=True)
+@dataclass
 class Crisis:
-    """One crisis of one person: who, what kind, which ICP's services, and its named draws."""
+    """One crisis of one person: who, what kind, which ICP's services, and its named draws. A service
+    module may note its own facts about the crisis as attributes of its own (no slots, on purpose)."""
 
     slot: int
     generation: int
