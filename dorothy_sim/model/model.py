@@ -25,6 +25,7 @@ from dorothy_sim.model.engine import Environment
 from dorothy_sim.model.journey import Crisis, crisis_journey
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
+from dorothy_sim.model.thinning import Thinning
 from dorothy_sim.registry import plugins
 from dorothy_sim.scenario import CRISIS_TYPES, Scenario
 
@@ -169,37 +170,21 @@ class DorothyModel:
         """Candidate crises (model/cohort.py) become crises at each person's own rate, lowered by
         falls prevention, a home-care package and a care plan; each crisis is a process."""
         env, cohort = self.env, self.cohort
-        state, rate_share, icp = cohort.state, cohort.rate_share, cohort.icp
-        falls_until, package_until, plan_until = (
-            cohort.falls_until, cohort.package_until, cohort.plan_until)
         tallies, services, generation = self.tallies, self.services, cohort.generation
-        falls_ratio, package_factor, plan_factor = self.falls_ratio, self.package_factor, self.plan_factor
+        # Rate modifiers (kernel: model/thinning.py), in this order: falls prevention (falls only),
+        # a home-care package, a care plan.
+        modifiers = [(cohort.falls_until, self.falls_ratio, FALL),
+                     (cohort.package_until, self.package_factor, -1),
+                     (cohort.plan_until, self.plan_factor, -1)]
 
-        def on_candidate(chunk, row: int) -> None:
-            _times, slots, accepts, types, uniforms, durations = chunk
-            slot = slots[row]
-            if state[slot] != AT_HOME:
-                return
-            u_accept = accepts[row]
-            accept = rate_share[slot]
-            if u_accept >= accept:
-                return  # this person's own rate is below the cohort's maximum
-            crisis_type = types[row]
-            now = env.now
-            if crisis_type == FALL and falls_until[slot] > now:
-                accept *= falls_ratio
-            if package_until[slot] > now:
-                accept *= package_factor
-            if plan_until[slot] > now:
-                accept *= plan_factor
-            area = icp[slot]
-            if u_accept >= accept:
-                tallies[area].crises_averted += 1
-                return
-            crisis = Crisis(slot, generation[slot], crisis_type, services[area], tallies[area],
-                            uniforms.row(row), durations.row(row))
+        def start(chunk, row: int, slot: int, kind: int) -> None:
+            area = cohort.icp[slot]
+            crisis = Crisis(slot, generation[slot], kind, services[area], tallies[area],
+                            chunk[4].row(row), chunk[5].row(row))
             env.start(crisis_journey(self, crisis))
 
+        on_candidate = Thinning(env, cohort.state, AT_HOME, cohort.rate_share, cohort.icp, tallies,
+                                modifiers, start).handle
         # A source (Environment.add_source), not a process or a timer chain: each of about 250,000
         # candidates costs a comparison with the event heap's head, not a heap push and pop.
         for index in self.icps:
@@ -248,26 +233,14 @@ class DorothyModel:
             self.leave(slot, died=True)
 
     def _start_background_admissions(self, services: IcpServices) -> None:
-        """Non-elective admissions from outside the frail cohort, competing for the same beds.
-
-        Why timed calls, not a process per stay: these stays need no decisions, and arrival ->
-        bed -> release as plain calls costs a fraction of a generator's scheduler work.
-        """
+        """Non-elective admissions from outside the frail cohort, competing for the same beds: stays
+        that need no decisions, so each is a station's :meth:`~stations.Station.stay_from_source`
+        (a bed for the stay, no process)."""
         if services.background_per_day <= 0:
             return
-        env, beds = self.env, services.beds
-        release = beds.release
-
-        def admit(chunk, row: int) -> None:
-            bed = beds.request()
-            days = chunk[1][row]
-            if bed.callbacks is None:  # a free bed: in at once
-                env.call_later(days, release, bed)
-            else:
-                bed.callbacks.append(lambda _granted: env.call_later(days, release, bed))
-
-        env.add_source(background_arrivals(self.seed, services.name, services.background_per_day,
-                                           self.profile, services.background_los, self.horizon), admit)
+        self.env.add_source(background_arrivals(self.seed, services.name, services.background_per_day,
+                                                self.profile, services.background_los, self.horizon),
+                            services.beds.stay_from_source)
 
     def _bed_manager(self, services: IcpServices):
         """Escalation beds: opened at a site bed meeting when too many people wait for a bed,
