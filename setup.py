@@ -1,5 +1,6 @@
-"""Build the compiled kernel: the event loop and the capacity stations (``dorothy_sim/model/engine.py``
-and ``stations.py``, typed by their ``.pxd`` files) as C extensions, with Cython. pyproject.toml
+"""Build the compiled kernel (``dorothy_sim/model/_core.py``'s ``MODULES``: the event loop, the
+capacity stations, the rows of named draws and the thinning of candidate crises, each typed by its
+``.pxd`` file) as C extensions, with Cython. pyproject.toml
 holds everything else about the package.
 
 Why: a replication is about a million timed happenings, and the kernel handles every one of them.

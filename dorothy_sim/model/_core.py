@@ -1,12 +1,12 @@
 """Which core runs the model: the compiled one (Cython) or the Python source, decided once, at import.
 
-Why a choice at all: the model's hot modules are compiled with Cython (setup.py, at
-``pip install -e .``, which ``make`` runs whenever a model source changed) into C extensions that sit
-next to their ``.py`` files and run a replication about 1.6x faster (benchmarks/RESULTS.md). The
-``.py`` files stay the model's one source: the types the compiler needs are in ``.pxd`` files
-beside them and in a few ``cython`` decorators, which do nothing when the source is interpreted.
-Python imports an extension in preference to its source, so an extension built from an older source
-would silently run old code; this module stops that.
+Why a choice at all: the model's kernel (:data:`MODULES`) is compiled with Cython (setup.py, at
+``pip install -e .``, which ``make`` runs whenever a kernel source changed) into C extensions that
+sit next to their ``.py`` files. The ``.py`` files stay the one source: the types the compiler needs
+are in ``.pxd`` files beside them (and a few ``cython`` names, which do nothing when the source is
+interpreted). Python imports an extension in preference to its source, so an extension built from an
+older source would silently run old code; this module stops that. Every other module of the model
+(the journeys, services, wiring) is plain Python and never compiled.
 
 The rule, applied before any module of the model is imported (``dorothy_sim/model/__init__.py``):
 
@@ -38,8 +38,8 @@ MODEL_DIR = Path(__file__).resolve().parent
 PACKAGE = "dorothy_sim.model"
 MODULES = ("engine", "stations", "draws", "thinning")
 """The compiled kernel: the event loop, the capacity stations, the rows of named draws and the
-thinning of candidate crises. The journeys, the services and the wiring stay plain Python, so adding a service, a counter or a
-person's attribute never touches C."""
+thinning of candidate crises. The journeys, the services and the wiring stay plain Python, so
+adding a service, a counter or a person's attribute never touches C."""
 PURE_ENV = "DOROTHY_PURE_PYTHON"
 
 

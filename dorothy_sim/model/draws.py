@@ -11,7 +11,7 @@ the k-th value of every stream. So
 
 A service module declares its draws at import, next to the code that reads them::
 
-    CONVERSION = uniform("vw_conversion")          # crisis.draw.vw_conversion
+    uniform("vw_outcome")                                              # crisis.draw.vw_outcome
     duration("vw_stay", lambda s: Duration(s.virtual_ward.stay_days))  # crisis.days.vw_stay
 
 Why durations and not normals: every duration is a quantile of its own standard normal, worked out

@@ -155,8 +155,8 @@ class IcpServices:
         self.mdt = MdtQueue(cap("mdt", "cases_per_week"), scenario.mdt.meetings_per_week)
         self.falls_places = cap("falls_prevention", "places_per_year")
 
-        # The crisis journeys take their durations worked out per chunk (cohort.crisis_durations);
-        # these serve the background stays, initial packages and the verification harness.
+        # The crisis journeys take their durations as named draws (model/draws.py); these serve the
+        # background stays, initial packages and the verification harness (verification.STATIONS).
         self.background_los = Duration(scenario.acute.background_los)
         self.background_per_day = icp.background_admissions_per_day
         self.assessment_complex = Duration(discharge.assessment_days_complex)

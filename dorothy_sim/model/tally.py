@@ -1,8 +1,9 @@
 """Counters kept per ICP while the model runs; reset in place at the end of the warm-up.
 
 Why plain attributes: the simulation loop increments these hundreds of thousands of times, and
-an attribute increment is the cheapest bookkeeping Python offers (compiled, a C field). Processes
-hold a reference to their ICP's tally, so it is zeroed in place, never replaced.
+an attribute increment is the cheapest bookkeeping Python offers; a plain class, so a counter is
+added here and nowhere else. Processes hold a reference to their ICP's tally, so it is zeroed in
+place, never replaced.
 """
 
 from __future__ import annotations
