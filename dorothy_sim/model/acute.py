@@ -96,6 +96,7 @@ def stay(model: DorothyModel, crisis: Crisis):
         step_down, place, days_left = stepped_down
         yield from step_down.continue_at_home(model, crisis, place, days_left)
     elif route is not None:
+        tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1  # (discharges from the acute bed)
         go_onward(model, crisis, route, place)
 
 
@@ -141,7 +142,6 @@ def go_onward(model: DorothyModel, crisis: Crisis, route: int, place) -> None:
     """Out of the bed (an acute bed, or a virtual ward's place): onward care by the route.
     ``place`` is the route's granted place (None for home, or a package already in place)."""
     env, cohort, slot = model.env, model.cohort, crisis.slot
-    crisis.tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1
     if route == CARE_HOME:
         model.leave(slot, died=False)  # into long-term care: out of the cohort
         return
