@@ -17,7 +17,8 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dorothy_sim.model.engine import URGENT, Deadline, Environment, Lean
+from dorothy_sim.model.engine import URGENT, Environment, Lean
+from dorothy_sim.model.events import Deadline
 from dorothy_sim.model.stations import PriorityStation, Station
 
 

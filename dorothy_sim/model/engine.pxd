@@ -1,6 +1,7 @@
 # C types of engine.py for the compiled core (setup.py; docs/architecture.md). Interpreted, unused.
 
 cimport cython
+from dorothy_sim.model.events cimport Deadline, Timeout
 from libc.stdlib cimport free, realloc
 
 cdef struct _Entry:  # a key of the compiled heap (Environment._push); its call is in _calls
@@ -18,8 +19,6 @@ cdef _sift_sources(list sources)
 cdef inline bint _source_before(_Source a, _Source b)
 
 cdef class Environment
-cdef class _StandIn
-cdef class Timeout(_StandIn)
 
 cdef class Lean:
     cdef public Environment env
@@ -33,19 +32,6 @@ cdef class Lean:
 
     @cython.locals(env=Environment, when=double, token=long, eid="long long", timeout=Timeout)
     cpdef _run(self, object value, object error)
-
-cdef class _StandIn:
-    cdef public object env
-    cdef public object _event
-
-cdef class Timeout(_StandIn):
-    cdef public double at
-    cdef public object value
-
-cdef class Deadline(_StandIn):
-    cdef public object event
-    cdef public double limit
-    cdef public object _timeout
 
 cdef class _Source:
     cdef public object _chunks

@@ -44,7 +44,9 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event
 
-__all__ = ["Deadline", "Environment", "Lean", "NORMAL", "URGENT", "Timeout"]
+from dorothy_sim.model.events import Deadline, Timeout
+
+__all__ = ["Environment", "Lean", "NORMAL", "URGENT"]
 
 _LAST_DAY = 2**62  # the bucket of entries due at infinity (or beyond any day a run reaches)
 
@@ -98,7 +100,6 @@ class Environment:
         return self._active_proc
 
     def process(self, generator) -> simpy.Process:
-        """SimPy's ``env.process``: a SimPy process, started after what is due at this instant."""
         return simpy.Process(self, generator)  # type: ignore[arg-type]
 
     def start(self, generator) -> Lean:
@@ -446,82 +447,6 @@ class _Source:
                 return math.inf
             self._chunk, self._times, self._row = chunk, chunk[0], 0
         return self._times[self._row]
-
-
-class _StandIn:
-    """The part of SimPy's ``Event`` that SimPy's processes and conditions read, handed on to the
-    SimPy event that :meth:`_scheduled` makes only when one of them asks."""
-
-    def _scheduled(self) -> Event:
-        raise NotImplementedError
-
-    @property
-    def callbacks(self) -> list | None:
-        return self._scheduled().callbacks
-
-    @property
-    def _value(self) -> Any:
-        return self._scheduled()._value
-
-    @property
-    def _ok(self) -> bool:
-        return self._scheduled()._ok
-
-    @property
-    def triggered(self) -> bool:
-        return self._scheduled().triggered
-
-    @property
-    def processed(self) -> bool:
-        return self._scheduled().processed
-
-    def __and__(self, other) -> simpy.AllOf:
-        return simpy.AllOf(self.env, [self, other])
-
-    def __or__(self, other) -> simpy.AnyOf:
-        return simpy.AnyOf(self.env, [self, other])
-
-
-class Timeout(_StandIn):
-    """SimPy's ``env.timeout(delay, value)``, as cheap as a yielded number for a lean process.
-
-    A lean process that yields it sleeps until :attr:`at` and goes on with :attr:`value`: no event
-    is made or scheduled. Only when something reads :attr:`callbacks` (a SimPy process or condition
-    waiting for it) does it schedule a ``simpy.Timeout`` for the same instant and hand that on, so
-    SimPy code sees an ordinary event. A timeout made and yielded later still ends at ``at``.
-    """
-
-    def __init__(self, env: Environment, delay: float, value: Any = None) -> None:
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        self.env = env
-        self.at = env._now + delay
-        self.value = value
-        self._event = None
-
-    def _scheduled(self) -> Event:
-        if self._event is None:
-            self._event = simpy.Timeout(self.env, max(self.at - self.env._now, 0.0), self.value)
-        return self._event
-
-
-class Deadline(_StandIn):
-    """Wait for ``event`` for at most ``limit`` days: what ``request | env.timeout(limit)`` makes
-    (:meth:`stations.Request.__or__`). A lean process resumes with True if the event came first,
-    False if the time ran out; a SimPy process or condition sees SimPy's ``AnyOf`` of the two."""
-
-    def __init__(self, event: Event, limit: float, timeout: Timeout | None = None) -> None:
-        self.event = event
-        self.env = event.env
-        self.limit = limit
-        self._timeout = timeout
-        self._event = None
-
-    def _scheduled(self) -> Event:
-        if self._event is None:
-            timeout = self._timeout if self._timeout is not None else Timeout(self.env, self.limit)
-            self._event = simpy.AnyOf(self.env, [self.event, timeout])
-        return self._event
 
 
 class Lean:

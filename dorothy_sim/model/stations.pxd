@@ -1,6 +1,7 @@
 # C types of stations.py for the compiled core (setup.py; docs/architecture.md). Interpreted, unused.
 
-from dorothy_sim.model.engine cimport Deadline, Environment, Timeout
+from dorothy_sim.model.engine cimport Environment
+from dorothy_sim.model.events cimport Deadline, Timeout
 
 cdef class TimeWeighted:
     cdef public Environment env

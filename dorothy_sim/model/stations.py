@@ -13,7 +13,7 @@ from collections import deque
 import simpy
 from simpy.events import PENDING
 
-from dorothy_sim.model.engine import Deadline, Timeout
+from dorothy_sim.model.events import Deadline, Timeout
 
 
 class TimeWeighted:
@@ -105,7 +105,7 @@ class Request:
 
     def __or__(self, other) -> simpy.AnyOf | Deadline:
         """``request | event``: whichever comes first. With ``env.timeout(limit)`` this is a
-        :class:`~dorothy_sim.model.engine.Deadline`: a lean process waits for it without events."""
+        :class:`~dorothy_sim.model.events.Deadline`: a lean process waits for it without events."""
         if other.__class__ is Timeout:
             return Deadline(self, max(other.at - self.station._env._now, 0.0), other)
         return simpy.AnyOf(self.env, [self, other])

@@ -1,0 +1,14 @@
+# C types of events.py for the compiled kernel (setup.py; docs/architecture.md). Interpreted, unused.
+
+cdef class _StandIn:
+    cdef public object env
+    cdef public object _event
+
+cdef class Timeout(_StandIn):
+    cdef public double at
+    cdef public object value
+
+cdef class Deadline(_StandIn):
+    cdef public object event
+    cdef public double limit
+    cdef public object _timeout
