@@ -108,8 +108,16 @@ class Environment:
         return Lean(self, generator)
 
     def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
-        """SimPy's ``env.timeout``: an event processed ``delay`` days from now (see :class:`Timeout`)."""
-        return Timeout(self, delay, value)
+        """SimPy's ``env.timeout``: an event processed ``delay`` days from now (see :class:`Timeout`).
+        Made without a call to its ``__init__`` (compiled, a C struct filled in place)."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        timeout = cython.declare(Timeout, Timeout.__new__(Timeout))
+        timeout.env = self
+        timeout.at = self._now + delay
+        timeout.value = value
+        timeout._event = None
+        return timeout
 
     def event(self) -> Event:
         return Event(self)  # type: ignore[arg-type]
