@@ -152,9 +152,8 @@ def compare_warmups(scenario: Scenario, reference_days: float, reps: int = 10, s
 
     Why a paired test: replication ``r`` has seed ``seed + r`` at both warm-ups, so the two share
     their people and much of their randomness (common random numbers, as a sweep's configurations
-    do); across the default scenario's KPIs the two sides' correlation had a median of 0.42 (10
-    seeds, 120 against 365 days). Testing the differences within each pair uses that; Welch's test
-    on the two sides apart (this function's first version) ignored it.
+    do), so the two sides are correlated (benchmarks/RESULTS.md, warm-up measurements). Testing the
+    differences within each pair uses that; a test of the two sides apart would ignore it.
 
     Why a false discovery rate: about seventy KPIs are tested at once, so at 5% each three or four
     would "differ" by chance alone; Benjamini-Hochberg keeps the expected share of false flags at 5%.

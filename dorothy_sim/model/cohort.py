@@ -56,7 +56,7 @@ class Cohort:
 
         Why only some: a model of one part of a replication (``replication.run_part``) needs only
         its own ICPs' people, and the per-person lists are what a garbage collection walks element by
-        element (about 6 ms a walk for the whole cohort's, at least once a part). An ICP's people are the
+        element, at least once a part. An ICP's people are the
         same in any model that simulates it: each slot keeps its offset from the ICP's first slot,
         and every draw is from the ICP's own streams. ``icp_sizes`` holds every ICP's size, which
         capacities are shared out by.

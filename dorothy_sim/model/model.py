@@ -64,8 +64,8 @@ def settle_worker_process() -> None:
 
     The worker also keeps the run's thresholds (:data:`RUN_THRESHOLDS`) between runs. Restoring
     Python's default (700 net allocations) after a run would set off, at the next allocation, a
-    young collection of the whole finished model, which is still young: about 7–10 ms a part, to
-    find nothing the collection before the next model would not free anyway.
+    young collection of the whole finished model, which is still young, to find nothing the
+    collection before the next model would not free anyway.
     """
     gc.collect()
     gc.freeze()
@@ -80,12 +80,11 @@ def _young_garbage_only() -> Iterator[None]:
     the older generations walks every long-lived object (the cohort's lists, the stations, the
     scheduled processes). With these thresholds only the young generations are collected during a
     run (an oldest-generation collection would take 2.5 billion net allocations of containers),
-    which made a default replication about 10% faster (benchmarks/RESULTS.md) with the same peak
-    memory: the few reference cycles the model makes (finished processes) are still collected.
+    with the same peak memory (benchmarks/RESULTS.md): the few reference cycles the model makes
+    (finished processes) are still collected.
 
-    Nothing is frozen here (an earlier version froze the objects alive at the start of each run):
-    the thresholds alone keep the older generations unwalked, and a freeze without a collection
-    first once kept every earlier model alive in a worker, 12 GB after fifty replications.
+    Nothing is frozen here: the thresholds alone keep the older generations unwalked, and a freeze
+    without a collection first would keep every earlier model alive in a worker.
     """
     threshold = gc.get_threshold()
     gc.set_threshold(*RUN_THRESHOLDS)
