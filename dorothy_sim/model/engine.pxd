@@ -30,8 +30,10 @@ cdef class Lean:
     cdef public object _done
     cdef public object value
 
-    @cython.locals(env=Environment, when=double, token=long, eid="long long", timeout=Timeout)
+    @cython.locals(env=Environment, when=double, timeout=Timeout)
     cpdef _run(self, object value, object error)
+    @cython.locals(env=Environment, token=long, eid="long long")
+    cdef _sleep_until(self, double when)
 
 cdef class _Source:
     cdef public object _chunks

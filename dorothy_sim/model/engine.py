@@ -539,17 +539,8 @@ class Lean:
                 break
             error = None
             kind = target.__class__
-            if kind is float or kind is int:  # (env.call_at inlined: the commonest wait)
-                self._token = token = self._token + 1
-                when = env._now + target
-                eid = env._eids
-                env._eids = eid + 1
-                if when >= env._near_until:
-                    env._defer((when, NORMAL, eid, self._wake, token))
-                elif cython.compiled:
-                    env._push(when, NORMAL, eid, self._wake, token)
-                else:
-                    heappush(env._queue, (when, NORMAL, eid, self._wake, token))
+            if kind is float or kind is int:  # (the commonest waits: a number, or env.timeout below)
+                self._sleep_until(env._now + target)
                 break
             if kind is Timeout:  # (a yielded number's path, for env.timeout)
                 timeout = target
@@ -560,15 +551,7 @@ class Lean:
                     value = None  # made earlier and already due: SimPy would have processed it
                     continue
                 else:
-                    self._token = token = self._token + 1
-                    eid = env._eids
-                    env._eids = eid + 1
-                    if when >= env._near_until:
-                        env._defer((when, NORMAL, eid, self._wake, token))
-                    elif cython.compiled:
-                        env._push(when, NORMAL, eid, self._wake, token)
-                    else:
-                        heappush(env._queue, (when, NORMAL, eid, self._wake, token))
+                    self._sleep_until(when)
                     break
             if kind is Deadline:
                 event = target.event
@@ -601,6 +584,20 @@ class Lean:
             callbacks.append(self._event_done)
             break
         env._active_proc = outer
+
+    def _sleep_until(self, when: float) -> None:
+        """Wake at clock time ``when``: ``env.call_at`` inlined (compiled, a C call), the one entry a
+        sleeping process costs."""
+        env = self.env
+        self._token = token = self._token + 1
+        eid = env._eids
+        env._eids = eid + 1
+        if when >= env._near_until:
+            env._defer((when, NORMAL, eid, self._wake, token))
+        elif cython.compiled:
+            env._push(when, NORMAL, eid, self._wake, token)
+        else:
+            heappush(env._queue, (when, NORMAL, eid, self._wake, token))
 
     def _finish(self, value: Any) -> None:
         self.is_alive = False
