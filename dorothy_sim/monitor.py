@@ -181,13 +181,13 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["cost_discharge_gbp"] = cap["coordinators"] * costs.discharge_coordinator_per_year * year
     k["cost_mh_liaison_gbp"] = cap["mh_staff"] * costs.mh_liaison_staff_per_year * year
     k["cost_falls_prevention_gbp"] = c["falls_enrolled"] * costs.falls_prevention_place
-    services: dict[str, float] = {}  # plug-in services' KPIs, costs included, from the summed counts
+    plugin_kpis: dict[str, float] = {}  # plug-in services' KPIs, costs included, from the summed counts
     for module in plugins():
-        services.update(module.kpis(c, cap, scenario, days))
+        plugin_kpis.update(module.kpis(c, cap, scenario, days))
     k["cost_total_gbp"] = sum_left_to_right(
-        v for name, v in (*k.items(), *services.items()) if name.startswith("cost_"))
+        v for name, v in (*k.items(), *plugin_kpis.items()) if name.startswith("cost_"))
     k["cost_admissions_tariff_gbp"] = c["admissions"] * costs.non_elective_admission
-    k.update(services)  # (after the model's own KPIs, in the order of kpis.KPIS)
+    k.update(plugin_kpis)  # (after the model's own KPIs, in the order of kpis.KPIS)
     return k
 
 

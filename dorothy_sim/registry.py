@@ -112,13 +112,6 @@ SERVICES: tuple[Service, ...] = (
 """Every service, in the order of the queues table and of reports."""
 
 
-def by_name(name: str) -> Service:
-    for service in SERVICES:
-        if service.name == name:
-            return service
-    raise KeyError(f"no service named {name!r}; services: {', '.join(s.name for s in SERVICES)}")
-
-
 CAPACITY_LEVERS: tuple[str, ...] = tuple(s.lever for s in SERVICES if s.lever and s.shared)
 """The capacity each service is bought in: a total for the whole area, at most its registered population."""
 

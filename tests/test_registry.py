@@ -23,7 +23,7 @@ from dorothy_sim.registry import (
     plugin,
 )
 from dorothy_sim.replication import run_one
-from dorothy_sim.report.labels import SERVICES as REPORT_SERVICES
+from dorothy_sim.report.labels import service_name
 from dorothy_sim.scenario import Scenario
 from tests.conftest import ZERO_CAPACITIES
 
@@ -34,9 +34,9 @@ def test_every_service_is_declared_once_with_a_section_of_the_scenario():
     fields = set(Scenario.model_fields)
     for service in SERVICES:
         assert service.section in fields, service
-        if service.capacity:
-            section = Scenario.model_fields[service.section]
-            assert section is not None
+        if service.capacity:  # the capacity lever is a field of the section's own schema
+            section = Scenario.model_fields[service.section].annotation
+            assert service.capacity in section.model_fields, (service.name, section)
 
 
 def test_every_capacity_lever_is_a_lever_and_a_no_capacity_case():
@@ -71,7 +71,7 @@ def test_the_queues_table_has_a_row_for_every_queue_of_the_registry():
 def test_every_service_has_a_report_label_and_its_cost_is_a_kpi():
     for service in SERVICES:
         assert LABELS[service.kpi_prefix] == service.label
-        assert REPORT_SERVICES[service.kpi_prefix] == service.label
+        assert service_name(f"{service.kpi_prefix}_utilisation_pct") == service.label
     kpis = run_one(load_scenario("small", {"run.warmup_days": 5, "run.results_days": 20}), 1).kpis
     for cost in INTERVENTION_COSTS:
         assert cost in KPI_BY_NAME, cost

@@ -78,8 +78,7 @@ def plan(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int,
     ward-led), then for pathways 1-3 the arranging of onward care."""
     env = model.env
     yield from _assessed(model, crisis, planning, route, deadline)
-    restarting_package = route == HOME_CARE and model.cohort.package_until[crisis.slot] > env.now
-    if route != HOME and not restarting_package and env.now < deadline:
+    if needs_place(model, crisis.slot, route) and env.now < deadline:  # onward care to arrange
         yield env.timeout(min(crisis.days.arrangement, time_left(env, deadline)))
 
 

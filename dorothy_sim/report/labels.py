@@ -3,7 +3,6 @@ the note on paired intervals, and how the report was made."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +25,6 @@ TITLES: dict[str, str] = {
     "acute_occupancy_mean_pct": "Acute occupancy, mean",
     "bed_wait_hours_mean": "Wait for an acute bed, mean",
 }
-SERVICES: Mapping[str, str] = LABELS  # report labels by KPI prefix, from the service registry
 WORDS: dict[str, str] = {"rr": "rapid-response", "mdt": "MDT", "mh": "mental-health", "icps": "ICPs",
                          "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS"}
 
@@ -74,7 +72,7 @@ def pretty_path(path: str) -> str:
 
 def service_name(kpi: str) -> str:
     key = kpi.removesuffix("_utilisation_pct")
-    return SERVICES.get(key, pretty_path(key))
+    return LABELS.get(key, pretty_path(key))  # (service names by KPI prefix: the registry's)
 
 
 def value_text(value: Any) -> str:
