@@ -2,7 +2,21 @@
 
 cimport cython
 from dorothy_sim.model.events cimport Deadline, Timeout
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_XDECREF
 from libc.stdlib cimport free, realloc
+
+cdef extern from "Python.h":
+    int PyIter_Send(object iterator, object arg, PyObject** presult) except -1
+
+
+cdef inline object _send(object gen, object value, bint* returned):
+    """``gen.send(value)``: what the generator yielded, or (``returned[0]`` true) what it returned."""
+    cdef PyObject* result = NULL
+    returned[0] = PyIter_Send(gen, value, &result) == 0
+    target = <object>result
+    Py_XDECREF(result)
+    return target
 
 cdef struct _Entry:  # a key of the compiled heap (Environment._push); its call is in _calls
     double time
@@ -30,7 +44,7 @@ cdef class Lean:
     cdef public object _done
     cdef public object value
 
-    @cython.locals(env=Environment, when=double, timeout=Timeout)
+    @cython.locals(env=Environment, when=double, timeout=Timeout, returned=bint)
     cpdef _run(self, object value, object error)
     @cython.locals(env=Environment, token=long, eid="long long")
     cdef _sleep_until(self, double when)
@@ -72,7 +86,7 @@ cdef class Environment:
     @cython.locals(queue=list)
     cdef double _head(self) except? -1.0
     @cython.locals(heap="_Entry*", slot=Py_ssize_t, calls=list, size=Py_ssize_t, last=_Entry,
-                   i=Py_ssize_t, child=Py_ssize_t)
+                   i=Py_ssize_t, child=Py_ssize_t, lean=Lean)
     cdef _fire_next(self)
 
     @cython.locals(eid="long long")

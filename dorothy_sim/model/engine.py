@@ -290,7 +290,12 @@ class Environment:
                 heap[i] = heap[child]
                 i = child
             heap[i] = last
-        fn(arg)
+        if type(fn) is Lean:  # a sleeping process's wake-up: a C call, not a Python one
+            lean = cython.cast(Lean, fn)
+            if arg == lean._token:
+                lean._run(None, None)
+        else:
+            fn(arg)
 
     def add_source(self, chunks: Iterator[tuple], handle: Callable[[tuple, int], None]) -> None:
         """Call ``handle(chunk, row)`` at ``chunk[0][row]`` for every row of every chunk, in order.
@@ -506,7 +511,9 @@ class Lean:
             self._target = None
             self._run(None, simpy.Interrupt(cause))
 
-    def _wake(self, token: int) -> None:
+    def __call__(self, token: int) -> None:
+        """Wake from a sleep (the call a sleeping process leaves in the event heap), unless a
+        later wait overtook it."""
         if token == self._token:
             self._run(None, None)
 
@@ -532,11 +539,19 @@ class Lean:
         gen = self._gen
         outer, env._active_proc = env._active_proc, self  # env.active_process, as in SimPy
         while True:
-            try:
-                target = gen.send(value) if error is None else gen.throw(error)
-            except StopIteration as stop:
-                self._finish(stop.value)
-                break
+            if cython.compiled and error is None:
+                # PyIter_Send (engine.pxd): a return is a status, not a StopIteration raised,
+                # caught and given a traceback at the end of every process
+                target = _send(gen, value, cython.address(returned))  # noqa: F821
+                if returned:  # noqa: F821
+                    self._finish(target)
+                    break
+            else:
+                try:
+                    target = gen.send(value) if error is None else gen.throw(error)
+                except StopIteration as stop:
+                    self._finish(stop.value)
+                    break
             error = None
             kind = target.__class__
             if kind is float or kind is int:  # (the commonest waits: a number, or env.timeout below)
@@ -569,7 +584,7 @@ class Lean:
             except AttributeError:
                 if isinstance(target, Real):  # a numpy number, say: a delay like any other
                     self._token = token = self._token + 1
-                    env.call_at(env._now + float(target), self._wake, token)
+                    env.call_at(env._now + float(target), self, token)
                     break
                 error = TypeError(f"a lean process yielded {target!r}: it may yield a delay in days "
                                   "(a number), an Event or a Deadline")
@@ -593,11 +608,11 @@ class Lean:
         eid = env._eids
         env._eids = eid + 1
         if when >= env._near_until:
-            env._defer((when, NORMAL, eid, self._wake, token))
+            env._defer((when, NORMAL, eid, self, token))
         elif cython.compiled:
-            env._push(when, NORMAL, eid, self._wake, token)
+            env._push(when, NORMAL, eid, self, token)
         else:
-            heappush(env._queue, (when, NORMAL, eid, self._wake, token))
+            heappush(env._queue, (when, NORMAL, eid, self, token))
 
     def _finish(self, value: Any) -> None:
         self.is_alive = False
