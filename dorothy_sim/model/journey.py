@@ -65,8 +65,9 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
             _back_home(model, crisis.slot)
             rapid_response.after_home_treatment(model, crisis)
             return
-        if model.admission_alternatives and (
-                yield from _instead_of_admission(model, crisis, "rapid_response")):
+        instead = _instead_of_admission(model, crisis, "rapid_response")
+        if instead is not None:
+            yield from instead
             return
 
     # Ambulance and A&E: the front-door decision is made on arrival, then hours in the department.
@@ -78,19 +79,23 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
         if crisis.draw.ed_mdt < model.scenario.ed.p_mdt_referral_not_admitted:
             mdt.refer(model, crisis.slot)
         return
-    if model.admission_alternatives and (yield from _instead_of_admission(model, crisis, "ed")):
+    instead = _instead_of_admission(model, crisis, "ed")
+    if instead is not None:
+        yield from instead
         return
     model.in_crisis -= 1
     yield from acute.stay(model, crisis)
 
 
 def _instead_of_admission(model: DorothyModel, crisis: Crisis, source: str):
-    """Whether a plug-in service (a virtual ward, say) took the crisis instead of an acute bed:
-    conveyed after rapid response (``source`` "rapid_response") or admitted at A&E ("ed")."""
+    """The care a plug-in service (a virtual ward, say) gives instead of an acute bed, as a process
+    to follow, or None if no service takes the crisis: conveyed after rapid response (``source``
+    "rapid_response") or admitted at A&E ("ed")."""
     for alternative in model.admission_alternatives:
-        if (yield from alternative(model, crisis, source)):
-            return True
-    return False
+        instead = alternative(model, crisis, source)
+        if instead is not None:
+            return instead
+    return None
 
 
 def p_admit(model: DorothyModel, slot: int) -> float:

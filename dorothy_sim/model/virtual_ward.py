@@ -111,20 +111,20 @@ def build(env, scenario, services: IcpServices, cohort_sizes: list[int]) -> Virt
 # ----------------------------------------------------------------------------- hooks into the journeys
 
 def instead_of_admission(model: DorothyModel, crisis: Crisis, source: str):
-    """Step-up: take the crisis onto the ward instead of an acute bed, if a place is free now.
-    Returns whether it did (``source``: "rapid_response" after a visit, or "ed")."""
+    """Step-up: the stay on the ward (a process to follow) instead of an acute bed, if a place is
+    free now and the crisis is taken; else None (``source``: "rapid_response" after a visit, or
+    "ed")."""
     ward: VirtualWard = crisis.services.plugins[NAME]
     if not ward.has_a_free_place() or getattr(crisis, "vw_stays", 0):
-        return False
+        return None
     if source == "rapid_response":
         taken = crisis.seen_by_rr and crisis.draw.vw_step_up_rr < ward.section.p_step_up_rr
     else:
         taken = crisis.draw.vw_step_up_ed < ward.section.p_step_up_ed
     if not taken:
-        return False
+        return None
     ward.step_ups += 1
-    yield from _on_the_ward(model, crisis, ward, ward.station.request(), crisis.days.vw_stay)
-    return True
+    return _on_the_ward(model, crisis, ward, ward.station.request(), crisis.days.vw_stay)
 
 
 def plan_step_down(model: DorothyModel, crisis: Crisis, treatment: float) -> float | None:
