@@ -553,7 +553,7 @@ class Lean:
                     self._finish(stop.value)
                     break
             error = None
-            kind = target.__class__
+            kind = type(target)
             if kind is float or kind is int:  # (the commonest waits: a number, or env.timeout below)
                 self._sleep_until(env._now + target)
                 break

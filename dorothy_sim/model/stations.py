@@ -106,7 +106,7 @@ class Request:
     def __or__(self, other) -> simpy.AnyOf | Deadline:
         """``request | event``: whichever comes first. With ``env.timeout(limit)`` this is a
         :class:`~dorothy_sim.model.events.Deadline`: a lean process waits for it without events."""
-        if other.__class__ is Timeout:
+        if type(other) is Timeout:
             return Deadline(self, max(other.at - self.station._env._now, 0.0), other)
         return simpy.AnyOf(self.env, [self, other])
 
