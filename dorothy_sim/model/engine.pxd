@@ -46,7 +46,8 @@ cdef class Lean:
 
     @cython.locals(env=Environment, when=double, timeout=Timeout, returned=bint)
     cpdef _run(self, object value, object error)
-    @cython.locals(env=Environment, token=long, eid="long long")
+    cdef _wake(self, long token)
+    @cython.locals(token=long)
     cdef _sleep_until(self, double when)
 
 cdef class _Source:
@@ -86,12 +87,11 @@ cdef class Environment:
     @cython.locals(queue=list)
     cdef double _head(self) except? -1.0
     @cython.locals(heap="_Entry*", slot=Py_ssize_t, calls=list, size=Py_ssize_t, last=_Entry,
-                   i=Py_ssize_t, child=Py_ssize_t, lean=Lean)
+                   i=Py_ssize_t, child=Py_ssize_t)
     cdef _fire_next(self)
 
     @cython.locals(eid="long long")
     cpdef call_at(self, double time, object fn, object arg=*, long priority=*)
-    @cython.locals(time=double, eid="long long")
     cpdef call_later(self, double delay, object fn, object arg=*, long priority=*)
     @cython.locals(time=double, day="long long", bucket=list)
     cpdef _defer(self, tuple entry)

@@ -146,15 +146,7 @@ class Environment:
 
     def call_later(self, delay: float, fn, arg: Any = None, priority: int = NORMAL) -> None:
         """Call ``fn(arg)`` after ``delay`` days."""
-        time = self._now + delay
-        eid = self._eids
-        self._eids = eid + 1
-        if time >= self._near_until:
-            self._defer((time, priority, eid, fn, arg))
-        elif cython.compiled:
-            self._push(time, priority, eid, fn, arg)
-        else:
-            heappush(self._queue, (time, priority, eid, fn, arg))
+        self.call_at(self._now + delay, fn, arg, priority)
 
     def _defer(self, entry: tuple) -> None:
         """Keep an entry due after the current day in its day's bucket.
@@ -291,9 +283,7 @@ class Environment:
                 i = child
             heap[i] = last
         if type(fn) is Lean:  # a sleeping process's wake-up: a C call, not a Python one
-            lean = cython.cast(Lean, fn)
-            if arg == lean._token:
-                lean._run(None, None)
+            cython.cast(Lean, fn)._wake(arg)
         else:
             fn(arg)
 
@@ -512,8 +502,12 @@ class Lean:
             self._run(None, simpy.Interrupt(cause))
 
     def __call__(self, token: int) -> None:
-        """Wake from a sleep (the call a sleeping process leaves in the event heap), unless a
-        later wait overtook it."""
+        """The call a sleeping process leaves in the event heap (compiled, ``_fire_next`` calls
+        :meth:`_wake` directly, a C call)."""
+        self._wake(token)
+
+    def _wake(self, token: int) -> None:
+        """Wake from a sleep, unless a later wait overtook it."""
         if token == self._token:
             self._run(None, None)
 
@@ -583,8 +577,7 @@ class Lean:
                 callbacks = target.callbacks
             except AttributeError:
                 if isinstance(target, Real):  # a numpy number, say: a delay like any other
-                    self._token = token = self._token + 1
-                    env.call_at(env._now + float(target), self, token)
+                    self._sleep_until(env._now + float(target))
                     break
                 error = TypeError(f"a lean process yielded {target!r}: it may yield a delay in days "
                                   "(a number), an Event or a Deadline")
@@ -601,18 +594,10 @@ class Lean:
         env._active_proc = outer
 
     def _sleep_until(self, when: float) -> None:
-        """Wake at clock time ``when``: ``env.call_at`` inlined (compiled, a C call), the one entry a
-        sleeping process costs."""
-        env = self.env
+        """Wake at clock time ``when``: one entry in the event heap, the process itself, called
+        with this wait's token."""
         self._token = token = self._token + 1
-        eid = env._eids
-        env._eids = eid + 1
-        if when >= env._near_until:
-            env._defer((when, NORMAL, eid, self, token))
-        elif cython.compiled:
-            env._push(when, NORMAL, eid, self, token)
-        else:
-            heappush(env._queue, (when, NORMAL, eid, self, token))
+        self.env.call_at(when, self, token)
 
     def _finish(self, value: Any) -> None:
         self.is_alive = False

@@ -8,13 +8,10 @@ when one of them asks for it, so SimPy code sees ordinary events.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 from simpy.events import Event
-
-if TYPE_CHECKING:
-    from dorothy_sim.model.engine import Environment
 
 __all__ = ["Deadline", "Timeout"]
 
@@ -60,15 +57,8 @@ class Timeout(_StandIn):
     is made or scheduled. Only when something reads :attr:`callbacks` (a SimPy process or condition
     waiting for it) does it schedule a ``simpy.Timeout`` for the same instant and hand that on, so
     SimPy code sees an ordinary event. A timeout made and yielded later still ends at ``at``.
+    Made by ``env.timeout`` (``engine.Environment.timeout``), which fills its fields.
     """
-
-    def __init__(self, env: Environment, delay: float, value: Any = None) -> None:
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        self.env = env
-        self.at = env._now + delay
-        self.value = value
-        self._event = None
 
     def _scheduled(self) -> Event:
         if self._event is None:
@@ -90,6 +80,6 @@ class Deadline(_StandIn):
 
     def _scheduled(self) -> Event:
         if self._event is None:
-            timeout = self._timeout if self._timeout is not None else Timeout(self.env, self.limit)
+            timeout = self._timeout if self._timeout is not None else self.env.timeout(self.limit)
             self._event = simpy.AnyOf(self.env, [self.event, timeout])
         return self._event
