@@ -30,6 +30,21 @@ _MODEL_KPIS: tuple[Kpi, ...] = (
         "admissions per 1000 moderately frail people per year", False),
     Kpi("admissions_per_1000_severe", "per 1000 per year",
         "admissions per 1000 severely frail people per year", False),
+    Kpi("home_person_years", "person-years",
+        "person-time of the cohort alive and at home (not in a crisis, a bed or long-term care): the "
+        "exposure that admission rates divide by", True),
+    Kpi("admissions_per_1000_home_py", "per 1000 person-years at home",
+        "admissions per 1000 person-years at home: a rate that keeping people in hospital cannot lower",
+        False),
+    *(Kpi(f"admissions_per_1000_home_py_{level}", "per 1000 person-years at home",
+          f"admissions of {level}ly frail people per 1000 of their person-years at home", False)
+      for level in ("mild", "moderate", "severe")),
+    Kpi("days_at_home_per_person", "days",
+        "days alive and at home (DAH) per person in the cohort at the start of the results period, "
+        "followed over it (days in a crisis, a bed or long-term care, and after death, do not count)", True),
+    *(Kpi(f"days_at_home_per_person_{level}", "days",
+          f"days alive and at home per {level}ly frail person in the cohort at the start of the period", True)
+      for level in ("mild", "moderate", "severe")),
     Kpi("acute_bed_days", "bed days", "acute bed days used by the cohort", False),
     Kpi("background_bed_days", "bed days", "acute bed days used by non-cohort admissions", None),
     Kpi("acute_occupancy_mean_pct", "%", "mean acute bed occupancy, all patients, of core beds", None),
@@ -105,7 +120,13 @@ KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 # numbers). Each is computed per replication and then summarised, so its interval is a paired one.
 # Signs are chosen so that "more is better" reads naturally in a board report.
 COMPARISON_KPIS: tuple[Kpi, ...] = (
+    Kpi("avoided_admissions_exposure_adjusted", "count",
+        "(baseline admissions per person-year at home - scenario's) x scenario person-years at home "
+        "(paired): admissions avoided for the time people were at home, so beds that keep people in "
+        "do not count", True),
     Kpi("avoided_admissions", "count", "baseline admissions minus scenario admissions (paired)", True),
+    Kpi("days_at_home_gained", "days",
+        "scenario minus baseline days alive and at home, summed over the cohort (paired)", True),
     Kpi("bed_days_saved", "bed days", "baseline acute bed days minus scenario acute bed days (paired)", True),
     Kpi("beds_released_at_85pct", "beds",
         "bed days saved / (results days x 0.85): beds that could close and run at 85% occupancy", True),

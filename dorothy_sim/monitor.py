@@ -60,6 +60,7 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
         counts[f"admissions_{name}"] = float(tally.admissions_by_frailty[level])
         counts[f"cohort_{name}"] = float(sum(g.size for g in model.cohort.groups
                                              if g.icp == index and g.frailty == level))
+    _person_time_counts(model, index, counts)
     counts["cohort_bed_days"] = services.cohort_in_beds.area
     counts["mffd_bed_days"] = services.mffd_in_beds.area
     counts["all_bed_days"] = services.beds.busy_area
@@ -101,6 +102,26 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
     )
 
 
+PERSON_TIME_CATEGORIES = (*STATE_NAMES, "in_long_term_care", "dead")
+"""The index cohort's categories of person-time (model/persontime.py): the states, then after leaving."""
+
+
+def _person_time_counts(model: DorothyModel, index: int, counts: dict[str, float]) -> None:
+    """Person-days by state (everyone) and by category (the index cohort), by frailty level and summed:
+    ``person_days_<state>[_<level>]`` and ``index_days_<category>[_<level>]``."""
+    ledger = model.person_time
+    for state, state_name in enumerate(STATE_NAMES):
+        by_level = [ledger.days_of(index, level, state) for level in range(len(FRAILTY_LEVELS))]
+        counts[f"person_days_{state_name}"] = sum_left_to_right(by_level)
+        for level, name in enumerate(FRAILTY_LEVELS):
+            counts[f"person_days_{state_name}_{name}"] = by_level[level]
+    for category, category_name in enumerate(PERSON_TIME_CATEGORIES):
+        by_level = [ledger.index_days_of(index, level, category) for level in range(len(FRAILTY_LEVELS))]
+        counts[f"index_days_{category_name}"] = sum_left_to_right(by_level)
+        for level, name in enumerate(FRAILTY_LEVELS):
+            counts[f"index_days_{category_name}_{name}"] = by_level[level]
+
+
 def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:
     return scale * numerator / denominator if denominator > 0 else math.nan
 
@@ -123,6 +144,14 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["admissions_per_1000"] = _ratio(c["admissions"], c["cohort_size"] * year, 1000)
     for name in FRAILTY_LEVELS:
         k[f"admissions_per_1000_{name}"] = _ratio(c[f"admissions_{name}"], c[f"cohort_{name}"] * year, 1000)
+    k["home_person_years"] = c["person_days_at_home"] / 365.0
+    k["admissions_per_1000_home_py"] = _ratio(c["admissions"], c["person_days_at_home"] / 365.0, 1000)
+    for name in FRAILTY_LEVELS:
+        k[f"admissions_per_1000_home_py_{name}"] = _ratio(
+            c[f"admissions_{name}"], c[f"person_days_at_home_{name}"] / 365.0, 1000)
+    k["days_at_home_per_person"] = _ratio(c["index_days_at_home"], c["cohort_size"])
+    for name in FRAILTY_LEVELS:
+        k[f"days_at_home_per_person_{name}"] = _ratio(c[f"index_days_at_home_{name}"], c[f"cohort_{name}"])
     k["acute_bed_days"] = c["cohort_bed_days"]
     k["background_bed_days"] = c["all_bed_days"] - c["cohort_bed_days"]
     k["acute_occupancy_mean_pct"] = _ratio(c["all_bed_days"], cap["beds"] * days, 100)

@@ -33,11 +33,13 @@ from dorothy_sim.store import ResultStore, read_manifest, read_run
 RUN_KEYS = ["configuration", "scenario"]
 # A configuration whose acute beds are gridlocked (mean occupancy at or above all core beds, or a mean
 # wait for a bed of a day or more) has fewer admissions because people are stuck in hospital, not at
-# home where crises happen: its "avoided admissions" are not a benefit, and tables flag it.
+# home where crises happen: its "avoided admissions" are not a benefit, and tables flag it. The
+# exposure-adjusted count (per person-year at home) and days at home gained do not reward it.
 GRIDLOCK_OCCUPANCY_PCT = 100.0
 GRIDLOCK_BED_WAIT_HOURS = 24.0
-HEADLINE = ("avoided_admissions", "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct",
-            "cost_change_gbp", "net_saving_gbp")
+HEADLINE = ("avoided_admissions_exposure_adjusted", "avoided_admissions", "days_at_home_gained",
+            "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct", "cost_change_gbp",
+            "net_saving_gbp")
 
 
 @dataclass
@@ -228,9 +230,15 @@ def assemble(meta: dict[str, Any], outputs: dict[Key, RunOutput]) -> SweepResult
     )
 
 
+_COMPARED = ("admissions", "home_person_years", "days_at_home_per_person", "cohort_size", "acute_bed_days",
+             "cost_total_gbp")
+"""The KPIs the comparison KPIs are made from, per replication and paired with the baseline's."""
+
+
 def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys: list[Key]) -> pd.DataFrame:
-    """Paired differences from the baseline for every KPI, then the comparison KPIs
-    (avoided admissions, bed days saved, beds released, cost change, net saving)."""
+    """Paired differences from the baseline for every KPI, then the comparison KPIs (avoided
+    admissions, raw and exposure-adjusted, days at home gained, bed days saved, beds released, cost
+    change, net saving)."""
     columns = [*RUN_KEYS, "area", "kpi", "unit", "mean", "baseline_mean", "diff_mean", "diff_ci_low",
                "diff_ci_high", "n"]
     baseline = replications[replications["configuration"] == 0]
@@ -240,14 +248,23 @@ def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys
 
     merged = replications.merge(baseline[["replication", "area", "kpi", "value"]],
                                 on=["replication", "area", "kpi"], suffixes=("", "_baseline"))
-    merged = merged[merged["kpi"].isin(["admissions", "acute_bed_days", "cost_total_gbp"])]
-    wide = merged.assign(diff=merged["value"] - merged["value_baseline"]).pivot_table(
-        index=[*RUN_KEYS, "replication", "area"], columns="kpi", values="diff", sort=False)
+    merged = merged[merged["kpi"].isin(_COMPARED)]
+    index = [*RUN_KEYS, "replication", "area"]
+    ours = merged.pivot_table(index=index, columns="kpi", values="value", sort=False)
+    theirs = merged.pivot_table(index=index, columns="kpi", values="value_baseline", sort=False)
+    wide = ours - theirs
     days = pd.Series({k: outputs[k].results_days for k in keys})
     results_days = np.array([days[(c, r)] for c, _, r, _ in wide.index])
     saved = -wide["acute_bed_days"].to_numpy()
+    # The fall in admissions per person-year at home, over this configuration's person-years at home:
+    # what it avoided for the time people were at home (a rate, so beds that keep people in earn nothing).
+    def rate(table: pd.DataFrame) -> pd.Series:
+        return table["admissions"] / table["home_person_years"]
+    rate_change = rate(theirs) - rate(ours)
     derived = {
         "avoided_admissions": -wide["admissions"].to_numpy(),
+        "avoided_admissions_exposure_adjusted": (rate_change * ours["home_person_years"]).to_numpy(),
+        "days_at_home_gained": (wide["days_at_home_per_person"] * ours["cohort_size"]).to_numpy(),
         "bed_days_saved": saved,
         "beds_released_at_85pct": saved / (results_days * 0.85),
         "beds_released_at_92pct": saved / (results_days * 0.92),

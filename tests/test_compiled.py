@@ -116,7 +116,7 @@ def test_an_edited_source_runs_interpreted_with_a_warning_never_the_old_extensio
 
 def test_the_journeys_and_services_are_plain_python_only_the_kernel_is_compiled():
     kernel = set(_core.MODULES)
-    assert kernel == {"events", "engine", "stations", "draws", "thinning"}
+    assert kernel == {"events", "engine", "stations", "draws", "thinning", "persontime"}
     model_dir = PACKAGE_DIR / "model"
     for source in model_dir.glob("*.py"):
         text = source.read_text()

@@ -49,8 +49,9 @@ COMPARISON_COLUMNS = ["configuration", "scenario", "area", "kpi", "unit", "mean"
                       "diff_mean", "diff_ci_low", "diff_ci_high", "n"]
 OCCUPANCY_COLUMNS = ["configuration", "area", "day", "mean_pct", "ci_low_pct", "ci_high_pct", "n"]
 CONFIGURATION_COLUMNS = ["configuration", "label", "in_design", "replications", CLINICIANS]
-COMPARISON_KPIS = ["avoided_admissions", "bed_days_saved", "beds_released_at_85pct",
-                   "beds_released_at_92pct", "cost_change_gbp", "net_saving_gbp"]
+COMPARISON_KPIS = ["avoided_admissions_exposure_adjusted", "avoided_admissions", "days_at_home_gained",
+                   "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct", "cost_change_gbp",
+                   "net_saving_gbp"]
 
 
 def assert_same_tables(left: SweepResults, right: SweepResults, tables: tuple[str, ...] = TABLES) -> None:
@@ -207,6 +208,22 @@ def test_the_baseline_compared_with_itself_is_exactly_zero(reference):
     levels = baseline[~baseline["kpi"].isin(COMPARISON_KPIS)].dropna(subset=["mean"])
     assert (levels["mean"] == levels["baseline_mean"]).all()
     assert reference.headline().set_index("configuration").loc[0, COMPARISON_KPIS].eq(0.0).all()
+
+
+def test_exposure_adjusted_avoided_admissions_and_days_at_home_gained_by_hand(reference):
+    """(baseline rate per person-year at home - configuration's) x configuration's person-years at
+    home, and the change in days at home summed over the cohort: per replication, then averaged."""
+    rate = kpi_values(reference, 0, "admissions") / kpi_values(reference, 0, "home_person_years")
+    dah = kpi_values(reference, 0, "days_at_home_per_person")
+    for configuration in (1, 2):
+        home_years = kpi_values(reference, configuration, "home_person_years")
+        adjusted = (rate - kpi_values(reference, configuration, "admissions") / home_years) * home_years
+        row = comparison(reference, configuration, "avoided_admissions_exposure_adjusted")
+        assert row["diff_mean"] == pytest.approx(adjusted.mean(), rel=1e-9, abs=1e-9)
+        gained = ((kpi_values(reference, configuration, "days_at_home_per_person") - dah)
+                  * kpi_values(reference, configuration, "cohort_size"))
+        row = comparison(reference, configuration, "days_at_home_gained")
+        assert row["diff_mean"] == pytest.approx(gained.mean(), rel=1e-9, abs=1e-9)
 
 
 def test_every_configuration_uses_the_baselines_seeds(reference):

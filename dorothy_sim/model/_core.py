@@ -36,10 +36,11 @@ from pathlib import Path
 
 MODEL_DIR = Path(__file__).resolve().parent
 PACKAGE = "dorothy_sim.model"
-MODULES = ("events", "engine", "stations", "draws", "thinning")
+MODULES = ("events", "engine", "stations", "draws", "thinning", "persontime")
 """The compiled kernel: the event loop and its cheap events, the capacity stations, the rows of
-named draws and the thinning of candidate crises. The journeys, the services and the wiring stay
-plain Python, so adding a service, a counter or a person's attribute never touches C."""
+named draws, the thinning of candidate crises and the ledger of person-time by state. The journeys,
+the services and the wiring stay plain Python, so adding a service, a counter or a person's attribute
+never touches C."""
 PURE_ENV = "DOROTHY_PURE_PYTHON"
 
 

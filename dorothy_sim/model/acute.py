@@ -44,7 +44,7 @@ def stay(model: DorothyModel, crisis: Crisis):
     frailty = cohort.frailty[slot]
     tally.admissions += 1
     tally.admissions_by_frailty[frailty] += 1
-    cohort.state[slot] = IN_ACUTE
+    cohort.move(slot, IN_ACUTE)
     downstream.end_reablement_on_admission(model, slot)
 
     decided = env.now
@@ -149,10 +149,10 @@ def go_onward(model: DorothyModel, crisis: Crisis, route: int, place) -> None:
     if crisis.draw.discharge_mdt < model.scenario.discharge.p_mdt_referral:
         mdt.refer(model, slot)
     if route == COMMUNITY_BED:
-        cohort.state[slot] = IN_COMMUNITY_BED
+        cohort.move(slot, IN_COMMUNITY_BED)
         env.start(downstream.community_stay(model, crisis, place))
         return
-    cohort.state[slot] = AT_HOME
+    cohort.move(slot, AT_HOME)
     if route == REABLEMENT:
         downstream.start_reablement(model, crisis, place, from_hospital=True)
     elif route == HOME_CARE and place is not None:  # (None: a package the person already had)

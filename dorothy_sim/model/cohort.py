@@ -27,6 +27,7 @@ import numpy as np
 
 from dorothy_sim.floats import running_sums
 from dorothy_sim.model.draws import CrisisDraws, DrawColumns
+from dorothy_sim.model.persontime import PersonTime
 from dorothy_sim.scenario import CRISIS_TYPES, FRAILTY_LEVELS, Scenario
 from dorothy_sim.streams import stream
 
@@ -122,6 +123,19 @@ class Cohort:
         self.holdings: dict[int, dict[str, object]] = {}
         self._newcomer_draws = [_UniformRows(stream(seed, f"newcomers/{name}"), 3) for name in self.icp_names]
         self.newcomers = 0
+        self.person_time: PersonTime | None = None
+
+    def keep_time(self, env) -> PersonTime:
+        """Book person-time by state from now on (:mod:`~dorothy_sim.model.persontime`): every
+        change of state goes through :meth:`move`, every departure through :meth:`replace`."""
+        self.person_time = PersonTime(env, self.state, self.icp, self.frailty, len(self.icp_names),
+                                      len(FRAILTY_LEVELS), len(STATE_NAMES), AT_HOME)
+        self.move = self.person_time.move  # (the kernel's method itself: one C call a move)
+        return self.person_time
+
+    def move(self, slot: int, state: int) -> None:
+        """The person in ``slot`` moves to ``state`` (at home, in a crisis, in an acute bed...)."""
+        self.state[slot] = state
 
     def _age_band(self, u: float) -> int:
         if u < self._share_80:
@@ -140,8 +154,10 @@ class Cohort:
         self.dementia[slot] = dementia
         self.rate_share[slot] = ratio / self.max_attribute_ratio
 
-    def replace(self, slot: int) -> None:
+    def replace(self, slot: int, died: bool) -> None:
         """A newly frail person takes the slot of someone who died or entered long-term care."""
+        if self.person_time is not None:
+            self.person_time.leave(slot, died)
         self._set_attributes(slot, self._newcomer_draws[self.icp[slot]].next())
         self.state[slot] = AT_HOME
         self.generation[slot] += 1

@@ -195,4 +195,4 @@ def community_stay(model: DorothyModel, crisis: Crisis, bed: Request):
     elif outcome < community.p_death + community.p_care_home:
         model.leave(crisis.slot, died=False)
     else:
-        model.cohort.state[crisis.slot] = AT_HOME
+        model.cohort.move(crisis.slot, AT_HOME)

@@ -55,7 +55,7 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
     env = model.env
     services, tally = crisis.services, crisis.tally
     tally.crises += 1
-    model.cohort.state[crisis.slot] = IN_CRISIS
+    model.cohort.move(crisis.slot, IN_CRISIS)
     model.in_crisis += 1
 
     # Single point of access (intervention 4) decides whether the call reaches rapid response.
@@ -110,4 +110,4 @@ def p_admit(model: DorothyModel, slot: int) -> float:
 
 def _back_home(model: DorothyModel, slot: int) -> None:
     model.in_crisis -= 1
-    model.cohort.state[slot] = AT_HOME
+    model.cohort.move(slot, AT_HOME)

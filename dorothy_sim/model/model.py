@@ -110,6 +110,7 @@ class DorothyModel:
         # a whole run.
         self.icps = _chosen_icps(icps, len(scenario.icps))
         self.cohort = Cohort(scenario, seed, self.icps)
+        self.person_time = self.cohort.keep_time(self.env)
         sizes = self.cohort.icp_sizes
         self.services: list[IcpServices] = [
             IcpServices(self.env, scenario, i, sizes) if i in self.icps else None  # type: ignore[misc]
@@ -160,7 +161,7 @@ class DorothyModel:
         for process in self.cohort.holdings.pop(slot, {}).values():
             if process.is_alive:
                 process.interrupt("left the cohort")
-        self.cohort.replace(slot)
+        self.cohort.replace(slot, died)
         self.entered += 1
 
     # ----------------------------------------------------------------- sources of events
@@ -284,6 +285,7 @@ class DorothyModel:
             tally.reset()
         for services in self.simulated:
             services.reset_statistics()
+        self.person_time.reset()
 
     # ----------------------------------------------------------------- run
 
@@ -310,6 +312,7 @@ class DorothyModel:
         env.run(until=self.horizon)
         for services in self.simulated:
             services.close_statistics()
+        self.person_time.close()
         return self
 
     @property

@@ -148,7 +148,7 @@ def continue_at_home(model: DorothyModel, crisis: Crisis, place: Request, days_l
     """A stepped-down patient, out of the acute bed: the rest of the treatment on the ward."""
     ward: VirtualWard = crisis.services.plugins[NAME]
     ward.step_downs += 1
-    model.cohort.state[crisis.slot] = IN_CRISIS
+    model.cohort.move(crisis.slot, IN_CRISIS)
     model.in_crisis += 1
     yield from _on_the_ward(model, crisis, ward, place, days_left)
 
