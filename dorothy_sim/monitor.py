@@ -185,6 +185,13 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["care_plans_active_mean"] = float(raw.care_plans.mean()) if raw.care_plans.size else math.nan
     k["falls_prevention_enrolled"] = c["falls_enrolled"]
     k["mh_liaison_cases"] = c["mh_liaison_cases"]
+    k["readmissions"] = c["readmissions_30d"]
+    k["readmissions_30d_pct"] = _ratio(c["readmissions_30d"], c["discharges_to_community"], 100)
+    k["readmissions_90d_pct"] = _ratio(c["readmissions_90d"], c["discharges_to_community"], 100)
+    k["mortality_30d_pct"] = _ratio(c["deaths_30d_after_admission"], c["admissions"], 100)
+    k["mortality_90d_pct"] = _ratio(c["deaths_90d_after_admission"], c["admissions"], 100)
+    k["post_discharge_crises"] = c["post_discharge_crises"]
+    k["discharges_deconditioned"] = c["deconditioned"]
     k["ltc_admissions"] = c["ltc_admissions"]
     k["deaths"] = c["deaths"]
     k["rr_utilisation_pct"] = _ratio(c["rr_busy_days"], cap["rr_shift_days"], 100)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from dorothy_sim.model import discharge, downstream, mdt
+from dorothy_sim.model import discharge, downstream, mdt, readmission
 from dorothy_sim.model.cohort import AGE_65_69, AT_HOME, IN_ACUTE, IN_COMMUNITY_BED
 from dorothy_sim.model.discharge import CARE_HOME, COMMUNITY_BED, HOME, HOME_CARE, REABLEMENT
 from dorothy_sim.model.draws import by_frailty, duration, uniform
@@ -44,6 +44,7 @@ def stay(model: DorothyModel, crisis: Crisis):
     frailty = cohort.frailty[slot]
     tally.admissions += 1
     tally.admissions_by_frailty[frailty] += 1
+    readmission.on_admission(model, crisis)
     cohort.move(slot, IN_ACUTE)
     downstream.end_reablement_on_admission(model, slot)
 
@@ -97,6 +98,8 @@ def stay(model: DorothyModel, crisis: Crisis):
         yield from step_down.continue_at_home(model, crisis, place, days_left)
     elif route is not None:
         tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1  # (discharges from the acute bed)
+        if route != CARE_HOME:
+            readmission.on_discharge_home(model, crisis, route)
         go_onward(model, crisis, route, place)
 
 
@@ -128,6 +131,7 @@ def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: flo
     services.mffd_in_beds.add(1)
     if env.now < deadline:
         yield from discharge.plan(model, crisis, planning, route, deadline)
+    route = readmission.decondition(model, crisis, route, days_in_bed=env.now - admitted)
     route = discharge.confirm_route(model, services, slot, route)
     place = None
     if discharge.needs_place(model, slot, route):

@@ -120,6 +120,8 @@ class Cohort:
         self.falls_until = [-math.inf] * n
         self.package_until = [-math.inf] * n
         self.mdt_queued = [False] * n
+        self.admitted_at = [-math.inf] * n  # the person's last emergency admission
+        self.discharged_at = [-math.inf] * n  # the person's last discharge from an acute bed home
         self.holdings: dict[int, dict[str, object]] = {}
         self._newcomer_draws = [_UniformRows(stream(seed, f"newcomers/{name}"), 3) for name in self.icp_names]
         self.newcomers = 0
@@ -165,6 +167,8 @@ class Cohort:
         self.falls_until[slot] = -math.inf
         self.package_until[slot] = -math.inf
         self.mdt_queued[slot] = False
+        self.admitted_at[slot] = -math.inf
+        self.discharged_at[slot] = -math.inf
         self.newcomers += 1
 
     def icp_groups(self, icp: int) -> list[Group]:

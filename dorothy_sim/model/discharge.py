@@ -120,6 +120,7 @@ def choose_route(model: DorothyModel, crisis: Crisis, had_liaison: bool) -> int:
         route = REABLEMENT if crisis.draw.p1_split < scenario.discharge.p1_reablement_share else HOME_CARE
     else:
         route = COMMUNITY_BED if pathway == 2 else CARE_HOME
+    crisis.needed_route = route  # (what the person needs, before the fallbacks: model/readmission.py)
     return confirm_route(model, services, crisis.slot, route)
 
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from dorothy_sim.model import downstream, mdt, prevention
+from dorothy_sim.model import downstream, mdt, prevention, readmission
 from dorothy_sim.model.cohort import (
     AT_HOME,
     Cohort,
@@ -146,6 +146,13 @@ class DorothyModel:
         self.post_discharge_days = crises.post_discharge_days
         self.post_discharge_hazard = [(crises.post_discharge_death_ratio - 1.0) * rate / 365.0
                                       for rate in crises.death_rate_per_year.as_tuple()]
+        # The raised crisis risk after a discharge home (model/readmission.py): a person's own rate is
+        # crisis_rate_per_day[frailty] x cohort.rate_share[slot].
+        self.crisis_rate_per_day = [rate * self.cohort.max_attribute_ratio / 365.0
+                                    for rate in crises.rate_per_year.as_tuple()]
+        self.post_discharge_excess = crises.post_discharge_crisis_ratio - 1.0
+        self.post_discharge_decay_days = crises.post_discharge_crisis_decay_days
+        self.extra_crises = readmission.ExtraCrises(self)
 
     # ----------------------------------------------------------------- people leaving the cohort
 
@@ -155,6 +162,7 @@ class DorothyModel:
         if died:
             tally.deaths += 1
             self.left_dead += 1
+            readmission.on_death(self, slot)
         else:
             tally.ltc_admissions += 1
             self.left_ltc += 1
@@ -170,18 +178,17 @@ class DorothyModel:
         """Candidate crises (model/cohort.py) become crises at each person's own rate, lowered by
         falls prevention, a home-care package and a care plan; each crisis is a process."""
         env, cohort = self.env, self.cohort
-        tallies, services, generation = self.tallies, self.services, cohort.generation
+        tallies = self.tallies
         # Rate modifiers (kernel: model/thinning.py), in this order: falls prevention (falls only),
         # a home-care package, a care plan.
         modifiers = [(cohort.falls_until, self.falls_ratio, FALL),
                      (cohort.package_until, self.package_factor, -1),
                      (cohort.plan_until, self.plan_factor, -1)]
 
+        start_crisis = self.start_crisis
+
         def start(chunk, row: int, slot: int, kind: int) -> None:
-            area = cohort.icp[slot]
-            crisis = Crisis(slot, generation[slot], kind, services[area], tallies[area],
-                            chunk[4].row(row), chunk[5].row(row))
-            env.start(crisis_journey(self, crisis))
+            start_crisis(slot, kind, chunk[4].row(row), chunk[5].row(row))
 
         on_candidate = Thinning(env, cohort.state, AT_HOME, cohort.rate_share, cohort.icp, tallies,
                                 modifiers, start).handle
@@ -190,6 +197,13 @@ class DorothyModel:
         for index in self.icps:
             env.add_source(crisis_candidates(cohort, self.scenario, self.seed, self.horizon, index),
                            on_candidate)
+
+    def start_crisis(self, slot: int, kind: int, draw, days) -> None:
+        """A crisis of type ``kind`` for the person in ``slot`` now, with its named draws (a process)."""
+        area = self.cohort.icp[slot]
+        crisis = Crisis(slot, self.cohort.generation[slot], kind, self.services[area], self.tallies[area],
+                        draw, days)
+        self.env.start(crisis_journey(self, crisis))
 
     def _start_person_events(self) -> None:
         crises = self.scenario.crises

@@ -21,15 +21,16 @@ COUNTERS = (
     "community_bed_admissions", "community_bed_wait_days", "care_home_waits",
     "care_home_wait_days", "mdt_referrals", "mdt_reviews",
     "mdt_lapsed", "mdt_wait_days", "mdt_slots_offered", "falls_enrolled", "mh_liaison_cases",
-    "ltc_admissions", "deaths",
+    "ltc_admissions", "deaths", "discharges_to_community", "readmissions_30d", "readmissions_90d",
+    "deaths_30d_after_admission", "deaths_90d_after_admission", "post_discharge_crises", "deconditioned",
 )
 """The tally's scalar counters and sums (its lists: ``pathway``, ``admissions_by_frailty``,
-``los_histogram``). Declared again, typed, in ``tally.pxd`` for the compiled core."""
+``los_histogram``)."""
 
 
 class Tally:
-    """One ICP's counters. Why no ``__slots__``: compiled, this is a C class with typed fields
-    (``tally.pxd``), which take the place of slots; interpreted, an instance dict costs the same."""
+    """One ICP's counters, plain attributes (no ``__slots__``, so a counter is one name in
+    :data:`COUNTERS`)."""
 
     def __init__(self) -> None:
         self.reset()

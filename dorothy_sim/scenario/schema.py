@@ -291,6 +291,12 @@ class Crises(_Section):
     death_rate_per_year: ByFrailty
     post_discharge_death_ratio: Ratio
     post_discharge_days: Days
+    post_discharge_crisis_ratio: Ratio
+    """The person's crisis rate just after a discharge home, relative to their usual rate (1: no
+    raised risk); the excess decays over ``post_discharge_crisis_decay_days`` (model/readmission.py)."""
+    post_discharge_crisis_decay_days: Days
+    unsupported_discharge_ratio: Ratio
+    """Multiplies the excess crisis risk after a discharge with less support than the person needs."""
     ltc_entry_rate_per_year: ByFrailty
 
     @model_validator(mode="after")
@@ -368,6 +374,10 @@ class Acute(_Section):
     """At least 0.1 hours (6 minutes): checking beds more often changes nothing, and a typo such as
     1e-9 would schedule billions of checks."""
     escalation_open_when_waiting: Capacity
+    deconditioning_after_days: NonNegative
+    deconditioning_per_day: Probability
+    """Beyond ``deconditioning_after_days`` in the bed, the chance per day (as a hazard) that the
+    pathway out steps up one level (model/readmission.py)."""
 
     @model_validator(mode="after")
     def _every_level_has_a_stay(self) -> Acute:
