@@ -168,7 +168,7 @@ class Calibration:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Calibrate [est] parameters to validation targets")
+    parser = argparse.ArgumentParser(description="Calibrate [est] parameters to the calibration targets")
     parser.add_argument("--reps", type=int, default=len(CALIBRATION_SEEDS))
     parser.add_argument("--seed", type=int, default=CALIBRATION_SEEDS[0], help="first calibration seed")
     parser.add_argument("--workers", type=int, default=None)
