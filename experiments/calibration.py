@@ -1,8 +1,14 @@
-"""Calibrate the [est] parameters of the default scenario against the validation targets.
+"""Calibrate the [est] parameters of the default scenario against the calibration targets.
+
+The figures it fits to are the aims of the targets whose role is ``calibration`` in
+``dorothy_sim.validation.TARGETS`` (one list, read here, never copied), and a round may read only those
+targets' KPIs plus the two in ``AUXILIARY``; reading any other KPI is an error. So the independent
+validation targets stay unseen, and tests/test_validation.py fails if one of their KPIs could be read.
 
 Only parameters tagged [est] in kent_medway.toml are changed; [seed] and [pub] figures never are.
 Every evaluation runs the default scenario with a few replications on fixed calibration seeds
-(1001..), distinct from the validation seeds, so rounds are paired by common random numbers.
+(``CALIBRATION_SEEDS``, 1001..1003), distinct from the validation seeds, so rounds are paired by common
+random numbers.
 
 The parameters interact through bed blocking (too few beds -> long bed waits -> everything
 moves), so the calibration goes in stages, each a few damped proportional updates:
@@ -36,15 +42,36 @@ from pathlib import Path
 
 from dorothy_sim import load_scenario, run_replications
 from dorothy_sim.scenario import FRAILTY_LEVELS
+from dorothy_sim.validation import CALIBRATION, CALIBRATION_SEEDS, Target, targets
 
-ADMISSION_TARGETS = {"mild": 230.0, "moderate": 360.0, "severe": 560.0}
-LOS_MEAN_TARGET, LOS_MEDIAN_TARGET = 12.4, 6.5
-MFFD_TARGET = 25.0
-EAST_KENT_MDT_TARGET = 12703.0
-HOME_91D_TARGET = 82.0
-OCCUPANCY_TARGET = 94.0
 ESCALATION_SHARE = 0.10
 AMPLE_BEDS = 1.25
+
+FITTED: dict[tuple[str, str], Target] = {target.kpis[0]: target for target in targets(CALIBRATION)}
+"""The calibration targets by the (KPI, area) each is read from."""
+AUXILIARY = frozenset({("discharge_delay_days_mean", "all"), ("bed_wait_hours_mean", "all")})
+"""KPIs read but never fitted: the discharge delay steers stage B's update (a stay is treatment plus
+delay); the bed wait is printed to show blocking."""
+READABLE = frozenset(FITTED) | AUXILIARY
+
+
+def aim(kpi: str, area: str = "all") -> float:
+    """The figure calibration fits ``kpi`` to: the aim of its calibration target."""
+    return float(FITTED[(kpi, area)].aim)
+
+
+class Readings:
+    """One round's KPI means. Only :data:`READABLE` KPIs can be read, so no validation target's KPI can
+    enter the objective."""
+
+    def __init__(self, means: dict[tuple[str, str], float]) -> None:
+        self._means = means
+
+    def __call__(self, kpi: str, area: str = "all") -> float:
+        if (kpi, area) not in READABLE:
+            raise KeyError(f"calibration reads only its own targets' KPIs (and {sorted(AUXILIARY)}); "
+                           f"{kpi!r} in {area!r} is not one of them")
+        return self._means[(kpi, area)]
 
 
 def clamp(value: float, low: float, high: float) -> float:
@@ -80,15 +107,16 @@ class Calibration:
             out[f"icps.{icp}.escalation_beds"] = round(beds * ESCALATION_SHARE)
         return out
 
-    def evaluate(self, stage: str, ample_beds: bool = False) -> dict[tuple[str, str], float]:
+    def evaluate(self, stage: str, ample_beds: bool = False) -> Readings:
         scenario = load_scenario("kent_medway", self.overrides(ample_beds))
         table = run_replications(scenario, reps=self.reps, seed=self.seed, workers=self.workers).replications
-        kpis = {key: float(v) for key, v in table.groupby(["area", "kpi"])["value"].mean().items()}
-        shown = {k: round(kpis[("all", k)], 2) for k in (
+        kpis = Readings({(kpi, area): float(v)
+                         for (area, kpi), v in table.groupby(["area", "kpi"])["value"].mean().items()})
+        shown = {k: round(kpis(k), 2) for k in (
             "admissions_per_1000_mild", "admissions_per_1000_moderate", "admissions_per_1000_severe",
             "los_mean_days", "los_median_days", "mffd_bed_share_pct", "home_at_91d_pct",
             "acute_occupancy_mean_pct", "bed_wait_hours_mean")}
-        shown["east_kent_mdt_reviews"] = round(kpis[("east_kent", "mdt_reviews")])
+        shown["east_kent_mdt_reviews"] = round(kpis("mdt_reviews", "east_kent"))
         print(f"[{stage}] {shown}", flush=True)
         self.log.append({"stage": stage, "kpis": shown, "overrides": self.overrides(ample_beds)})
         return kpis
@@ -97,50 +125,52 @@ class Calibration:
         for _ in range(rounds):
             kpis = self.evaluate("A crisis rates", ample_beds=True)
             for level in FRAILTY_LEVELS:
-                model = kpis[("all", f"admissions_per_1000_{level}")]
-                self.rates[level] *= clamp(ADMISSION_TARGETS[level] / model, 0.7, 1.4)
+                model = kpis(f"admissions_per_1000_{level}")
+                self.rates[level] *= clamp(aim(f"admissions_per_1000_{level}") / model, 0.7, 1.4)
 
     def stage_b_length_of_stay(self, rounds: int) -> None:
         for _ in range(rounds):
             kpis = self.evaluate("B length of stay", ample_beds=True)
-            delay = kpis[("all", "discharge_delay_days_mean")]
-            los = kpis[("all", "los_mean_days")]
-            scale = clamp((LOS_MEAN_TARGET - delay) / max(los - delay, 0.5), 0.75, 1.33)
-            median_ratio = kpis[("all", "los_median_days")] / LOS_MEDIAN_TARGET
+            delay = kpis("discharge_delay_days_mean")
+            los = kpis("los_mean_days")
+            scale = clamp((aim("los_mean_days") - delay) / max(los - delay, 0.5), 0.75, 1.33)
+            median_ratio = kpis("los_median_days") / aim("los_median_days")
             for level in FRAILTY_LEVELS:
                 self.treatment[level]["mean"] *= scale
                 self.treatment[level]["cv"] = clamp(self.treatment[level]["cv"] * median_ratio ** 0.7,
                                                     0.5, 2.5)
-            self.arrangement *= clamp(MFFD_TARGET / kpis[("all", "mffd_bed_share_pct")], 0.7, 1.4)
+            self.arrangement *= clamp(aim("mffd_bed_share_pct") / kpis("mffd_bed_share_pct"), 0.7, 1.4)
 
     def stage_c_post_discharge_deaths(self, rounds: int) -> None:
         for _ in range(rounds):
             kpis = self.evaluate("C post-discharge deaths", ample_beds=True)
-            not_home = max(100.0 - kpis[("all", "home_at_91d_pct")], 1.0)
-            factor = clamp((100.0 - HOME_91D_TARGET) / not_home, 0.5, 2.0)
+            not_home = max(100.0 - kpis("home_at_91d_pct"), 1.0)
+            factor = clamp((100.0 - aim("home_at_91d_pct")) / not_home, 0.5, 2.0)
             self.death_ratio = max(1.0, 1.0 + (self.death_ratio - 1.0) * factor)
 
     def stage_d_mdt_referrals(self, rounds: int) -> None:
         for _ in range(rounds):
             kpis = self.evaluate("D MDT referrals", ample_beds=True)
-            reviews = kpis[("east_kent", "mdt_reviews")]
-            if reviews < 0.97 * EAST_KENT_MDT_TARGET:
-                factor = clamp(EAST_KENT_MDT_TARGET / reviews, 1.0, 1.5)
+            target = aim("mdt_reviews", "east_kent")
+            reviews = kpis("mdt_reviews", "east_kent")
+            if reviews < 0.97 * target:
+                factor = clamp(target / reviews, 1.0, 1.5)
                 self.risk_referrals = {k: v * factor for k, v in self.risk_referrals.items()}
 
     def stage_e_beds(self, rounds: int) -> None:
         for _ in range(rounds):
             kpis = self.evaluate("E beds")
             for icp in self.icps:
-                occupancy = kpis[(icp, "acute_occupancy_mean_pct")]
-                self.beds[icp] = round(self.beds[icp] * clamp(occupancy / OCCUPANCY_TARGET, 0.85, 1.2))
+                occupancy = kpis("acute_occupancy_mean_pct", icp)
+                target = aim("acute_occupancy_mean_pct", icp)
+                self.beds[icp] = round(self.beds[icp] * clamp(occupancy / target, 0.85, 1.2))
         self.evaluate("final")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Calibrate [est] parameters to validation targets")
-    parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1001, help="first calibration seed")
+    parser = argparse.ArgumentParser(description="Calibrate [est] parameters to the calibration targets")
+    parser.add_argument("--reps", type=int, default=len(CALIBRATION_SEEDS))
+    parser.add_argument("--seed", type=int, default=CALIBRATION_SEEDS[0], help="first calibration seed")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--stages", default="ABCBDE",
                         help="stages to run, in order (default ABCBDE: the full calibration)")
