@@ -74,6 +74,7 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
     counts["escalation_bed_days"] = float(np.maximum(occupancy - services.core_beds, 0.0).sum() / 24.0)
     counts["escalation_open_hours"] = float(sum(model.escalation_hours[index]))
     counts["sampled_hours"] = float(len(model.escalation_hours[index]))
+    counts["electives_cancelled"] = float(services.beds.turned_away)
     counts["care_home_offered"] = float(services.care_homes.offered)
     counts["care_home_used"] = float(services.care_homes.used)
     days = model.results_days
@@ -152,13 +153,16 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["days_at_home_per_person"] = _ratio(c["index_days_at_home"], c["cohort_size"])
     for name in FRAILTY_LEVELS:
         k[f"days_at_home_per_person_{name}"] = _ratio(c[f"index_days_at_home_{name}"], c[f"cohort_{name}"])
-    k["acute_bed_days"] = c["cohort_bed_days"]
+    k["acute_bed_days"] = c["cohort_bed_days"] + c["bed_wait_days"]
     k["background_bed_days"] = c["all_bed_days"] - c["cohort_bed_days"]
     k["acute_occupancy_mean_pct"] = _ratio(c["all_bed_days"], cap["beds"] * days, 100)
     k["acute_occupancy_p95_pct"] = (
         _ratio(float(np.percentile(raw.occupancy, 95)), cap["beds"], 100) if raw.occupancy.size else math.nan)
     k["bed_wait_hours_mean"] = _ratio(c["bed_wait_days"], c["bed_waits"], 24)
+    k["trolley_waits_12h"] = c["trolley_waits_12h"]
+    k["corridor_care_hours"] = 24.0 * c["bed_wait_days"]
     k["escalation_bed_days"] = c["escalation_bed_days"]
+    k["electives_cancelled"] = c["electives_cancelled"]
     k["escalation_open_pct"] = _ratio(c["escalation_open_hours"], c["sampled_hours"], 100)
     k["los_mean_days"] = _ratio(c["stay_days"], c["stays"])
     k["los_median_days"] = _median_from_histogram(raw.los_histogram)
@@ -205,7 +209,7 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["mh_liaison_utilisation_pct"] = _ratio(c["mh_liaison_busy"], cap["mh_liaison"] * days, 100)
     k["falls_prevention_utilisation_pct"] = _ratio(c["falls_enrolled"], cap["falls_places"], 100)
 
-    k["cost_acute_bed_days_gbp"] = c["cohort_bed_days"] * costs.acute_bed_day
+    k["cost_acute_bed_days_gbp"] = k["acute_bed_days"] * costs.acute_bed_day
     k["cost_ed_gbp"] = c["ed_attendances"] * costs.ed_attendance
     k["cost_rapid_response_gbp"] = (cap["rr_clinicians"] * costs.rr_clinician_post_per_year * year
                                     + c["rr_seen_in_window"] * costs.rr_visit)

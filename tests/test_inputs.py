@@ -488,7 +488,8 @@ def _probability_paths() -> list[str]:
 
 MODEL_TABLES = [path for path in _paths_of(Scenario) if path and path[0] in SMALL]
 PROBABILITIES = _probability_paths()
-OPTIONAL = {"description", "start_day_of_year", "escalation_beds", "cv", "exponential", "max", "allocation"}
+OPTIONAL = {"description", "start_day_of_year", "escalation_beds", "elective_admissions_per_day", "cv",
+            "exponential", "max", "allocation"}
 REQUIRED_LEAVES = [path for path, _ in leaves(SMALL) if not OPTIONAL & set(path)
                    and path[:2] != ("population", "frailty_shares_65_plus")]
 NUMBER_LEAVES = [path for path, value in leaves(SMALL)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from dorothy_sim.model.model import DorothyModel
 
 DELIRIUM = CRISIS_TYPES.index("delirium")
+TROLLEY_WAIT_DAYS = 0.5  # a "12-hour trolley wait": over 12 hours from the decision to admit to a bed
 
 uniform("proactive")  # does discharge planning start on admission?
 uniform("death_in_hospital")  # does the person die in hospital?
@@ -55,7 +56,9 @@ def stay(model: DorothyModel, crisis: Crisis):
         services.awaiting_bed -= 1
         admitted = env.now
         tally.bed_waits += 1
-        tally.bed_wait_days += admitted - decided
+        tally.bed_wait_days += admitted - decided  # (on a trolley or in a corridor: counted as bed use)
+        if admitted - decided > TROLLEY_WAIT_DAYS:
+            tally.trolley_waits_12h += 1
         services.cohort_in_beds.add(1)
         cap = scenario.acute.los_cap_days
         deadline = admitted + cap if cap is not None and cohort.age_band[slot] != AGE_65_69 else math.inf

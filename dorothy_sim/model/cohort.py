@@ -310,19 +310,21 @@ def cumulative_shares(shares: tuple[float, ...]) -> list[float]:
 
 
 def background_arrivals(seed: int, name: str, per_day: float, profile: DemandProfile, los,
-                        horizon: float) -> Iterator[tuple[list[float], list[float]]]:
-    """Chunks of admissions from outside the frail cohort: their times and lengths of stay.
+                        horizon: float, kind: str = "background", seasonal: bool = True
+                        ) -> Iterator[tuple[list[float], list[float]]]:
+    """Chunks of admissions from outside the frail cohort (``kind``: "background" non-elective, or
+    "elective"): their times and lengths of stay.
 
-    Drawn at the winter peak's rate and thinned by the season, all in numpy: nothing about these
-    arrivals depends on the state of the model, so no draw need wait for the simulation.
+    Drawn at the winter peak's rate and thinned by the season (if ``seasonal``), all in numpy:
+    nothing about these arrivals depends on the state of the model, so no draw need wait for it.
     """
-    rng = stream(seed, f"background/{name}")
-    peak = 1.0 + profile.amplitude
+    rng = stream(seed, f"{kind}/{name}")
+    peak = 1.0 + profile.amplitude if seasonal else 1.0
     mean_gap = 1.0 / (per_day * peak)
     now = 0.0
     while now < horizon:
         times = now + np.cumsum(rng.exponential(mean_gap, CHUNK))
         now = float(times[-1])
-        kept = rng.random(CHUNK) * peak < profile.season(times)
+        kept = rng.random(CHUNK) * peak < (profile.season(times) if seasonal else 1.0)
         days = los.from_normals(rng.standard_normal(CHUNK))
         yield times[kept].tolist(), days[kept].tolist()

@@ -247,14 +247,21 @@ class DorothyModel:
             self.leave(slot, died=True)
 
     def _start_background_admissions(self, services: IcpServices) -> None:
-        """Non-elective admissions from outside the frail cohort, competing for the same beds: stays
-        that need no decisions, so each is a station's :meth:`~stations.Station.stay_from_source`
-        (a bed for the stay, no process)."""
-        if services.background_per_day <= 0:
-            return
-        self.env.add_source(background_arrivals(self.seed, services.name, services.background_per_day,
-                                                self.profile, services.background_los, self.horizon),
-                            services.beds.stay_from_source)
+        """Non-elective and elective admissions from outside the frail cohort, competing for the same
+        beds: stays that need no decisions, so each is a station's handler (a bed for the stay, no
+        process): :meth:`~stations.Station.stay_from_source`, or for electives
+        :meth:`~stations.Station.stay_if_free_from_source`."""
+        if services.background_per_day > 0:
+            self.env.add_source(background_arrivals(self.seed, services.name, services.background_per_day,
+                                                    self.profile, services.background_los, self.horizon),
+                                services.beds.stay_from_source)
+        # Planned (elective) admissions yield to emergencies: one that finds no free bed, or people
+        # waiting for one, is cancelled (counted), which is how a trust near 100% keeps going.
+        if services.elective_per_day > 0:
+            self.env.add_source(background_arrivals(self.seed, services.name, services.elective_per_day,
+                                                    self.profile, services.elective_los, self.horizon,
+                                                    kind="elective", seasonal=False),
+                                services.beds.stay_if_free_from_source)
 
     def _bed_manager(self, services: IcpServices):
         """Escalation beds: opened at a site bed meeting when too many people wait for a bed,

@@ -159,6 +159,8 @@ class IcpServices:
         # background stays, initial packages and the verification harness (verification.STATIONS).
         self.background_los = Duration(scenario.acute.background_los)
         self.background_per_day = icp.background_admissions_per_day
+        self.elective_los = Duration(scenario.acute.elective_los)
+        self.elective_per_day = icp.elective_admissions_per_day
         self.assessment_complex = Duration(discharge.assessment_days_complex)
         self.ward_led_delay_factor = discharge.ward_led_delay_factor
         self.reablement_days = Duration(scenario.reablement.episode_days)

@@ -39,6 +39,7 @@ cdef class Station:
     cdef public long reneged
     cdef public long departures
     cdef public double sojourn_total
+    cdef public long turned_away
 
     cpdef request(self, long priority=*)
     cpdef release(self, Request request)

@@ -196,6 +196,15 @@ class Station:
         else:
             request.callbacks.append(lambda _granted: self._env.call_later(days, self.release, request))
 
+    def stay_if_free_from_source(self, chunk: tuple, row: int) -> None:
+        """A source's handler for arrivals that yield (planned admissions): a stay of ``chunk[1][row]``
+        days if a server is free and no one waits for one, else turned away (counted, not queued)."""
+        if self.count < self.capacity and not self._waiting:
+            request = self.request()
+            self._env.call_later(chunk[1][row], self.release, request)
+        else:
+            self.turned_away += 1
+
     def _grant_waiting(self) -> None:
         env = self._env
         for queue in self._queues:
@@ -240,6 +249,7 @@ class Station:
         self.reneged = 0
         self.departures = 0
         self.sojourn_total = 0.0
+        self.turned_away = 0
 
     def close(self) -> None:
         self._accumulate()

@@ -13,7 +13,7 @@ LOS_MAX_DAYS = 400
 
 COUNTERS = (
     "crises", "crises_averted", "rr_referrals", "rr_seen_in_window", "rr_treated_at_home",
-    "ed_attendances", "admissions", "bed_waits", "bed_wait_days",
+    "ed_attendances", "admissions", "bed_waits", "bed_wait_days", "trolley_waits_12h",
     "stays", "stay_days", "stays_over_21d", "discharge_delays",
     "discharge_delay_days", "deaths_in_hospital", "reablement_starts",
     "reablement_waits", "reablement_wait_days", "reablement_ends", "reablement_independent",

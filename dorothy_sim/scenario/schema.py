@@ -239,6 +239,9 @@ class Icp(_Section):
     escalation_beds: Capacity = 0
     background_admissions_per_day: NonNegative
     """At most 1% of the registered population a day (Kent and Medway: about 0.01%), checked below."""
+    elective_admissions_per_day: NonNegative = 0.0
+    """Planned admissions needing a bed; each is cancelled if no bed is free or anyone waits for one
+    (at most 1% of the registered population a day too)."""
 
     @model_validator(mode="after")
     def _sized_to_the_population(self) -> Icp:
@@ -248,11 +251,13 @@ class Icp(_Section):
                 f"acute_beds + escalation_beds = {self.acute_beds + self.escalation_beds} is more than "
                 f"registered_population = {population}; more beds than people is a typo"))
         limit = population * BACKGROUND_SHARE_PER_DAY
-        if self.background_admissions_per_day > limit:
-            raise FieldRule(("background_admissions_per_day", "registered_population"), (
-                f"background_admissions_per_day = {self.background_admissions_per_day:g} is more than 1% "
-                f"of registered_population ({population}) a day, i.e. at most {limit:g}; a larger number "
-                "is a typo and would make millions of admissions"))
+        for name in ("background_admissions_per_day", "elective_admissions_per_day"):
+            per_day = getattr(self, name)
+            if per_day > limit:
+                raise FieldRule((name, "registered_population"), (
+                    f"{name} = {per_day:g} is more than 1% of registered_population ({population}) a day, "
+                    f"i.e. at most {limit:g}; a larger number is a typo and would make millions of "
+                    "admissions"))
         return self
 
 
@@ -368,6 +373,7 @@ class Acute(_Section):
     p_death_in_hospital: ProbByFrailty
     los_cap_days: Days | None = None
     background_los: LogNormal
+    elective_los: LogNormal
     escalation_check_hours: Annotated[float, Field(gt=0.0, allow_inf_nan=False),
                                       _at_least(MIN_CHECK_HOURS, _WHY_CHECK),
                                       _at_most(MAX_DAYS * 24, _WHY_DAYS)]
