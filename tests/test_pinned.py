@@ -41,13 +41,25 @@ CASES: dict[str, dict[str, object]] = {
 }
 
 
-def _tables(case: str, seed: int) -> dict[str, object]:
+def _tables(case: str, seed: int, overrides: dict[str, object] | None = None) -> dict[str, object]:
     scenario = load_scenario("small")
-    if CASES[case]:
-        scenario = scenario.with_overrides(CASES[case])
+    if CASES[case] or overrides:
+        scenario = scenario.with_overrides({**CASES[case], **(overrides or {})})
     output = run_one(scenario, seed)
     return {"kpis": output.kpis, "ledger": output.ledger,
             "daily_occupancy_pct": output.daily_occupancy_pct}
+
+
+def differences_from_tables_pinned_in(path: Path, case: str, seed: int,
+                                      overrides: dict[str, object]) -> list[str]:
+    """How ``case`` run with ``overrides`` differs from the tables pinned in ``path`` (an earlier
+    version of the model), comparing the KPIs those tables have: a KPI added since is new, not a
+    difference."""
+    before = json.loads(path.read_text())[f"{case}/seed{seed}"]
+    current = json.loads(json.dumps(_tables(case, seed, overrides)))
+    for area, kpis in current["kpis"].items():
+        current["kpis"][area] = {k: v for k, v in kpis.items() if k in before["kpis"][area]}
+    return differences(before, current)
 
 
 def _current() -> dict[str, dict[str, object]]:

@@ -26,6 +26,7 @@ from dorothy_sim.model.journey import Crisis, crisis_journey
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
 from dorothy_sim.model.thinning import Thinning
+from dorothy_sim.model.week import Week
 from dorothy_sim.registry import plugins
 from dorothy_sim.scenario import CRISIS_TYPES, Scenario
 
@@ -104,6 +105,7 @@ class DorothyModel:
         self.env = Environment()
         self.warmup = scenario.run.warmup_days
         self.horizon = scenario.run.warmup_days + scenario.run.results_days
+        self.week = Week.of(scenario)
         # The ICPs this model simulates (indices): all, or some for one part of a replication split
         # across cores (replication.run_part). The others have no people, services or events;
         # capacities are still shared out over every ICP's cohort, so each ICP gets what it gets in
