@@ -136,7 +136,9 @@ def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: flo
         place = yield from discharge.wait_for_place(model, crisis, route, deadline)
         if place is None:
             route = HOME  # the stay cap was reached before the place was ready
-    yield from discharge.leave_on_a_weekday_or_by_chance(model, crisis, deadline)
+    held = discharge.weekend_hold(model, crisis, deadline)
+    if held:
+        yield env.timeout(held)
     _record_stay(model, crisis, admitted, medically_fit)
     return route, place
 

@@ -93,13 +93,15 @@ def plan(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int,
         yield env.timeout(min(arranged - env.now, time_left(env, deadline)))
 
 
-def leave_on_a_weekday_or_by_chance(model: DorothyModel, crisis: Crisis, deadline: float):
-    """Ready to leave the acute bed: on a weekday, now; on a weekend day, now or a later day
-    (:func:`days_held`), never past the stay cap."""
-    env = model.env
-    held = days_held(model.week, env.now, crisis.draw.weekend_discharge)
-    if held and env.now < deadline:
-        yield env.timeout(min(held, time_left(env, deadline)))
+def weekend_hold(model: DorothyModel, crisis: Crisis, deadline: float) -> float:
+    """Ready to leave the acute bed now: how long the person stays for the weekend. None of it on a
+    weekday; on a weekend day whole days (:func:`days_held`), never past the stay cap. A number, not
+    a process: the caller waits only when it is not zero (most discharges are on a weekday)."""
+    now, week = model.env._now, model.week
+    if not week.is_weekend(now) or now >= deadline:
+        return 0.0
+    held = days_held(week, now, crisis.draw.weekend_discharge)
+    return min(held, deadline - now) if held else 0.0
 
 
 def days_held(week: Week, now: float, draw: float) -> int:

@@ -31,6 +31,7 @@ class Week:
         # The weekday of clock day 0 (Monday 0 ... Sunday 6); clock time -monday is a Monday midnight.
         self.first = (WEEKDAY_NAMES.index(start_weekday) - math.floor(warmup_days)) % DAYS_A_WEEK
         self.weekend_pace = weekend_pace
+        self._per_week = WORKING_DAYS + (DAYS_A_WEEK - WORKING_DAYS) * weekend_pace  # a week's work
 
     @classmethod
     def of(cls, scenario: Scenario) -> Week:
@@ -61,17 +62,15 @@ class Week:
     def finished(self, start: float, work: float) -> float:
         """When ``work`` (in weekdays' worth of work) begun at ``start`` is done, a weekend day doing
         :attr:`weekend_pace` of a weekday's work. With a pace of 1, ``start + work`` exactly."""
-        if self.weekend_pace == 1.0:
+        pace = self.weekend_pace
+        if pace == 1.0:
             return start + work
-        target = self._work_before(start) + work
-        per_week = WORKING_DAYS + (DAYS_A_WEEK - WORKING_DAYS) * self.weekend_pace
-        weeks, rest = divmod(target, per_week)
+        # Work done since the Monday midnight at or before clock day 0, at the start and at the end.
+        weeks, rest = divmod(start + self.first, DAYS_A_WEEK)
+        done = self._per_week * weeks
+        done = done + rest if rest <= WORKING_DAYS else done + WORKING_DAYS + pace * (rest - WORKING_DAYS)
+        weeks, rest = divmod(done + work, self._per_week)
         if rest > WORKING_DAYS:
-            rest = WORKING_DAYS + (rest - WORKING_DAYS) / self.weekend_pace
-        return max(DAYS_A_WEEK * weeks + rest - self.first, start)  # (never before it began, in rounding)
-
-    def _work_before(self, t: float) -> float:
-        """Work done between the Monday midnight at or before clock day 0 and ``t``."""
-        weeks, rest = divmod(t + self.first, DAYS_A_WEEK)
-        per_week = WORKING_DAYS + (DAYS_A_WEEK - WORKING_DAYS) * self.weekend_pace
-        return per_week * weeks + min(rest, WORKING_DAYS) + self.weekend_pace * max(rest - WORKING_DAYS, 0.0)
+            rest = WORKING_DAYS + (rest - WORKING_DAYS) / pace
+        end = DAYS_A_WEEK * weeks + rest - self.first
+        return end if end > start else start  # (never before it began, in rounding)
