@@ -276,7 +276,8 @@ def ledger(model: DorothyModel) -> dict[str, int]:
         "entered_ltc": model.left_ltc,
         **counts,
         "stations_in_acute": sum(int(s.cohort_in_beds.level) + s.awaiting_bed for s in simulated),
-        "stations_in_community_bed": sum(s.community_beds.count for s in simulated),
+        # (a community bed kept for someone still in an acute bed over a weekend is not in use)
+        "stations_in_community_bed": sum(s.community_beds.count - s.community_beds_kept for s in simulated),
         "stations_in_crisis": model.in_crisis,
     }
 

@@ -19,7 +19,8 @@ from dorothy_sim.model.discharge import days_held
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.model.tally import LOS_BINS_PER_DAY
 from dorothy_sim.model.week import Week
-from tests.conftest import SEEDS, differences
+from dorothy_sim.monitor import ledger
+from tests.conftest import SEEDS, assert_conserved, differences
 from tests.test_pinned import CASES, differences_from_tables_pinned_in
 
 BEFORE = Path(__file__).with_name("data") / "pinned_small_before_weekdays.json"
@@ -132,6 +133,22 @@ def test_no_one_is_held_past_the_stay_cap_for_want_of_a_weekday():
         histogram = model.tallies[0].los_histogram
         assert sum(histogram) > 500
         assert not any(histogram[5 * LOS_BINS_PER_DAY + 1:]), "a stay longer than the cap"
+
+
+def test_everyone_is_accounted_for_with_community_beds_kept_over_a_weekend():
+    # The run ends at Sunday noon with many people held, some of them in an acute bed with a
+    # community bed kept for them: the books must count those beds as kept, not in use.
+    shares = [0.1, 0.1, 0.7, 0.1]
+    scenario = load_scenario("small", {
+        "run.results_days": 27.5, "community_beds.beds": 30, "discharge.weekend_discharge_factor": 0.1,
+        **{f"discharge.pathway_shares.{level}": shares for level in ("mild", "moderate", "severe")}})
+    kept = 0
+    for seed in SEEDS:
+        model = DorothyModel(scenario, seed).run()
+        assert model.week.weekday(model.env.now) == 6
+        assert_conserved(ledger(model))
+        kept += model.services[0].community_beds_kept
+    assert kept > 0
 
 
 def test_the_same_seed_gives_the_same_tables():

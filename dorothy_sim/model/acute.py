@@ -138,7 +138,7 @@ def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: flo
             route = HOME  # the stay cap was reached before the place was ready
     held = discharge.weekend_hold(model, crisis, deadline)
     if held:
-        yield env.timeout(held)
+        yield from discharge.held_for_the_weekend(model, crisis, route, held)
     _record_stay(model, crisis, admitted, medically_fit)
     return route, place
 

@@ -104,6 +104,16 @@ def weekend_hold(model: DorothyModel, crisis: Crisis, deadline: float) -> float:
     return min(held, deadline - now) if held else 0.0
 
 
+def held_for_the_weekend(model: DorothyModel, crisis: Crisis, route: int, days: float):
+    """``days`` more in the acute bed, the place granted kept for the person. A community bed kept
+    is counted (``services.community_beds_kept``): the books tell it from a bed someone is in."""
+    services = crisis.services
+    kept = route == COMMUNITY_BED
+    services.community_beds_kept += kept
+    yield model.env.timeout(days)
+    services.community_beds_kept -= kept
+
+
 def days_held(week: Week, now: float, draw: float) -> int:
     """Whole days a person ready at ``now`` stays in the bed: none on a weekday; on a weekend day
     none with chance f (``week.weekend_pace``), else one more day and the same again, so Monday at
