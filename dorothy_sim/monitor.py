@@ -16,6 +16,7 @@ from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel, results_days
 from dorothy_sim.model.tally import COUNTERS, LOS_BINS_PER_DAY, Tally
+from dorothy_sim.model.week import Week
 from dorothy_sim.registry import QUEUES, plugins
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
 
@@ -172,6 +173,7 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     for number in range(4):
         k[f"discharges_pathway_{number}"] = c[f"pathway_{number}"]
     k["discharge_delay_days_mean"] = _ratio(c["discharge_delay_days"], c["discharge_delays"])
+    k["weekend_discharge_ratio"] = _weekend_discharge_ratio(c, scenario)
     k["deaths_in_hospital"] = c["deaths_in_hospital"]
     k["reablement_starts"] = c["reablement_starts"]
     k["reablement_wait_days_mean"] = _ratio(c["reablement_wait_days"], c["reablement_waits"])
@@ -229,6 +231,18 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["cost_admissions_tariff_gbp"] = c["admissions"] * costs.non_elective_admission
     k.update(plugin_kpis)  # (after the model's own KPIs, in the order of kpis.KPIS)
     return k
+
+
+def _weekend_discharge_ratio(c: dict[str, float], scenario: Scenario) -> float:
+    """Discharges from acute beds per weekend day over discharges per weekday, in the results period.
+    Why from summed counts: for ``all`` this is the ratio of the area's discharges, not a mean of
+    the ICPs' ratios; the days are the results period's, the same for every ICP."""
+    warmup = scenario.run.warmup_days
+    weekend_days = Week.of(scenario).weekend_days(warmup, warmup + scenario.run.results_days)
+    weekdays = results_days(scenario) - weekend_days
+    discharges = sum_left_to_right(c[f"pathway_{number}"] for number in range(4))
+    weekend = c["weekend_discharges"]
+    return _ratio(weekend * weekdays, (discharges - weekend) * weekend_days)
 
 
 def _median_from_histogram(histogram: np.ndarray) -> float:
@@ -302,7 +316,8 @@ def ledger(model: DorothyModel) -> dict[str, int]:
         "entered_ltc": model.left_ltc,
         **counts,
         "stations_in_acute": sum(int(s.cohort_in_beds.level) + s.awaiting_bed for s in simulated),
-        "stations_in_community_bed": sum(s.community_beds.count for s in simulated),
+        # (a community bed kept for someone still in an acute bed over a weekend is not in use)
+        "stations_in_community_bed": sum(s.community_beds.count - s.community_beds_kept for s in simulated),
         "stations_in_crisis": model.in_crisis,
     }
 

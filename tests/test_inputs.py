@@ -387,6 +387,32 @@ def test_the_limits_leave_every_embedded_scenario_valid_and_are_far_above_them()
     assert MAX_COUNT == 10_000_000 and MAX_DAYS == 36_500
 
 
+# --------------------------------------------------------------------------- the weekly pattern
+
+BAD_WEEK = [
+    ("discharge.weekend_discharge_factor", 0.0, "greater than 0"),
+    ("discharge.weekend_discharge_factor", -0.4, "greater than 0"),
+    ("discharge.weekend_discharge_factor", 1.5, "less than or equal to 1"),
+    ("run.start_weekday", "funday", "'monday', 'tuesday'"),
+    ("run.start_weekday", 3, "'sunday'"),
+]
+
+
+@pytest.mark.parametrize("field, value, allowed", BAD_WEEK, ids=[f"{f}={v}" for f, v, _ in BAD_WEEK])
+def test_a_bad_factor_or_weekday_names_the_field_the_value_and_what_is_allowed(field, value, allowed):
+    message = error_of("small", {field: value})
+    assert f"'{field}'" in message and repr(value) in message and allowed in message, message
+
+
+def test_a_bad_factor_exits_2_with_one_message(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["run", "--scenario", "small", "--set", "discharge.weekend_discharge_factor=0",
+            "--reps", "1", "--workers", "1", "--quiet", "--out", str(out)]
+    code, stdout, stderr = run_cli(argv, capsys)
+    assert_one_clear_error(code, stdout, stderr, "discharge.weekend_discharge_factor")
+    assert not out.exists()
+
+
 # --------------------------------------------------------------------------- sweep specs
 
 SPEC_HEAD = 'name = "t"\nscenario = "small"\n'
@@ -488,8 +514,8 @@ def _probability_paths() -> list[str]:
 
 MODEL_TABLES = [path for path in _paths_of(Scenario) if path and path[0] in SMALL]
 PROBABILITIES = _probability_paths()
-OPTIONAL = {"description", "start_day_of_year", "escalation_beds", "elective_admissions_per_day", "cv",
-            "exponential", "max", "allocation"}
+OPTIONAL = {"description", "start_day_of_year", "start_weekday", "escalation_beds",
+            "elective_admissions_per_day", "cv", "exponential", "max", "allocation"}
 REQUIRED_LEAVES = [path for path, _ in leaves(SMALL) if not OPTIONAL & set(path)
                    and path[:2] != ("population", "frailty_shares_65_plus")]
 NUMBER_LEAVES = [path for path, value in leaves(SMALL)

@@ -154,3 +154,12 @@ def test_length_of_stay_cap_bounds_stays_of_people_aged_70_plus(small_runs):
     capped = small_runs.kpis({"acute.los_cap_days": 10}, SEEDS[0])
     uncapped = small_runs.kpis({}, SEEDS[0])
     assert capped["los_over_21d_pct"] < 0.5 * uncapped["los_over_21d_pct"]
+
+
+def test_fewer_weekend_discharges_raise_mffd_bed_days(small_runs):
+    # No weekly pattern (1), the published pattern (0.6), hardly any weekend discharges (0.2): ready
+    # people wait in the bed for a weekday, and onward care is arranged more slowly at weekends.
+    factor = "discharge.weekend_discharge_factor"
+    means = [small_runs.mean({factor: f}, "mffd_bed_days") for f in (1.0, 0.6, 0.2)]
+    assert means[0] < means[1] < means[2], means
+    assert small_runs.mean({factor: 0.2}, "weekend_discharge_ratio") < 0.4

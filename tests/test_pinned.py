@@ -41,17 +41,17 @@ CASES: dict[str, dict[str, object]] = {
 }
 
 
-def _tables(case: str, seed: int) -> dict[str, object]:
+def tables(case: str, seed: int, overrides: dict[str, object] | None = None) -> dict[str, object]:
     scenario = load_scenario("small")
-    if CASES[case]:
-        scenario = scenario.with_overrides(CASES[case])
+    if CASES[case] or overrides:
+        scenario = scenario.with_overrides({**CASES[case], **(overrides or {})})
     output = run_one(scenario, seed)
     return {"kpis": output.kpis, "ledger": output.ledger,
             "daily_occupancy_pct": output.daily_occupancy_pct}
 
 
 def _current() -> dict[str, dict[str, object]]:
-    return {f"{case}/seed{seed}": _tables(case, seed) for case in CASES for seed in SEEDS}
+    return {f"{case}/seed{seed}": tables(case, seed) for case in CASES for seed in SEEDS}
 
 
 def test_small_scenario_tables_are_pinned() -> None:

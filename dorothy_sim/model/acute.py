@@ -101,6 +101,8 @@ def stay(model: DorothyModel, crisis: Crisis):
         yield from step_down.continue_at_home(model, crisis, place, days_left)
     elif route is not None:
         tally.pathway[discharge.PATHWAY_OF_ROUTE[route]] += 1  # (discharges from the acute bed)
+        if model.week.is_weekend(env.now):
+            tally.weekend_discharges += 1
         if route != CARE_HOME:
             readmission.on_discharge_home(model, crisis, route)
         go_onward(model, crisis, route, place)
@@ -141,6 +143,9 @@ def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: flo
         place = yield from discharge.wait_for_place(model, crisis, route, deadline)
         if place is None:
             route = HOME  # the stay cap was reached before the place was ready
+    held = discharge.weekend_hold(model, crisis, deadline)
+    if held:
+        yield from discharge.held_for_the_weekend(model, crisis, route, held)
     _record_stay(model, crisis, admitted, medically_fit)
     return route, place
 

@@ -28,6 +28,7 @@ import numpy as np
 from dorothy_sim.floats import running_sums
 from dorothy_sim.model.draws import CrisisDraws, DrawColumns
 from dorothy_sim.model.persontime import PersonTime
+from dorothy_sim.model.week import DAYS_A_WEEK, WORKING_DAYS, Week
 from dorothy_sim.scenario import CRISIS_TYPES, FRAILTY_LEVELS, Scenario
 from dorothy_sim.streams import stream
 
@@ -310,21 +311,25 @@ def cumulative_shares(shares: tuple[float, ...]) -> list[float]:
 
 
 def background_arrivals(seed: int, name: str, per_day: float, profile: DemandProfile, los,
-                        horizon: float, kind: str = "background", seasonal: bool = True
+                        horizon: float, kind: str = "background", working_week: Week | None = None
                         ) -> Iterator[tuple[list[float], list[float]]]:
-    """Chunks of admissions from outside the frail cohort (``kind``: "background" non-elective, or
-    "elective"): their times and lengths of stay.
+    """Chunks of admissions from outside the frail cohort: their times and lengths of stay.
 
-    Drawn at the winter peak's rate and thinned by the season (if ``seasonal``), all in numpy:
-    nothing about these arrivals depends on the state of the model, so no draw need wait for it.
+    ``kind`` "background": non-elective, drawn at the winter peak's rate and thinned by the season.
+    With a ``working_week`` (planned admissions): no season, on weekdays only, ``per_day`` on average
+    over the week. All in numpy: nothing about these arrivals depends on the state of the model, so
+    no draw need wait for it.
     """
     rng = stream(seed, f"{kind}/{name}")
-    peak = 1.0 + profile.amplitude if seasonal else 1.0
+    peak = 1.0 + profile.amplitude if working_week is None else DAYS_A_WEEK / WORKING_DAYS
     mean_gap = 1.0 / (per_day * peak)
     now = 0.0
     while now < horizon:
         times = now + np.cumsum(rng.exponential(mean_gap, CHUNK))
         now = float(times[-1])
-        kept = rng.random(CHUNK) * peak < (profile.season(times) if seasonal else 1.0)
+        if working_week is None:
+            kept = rng.random(CHUNK) * peak < profile.season(times)
+        else:
+            kept = (working_week.first + np.floor(times)) % DAYS_A_WEEK < WORKING_DAYS
         days = los.from_normals(rng.standard_normal(CHUNK))
         yield times[kept].tolist(), days[kept].tolist()

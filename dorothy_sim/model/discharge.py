@@ -12,6 +12,14 @@ and the person waits in the acute bed until the place is free: these waits are t
 is not offered; the coordinator falls back along the chain care home → community bed →
 reablement → home-care package → home (and a package route with no package service goes home),
 so a zero-capacity scenario never strands anyone.
+
+Weekends (``discharge.weekend_discharge_factor``, f; the calendar is :mod:`dorothy_sim.model.week`):
+fewer people leave hospital on a Saturday or Sunday than on a weekday. Two things follow from it.
+Onward care is arranged at pace f on a weekend day (a weekend day does f of a weekday's arranging),
+and a person ready to leave on a weekend day (discharge arranged, place granted) leaves that day with
+chance f; otherwise they stay in the bed (delayed bed days, the place kept for them) until the next
+day, and leave on Monday at the latest. The days held are worked out when the person is ready, never
+past the stay cap.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import simpy
 from dorothy_sim.model.cohort import cumulative_shares
 from dorothy_sim.model.draws import duration, uniform
 from dorothy_sim.model.stations import Request
+from dorothy_sim.model.week import DAYS_A_WEEK, SATURDAY, Week
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
 from dorothy_sim.streams import Duration
 
@@ -49,6 +58,7 @@ uniform("liaison_care_home")  # pathway 3 with mental-health liaison: home with 
 duration("assessment_simple", lambda scenario: Duration(scenario.discharge.assessment_days_simple))
 duration("assessment_complex", lambda scenario: Duration(scenario.discharge.assessment_days_complex))
 duration("arrangement", lambda scenario: Duration(scenario.discharge.arrangement_days_complex))
+uniform("weekend_discharge")  # ready on a weekend day: the day the person leaves (see days_held)
 
 
 def time_left(env, deadline: float) -> float:
@@ -79,7 +89,43 @@ def plan(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int,
     env = model.env
     yield from _assessed(model, crisis, planning, route, deadline)
     if needs_place(model, crisis.slot, route) and env.now < deadline:  # onward care to arrange
-        yield env.timeout(min(crisis.days.arrangement, time_left(env, deadline)))
+        arranged = model.week.finished(env.now, crisis.days.arrangement)  # (slower at weekends)
+        yield env.timeout(min(arranged - env.now, time_left(env, deadline)))
+
+
+def weekend_hold(model: DorothyModel, crisis: Crisis, deadline: float) -> float:
+    """Ready to leave the acute bed now: how long the person stays for the weekend. None of it on a
+    weekday; on a weekend day whole days (:func:`days_held`), never past the stay cap. A number, not
+    a process: the caller waits only when it is not zero (most discharges are on a weekday)."""
+    now, week = model.env._now, model.week
+    if not week.is_weekend(now) or now >= deadline:
+        return 0.0
+    held = days_held(week, now, crisis.draw.weekend_discharge)
+    return min(held, deadline - now) if held else 0.0
+
+
+def held_for_the_weekend(model: DorothyModel, crisis: Crisis, route: int, days: float):
+    """``days`` more in the acute bed, the place granted kept for the person. A community bed kept
+    is counted (``services.community_beds_kept``): the books tell it from a bed someone is in."""
+    services = crisis.services
+    kept = route == COMMUNITY_BED
+    services.community_beds_kept += kept
+    yield model.env.timeout(days)
+    services.community_beds_kept -= kept
+
+
+def days_held(week: Week, now: float, draw: float) -> int:
+    """Whole days a person ready at ``now`` stays in the bed: none on a weekday; on a weekend day
+    none with chance f (``week.weekend_pace``), else one more day and the same again, so Monday at
+    the latest. One uniform decides every day: when it is at least f, (draw - f) / (1 - f) is again
+    uniform on [0, 1) and independent of the first decision, and decides the next day. Time of day is
+    kept (a person ready at 14:00 on Saturday and held a day leaves at 14:00 on Sunday)."""
+    chance, day, held = week.weekend_pace, week.weekday(now), 0
+    while day >= SATURDAY and draw >= chance:
+        draw = (draw - chance) / (1.0 - chance)
+        held += 1
+        day = (day + 1) % DAYS_A_WEEK
+    return held
 
 
 def _assessed(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int, deadline: float):

@@ -26,6 +26,7 @@ from dorothy_sim.model.journey import Crisis, crisis_journey
 from dorothy_sim.model.services import IcpServices
 from dorothy_sim.model.tally import Tally
 from dorothy_sim.model.thinning import Thinning
+from dorothy_sim.model.week import Week
 from dorothy_sim.registry import plugins
 from dorothy_sim.scenario import CRISIS_TYPES, Scenario
 
@@ -104,6 +105,7 @@ class DorothyModel:
         self.env = Environment()
         self.warmup = scenario.run.warmup_days
         self.horizon = scenario.run.warmup_days + scenario.run.results_days
+        self.week = Week.of(scenario)
         # The ICPs this model simulates (indices): all, or some for one part of a replication split
         # across cores (replication.run_part). The others have no people, services or events;
         # capacities are still shared out over every ICP's cohort, so each ICP gets what it gets in
@@ -255,12 +257,12 @@ class DorothyModel:
             self.env.add_source(background_arrivals(self.seed, services.name, services.background_per_day,
                                                     self.profile, services.background_los, self.horizon),
                                 services.beds.stay_from_source)
-        # Planned (elective) admissions yield to emergencies: one that finds no free bed, or people
-        # waiting for one, is cancelled (counted), which is how a trust near 100% keeps going.
+        # Planned (elective) admissions, on weekdays, yield to emergencies: one that finds no free bed,
+        # or people waiting for one, is cancelled (counted), which is how a trust near 100% keeps going.
         if services.elective_per_day > 0:
             self.env.add_source(background_arrivals(self.seed, services.name, services.elective_per_day,
                                                     self.profile, services.elective_los, self.horizon,
-                                                    kind="elective", seasonal=False),
+                                                    kind="elective", working_week=self.week),
                                 services.beds.stay_if_free_from_source)
 
     def _bed_manager(self, services: IcpServices):

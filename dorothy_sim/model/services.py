@@ -140,6 +140,7 @@ class IcpServices:
         self.cohort_in_beds = TimeWeighted(env)
         self.mffd_in_beds = TimeWeighted(env)
         self.awaiting_bed = 0
+        self.community_beds_kept = 0  # community beds granted, kept for people held over a weekend
         discharge = scenario.discharge
         self.discharge = Station(
             env, cap("discharge", "coordinators") * discharge.cases_per_coordinator,

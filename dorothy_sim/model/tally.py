@@ -15,7 +15,7 @@ COUNTERS = (
     "crises", "crises_averted", "rr_referrals", "rr_seen_in_window", "rr_treated_at_home",
     "ed_attendances", "admissions", "bed_waits", "bed_wait_days", "trolley_waits_12h",
     "stays", "stay_days", "stays_over_21d", "discharge_delays",
-    "discharge_delay_days", "deaths_in_hospital", "reablement_starts",
+    "discharge_delay_days", "weekend_discharges", "deaths_in_hospital", "reablement_starts",
     "reablement_waits", "reablement_wait_days", "reablement_ends", "reablement_independent",
     "checks_91d", "at_home_91d", "home_care_starts", "home_care_waits", "home_care_wait_days",
     "community_bed_admissions", "community_bed_wait_days", "care_home_waits",

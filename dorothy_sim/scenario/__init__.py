@@ -20,6 +20,7 @@ from dorothy_sim.scenario.schema import (
     MAX_DAYS,
     MAX_REGISTERED_POPULATION,
     PATHWAYS,
+    WEEKDAY_NAMES,
     FieldRule,
     Scenario,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_PROBLEMS_SHOWN",
     "MAX_REGISTERED_POPULATION",
     "PATHWAYS",
+    "WEEKDAY_NAMES",
     "SERVICE_SECTIONS",
     "FieldRule",
     "Scenario",

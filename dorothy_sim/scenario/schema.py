@@ -103,6 +103,16 @@ Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False), _at_most(MAX_MONEY,
 Weight = Annotated[float, Field(ge=0.0, allow_inf_nan=False), _at_most(MAX_WEIGHT, _WHY_WEIGHT)]
 """A relative weight (an allocation share, an hour of the day's profile): only proportions count."""
 DayOfYear = Annotated[float, Field(ge=0.0, lt=365.0, allow_inf_nan=False)]
+WEEKDAY_NAMES: tuple[str, ...] = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _lower_case(value: Any) -> Any:
+    """A day's name in any case ("Monday") is read as the schema spells it."""
+    return value.lower() if isinstance(value, str) else value
+
+
+Weekday = Annotated[Literal[WEEKDAY_NAMES], BeforeValidator(_lower_case)]  # type: ignore[valid-type]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0, allow_inf_nan=False)]
 
 
@@ -223,6 +233,9 @@ class Run(_Section):
     warmup_days: Delay
     results_days: Days
     start_day_of_year: DayOfYear = 0.0
+    start_weekday: Weekday = "monday"
+    """The day of the week on which the results period starts (the clock day it starts in); every
+    other day of the run follows (:class:`dorothy_sim.model.week.Week`)."""
 
 
 class Icp(_Section):
@@ -399,6 +412,9 @@ class DischargePlanning(_Service):
     assessment_days_complex: LogNormal
     arrangement_days_complex: LogNormal
     ward_led_delay_factor: Ratio
+    weekend_discharge_factor: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+    """Discharges per weekend day relative to a weekday (1: no weekly pattern); also the pace of
+    arranging onward care on a weekend day relative to a weekday (model/discharge.py)."""
     pathway_shares: Frozen(dict[
         Literal["mild", "moderate", "severe"],
         Annotated[tuple[Probability, ...], Field(min_length=4, max_length=4)],
