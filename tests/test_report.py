@@ -40,6 +40,7 @@ from dorothy_sim.report import (
     workbook_sheets,
     write_report,
 )
+from dorothy_sim.report.figures import GRIDLOCK_HATCH
 from dorothy_sim.sweep import GRIDLOCK_TEXT, SweepResults, load_results, sweep
 
 BASE = {"scenario": "small", "set": {"run.results_days": 60, "run.warmup_days": 20},
@@ -427,7 +428,8 @@ def test_figures_mark_gridlocked_configurations(grid: Built) -> None:
         assert (GRIDLOCK_TEXT in _legend_texts(curves)) == flagged
         assert any("raw count, not exposure-adjusted" in text for text in _legend_texts(curves))
         heatmap = _chart(results, FIG_HEATMAP)
-        hatched = [patch for ax in heatmap.figure.axes for patch in ax.patches if patch.get_hatch() == "///"]
+        hatched = [patch for ax in heatmap.figure.axes for patch in ax.patches
+                   if patch.get_hatch() == GRIDLOCK_HATCH]
         assert len(hatched) == (1 if flagged else 0)
         assert (GRIDLOCK_TEXT in _legend_texts(heatmap)) == flagged
         assert "simulation noise only" in curves.caption and "exposure-adjusted" in heatmap.caption
@@ -440,7 +442,7 @@ def test_tornado_ranks_on_the_adjusted_measure_and_hatches_a_gridlocked_end(oat:
     low = int(configurations.index[configurations["label"] == "reablement.places=7"][0])
     tornado = _chart(_with_gridlock(oat.results, low), FIG_TORNADO)
     (ax,) = tornado.figure.axes
-    hatched = [patch for patch in ax.patches if patch.get_hatch() == "///"]
+    hatched = [patch for patch in ax.patches if patch.get_hatch() == GRIDLOCK_HATCH]
     assert len(hatched) == 1
     row = [t.get_text().startswith("Reablement") for t in ax.get_yticklabels()].index(True)
     assert hatched[0].get_y() + hatched[0].get_height() / 2 == pytest.approx(row)
@@ -449,7 +451,7 @@ def test_tornado_ranks_on_the_adjusted_measure_and_hatches_a_gridlocked_end(oat:
     assert any("raw count, not exposure-adjusted" in text for text in texts)
     assert "exposure-adjusted" in ax.get_xlabel() and "simulation noise only" in ax.get_xlabel()
     plain = _chart(_with_gridlock(oat.results), FIG_TORNADO)
-    assert not [patch for patch in plain.figure.axes[0].patches if patch.get_hatch() == "///"]
+    assert not [patch for patch in plain.figure.axes[0].patches if patch.get_hatch() == GRIDLOCK_HATCH]
 
 
 def test_page_and_printout_show_the_adjusted_measure_first_and_the_raw_one_labelled(grid: Built) -> None:

@@ -139,11 +139,13 @@ def _band(ax: Axes, x: np.ndarray, table: pd.DataFrame, label: str, color: Any, 
     _mark_flags(ax, x, mean, table)
 
 
+GRIDLOCK_HATCH = "//"
+"""The hatch of a gridlocked configuration's heatmap cell or tornado bar."""
 RAW_LINE = f"Dashed: avoided admissions, {RAW_TEXT}"
 FLAG_MARKERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("gridlocked", GRIDLOCK_TEXT, {"marker": "X", "color": "black", "markersize": 11}),
+    ("gridlocked", GRIDLOCK_TEXT, {"marker": "X", "color": "black", "markersize": 8}),
     ("unstable", UNSTABLE_TEXT, {"marker": "s", "markerfacecolor": "none", "markeredgecolor": "tab:red",
-                                 "markeredgewidth": 1.5, "markersize": 14}),
+                                 "markeredgewidth": 1.2, "markersize": 11}),
 )
 """How a point is marked when its configuration is gridlocked or has queues still rising."""
 
@@ -159,9 +161,11 @@ def _mark_flags(ax: Axes, x: np.ndarray, y: np.ndarray, table: pd.DataFrame) -> 
 
 def _legend(ax: Axes, extra: Iterable[Any] = (), on: Axes | Figure | None = None, **kwargs: Any) -> None:
     """The legend of ``ax`` (drawn on ``on``, default ``ax``) with each label once (flag markers are
-    drawn per line) and the ``extra`` handles."""
+    drawn per line), the series first and the flags' markers after them, then the ``extra`` handles."""
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
+    flags = {label for _, label, _ in FLAG_MARKERS}
+    unique = {label: unique[label] for label in sorted(unique, key=lambda label: label in flags)}
     for handle in extra:
         unique.setdefault(handle.get_label(), handle)
     (on or ax).legend(list(unique.values()), list(unique), **kwargs)
@@ -294,7 +298,8 @@ def _grid_panel(ax: Axes, axis: _XAxis, panel: pd.DataFrame, hue_path: str | Non
 
 def _heatmap_chart(results: SweepResults) -> Chart | None:
     """Mean avoided admissions (exposure-adjusted) over a two-factor grid, each cell annotated with its
-    mean and CI; gridlocked cells hatched ``///``, cells with queues still rising hatched ``...``."""
+    mean and CI; gridlocked cells hatched (:data:`GRIDLOCK_HATCH`), cells with queues still rising
+    dotted."""
     if results.design != "grid" or len(results.factors) != 2:
         return None
     table = effects(results)
@@ -308,7 +313,7 @@ def _heatmap_chart(results: SweepResults) -> Chart | None:
     cells = means.size
     annotate = cells <= 400
     labels = _heatmap_labels(table, means, with_ci=cells <= 64) if annotate else False
-    figure, (ax,) = _new_figure(max(5.5, 0.9 * len(columns) + 3), max(3.8, 0.55 * len(index) + 2))
+    figure, (ax,) = _new_figure(max(7.0, 0.9 * len(columns) + 3), max(3.8, 0.55 * len(index) + 2))
     with warnings.catch_warnings():  # seaborn 0.13 calls a colormap method matplotlib 3.11 deprecates
         warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
         sns.heatmap(means, ax=ax, cmap="RdBu", center=0, annot=labels, fmt="", linewidths=0.5,
@@ -317,7 +322,7 @@ def _heatmap_chart(results: SweepResults) -> Chart | None:
     ax.grid(False)
     flagged = _hatch_cells(ax, table, means)
     if flagged:
-        figure.legend(handles=flagged, loc="outside lower center", ncols=len(flagged), fontsize="small")
+        figure.legend(handles=flagged, loc="outside lower center", fontsize="small")
     ax.set_facecolor("#e6e6e6")  # cells not run yet
     ax.set_xlabel(f"{pretty_path(x_path)} ({x_path})")
     ax.set_ylabel(f"{pretty_path(y_path)} ({y_path})")
@@ -329,14 +334,14 @@ def _heatmap_chart(results: SweepResults) -> Chart | None:
                f"baseline) for each combination of {pretty_path(x_path)} and {pretty_path(y_path)}"
                + (f"; the {CI_TEXT} is in brackets" if cells <= 64 else "")
                + ("; grey cells have not been run yet" if means.isna().to_numpy().any() else "")
-               + f". Cells hatched /// are {GRIDLOCK_TEXT}: not a benefit whatever their colour; cells "
-               f"hatched ... have {UNSTABLE_TEXT}. The {RAW_TEXT} is in the headline table.")
+               + f". Cells hatched {GRIDLOCK_HATCH} are {GRIDLOCK_TEXT}: not a benefit whatever their "
+               f"colour; dotted cells have {UNSTABLE_TEXT}. The {RAW_TEXT} is in the headline table.")
     return Chart(FIG_HEATMAP, title, caption, figure)
 
 
 HATCHES: tuple[tuple[str, str, str, str], ...] = (
-    ("gridlocked", GRIDLOCK_TEXT, "///", "black"),
-    ("unstable", UNSTABLE_TEXT, "...", "tab:red"),
+    ("gridlocked", GRIDLOCK_TEXT, GRIDLOCK_HATCH, "black"),
+    ("unstable", UNSTABLE_TEXT, ".", "tab:red"),
 )
 """How a heatmap cell is hatched when its configuration is gridlocked or has queues still rising."""
 
@@ -420,7 +425,7 @@ def _tornado_chart(results: SweepResults) -> Chart | None:
         low, high = float(swing.low["diff_mean"]), float(swing.high["diff_mean"])
         gridlocked = bool(swing.low["gridlocked"] or swing.high["gridlocked"])
         ax.barh(y, high - low, left=low, height=0.5, color="lightgrey", edgecolor="black" if gridlocked
-                else "grey", hatch="///" if gridlocked else None,
+                else "grey", hatch=GRIDLOCK_HATCH if gridlocked else None,
                 label=f"Bar hatched: an end is {GRIDLOCK_TEXT}" if gridlocked else None)
         ends = pd.DataFrame([swing.low, swing.high])
         ax.plot(ends["raw_mean"].to_numpy(float), [y, y], linestyle="", marker="D", markersize=5,
@@ -440,8 +445,8 @@ def _tornado_chart(results: SweepResults) -> Chart | None:
     ax.set_yticks(range(len(swings)),
                   [f"{pretty_path(s.path)}\n(baseline {value_text(baseline[s.path])})" for s in swings])
     ax.set_ylim(-0.7, len(swings) - 0.3)
-    ax.set_xlabel(f"Avoided admissions vs baseline, exposure-adjusted (count); whiskers: {CI_TEXT}")
-    _legend(ax, on=figure, loc="outside lower center", ncols=2, fontsize="small")
+    ax.set_xlabel(f"Avoided admissions vs baseline, exposure-adjusted (count)\nwhiskers: {CI_TEXT}")
+    _legend(ax, on=figure, loc="outside lower center", fontsize="small")
     title = "Which capacity moves avoided admissions most"
     figure.suptitle(f"{title}: {results.name}", fontweight="bold")
     caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
