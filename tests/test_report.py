@@ -474,3 +474,23 @@ def test_page_and_printout_show_the_adjusted_measure_first_and_the_raw_one_label
     labels = results.configurations.set_index("configuration")["label"]
     flagged = [line for line in text.splitlines()[3:] if GRIDLOCK_TEXT in line]
     assert len(flagged) == 1 and flagged[0].startswith(labels[2])
+
+
+def test_halving_onward_care_is_not_a_benefit_and_is_marked_gridlocked() -> None:
+    """Halve reablement places (14 to 7) or discharge coordinators (1 to 0) in the small scenario: the
+    raw count shows reablement's halving avoiding admissions (people sit in beds, where crises do not
+    happen), but the exposure-adjusted count's paired CI does not exclude zero for either, days at home
+    fall, and both are flagged gridlocked, so neither can be the best configuration."""
+    results = sweep({"name": "halved", "scenario": "small", "design": "one_at_a_time",
+                     "replications": {"count": 4},
+                     "factors": {"reablement.places": [7], "discharge.coordinators": [0]}}, workers=2)
+    table = results.headline().set_index("configuration")
+    labels = results.configurations.set_index("configuration")["label"]
+    reablement = int(labels.index[labels == "reablement.places=7"][0])
+    halved = table.drop(index=0)
+    assert table.loc[reablement, "avoided_admissions_ci_low"] > 0  # what the raw count would rank on
+    assert (halved[f"{RANKING_KPI}_ci_low"] <= 0).all(), halved[f"{RANKING_KPI}_ci_low"]
+    assert table.loc[reablement, "days_at_home_gained_ci_high"] < 0
+    assert halved["gridlocked"].all()
+    assert report.best_configuration(results) not in set(halved.index)
+    assert all(GRIDLOCK_TEXT in cell for cell in headline_cells(results)["Flags"][1:])
