@@ -23,12 +23,12 @@ from dorothy_sim.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, RunsStopped, S
 from dorothy_sim.executors import default_workers
 from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.formatting import format_console
-from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS
+from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS, RANKING_KPI, RAW_AVOIDED_KPI
 from dorothy_sim.model import CORE
 from dorothy_sim.output import check_folder, write_results
 from dorothy_sim.replication import unstable_queues
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
-from dorothy_sim.sweep import SweepResults, load_results, sweep
+from dorothy_sim.sweep import SweepResults, flags_text, load_results, sweep
 from dorothy_sim.validation import (
     NOT_MODELLED,
     SECTIONS,
@@ -393,21 +393,31 @@ def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False)
     return "\n".join(lines)
 
 
+HEADLINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    (RANKING_KPI, "avoided (exposure-adj.)"), ("days_at_home_gained", "days at home gained"),
+    (RAW_AVOIDED_KPI, "avoided (raw, not adj.)"), ("bed_days_saved", "bed days saved"),
+    ("beds_released_at_92pct", "beds at 92%"), ("net_saving_gbp", "net saving GBP"))
+"""The ``dorothy sweep`` printout's columns: the ranking measure first, the raw count labelled."""
+
+
 def format_headline(results: SweepResults) -> str:
-    """The whole area's comparison KPIs for each configuration: mean and 95% CI, paired."""
+    """The whole area's comparison KPIs for each configuration: mean and 95% CI, paired, avoided
+    admissions exposure-adjusted first; flags name gridlocked configurations and rising queues."""
     table = results.headline()
-    columns = [("avoided_admissions", "avoided admissions"), ("bed_days_saved", "bed days saved"),
-               ("beds_released_at_92pct", "beds at 92%"), ("net_saving_gbp", "net saving GBP")]
     width = max(12, *(len(label) for label in results.configurations["label"]))
     lines = [f"Sweep '{results.name}': paired differences from the baseline (configuration 0), whole area, "
-             "mean [95% CI]", "",
-             f"{'configuration':{width}s} " + " ".join(f"{title:>30s}" for _, title in columns)]
+             "mean [95% CI over replications, simulation noise only]; avoided admissions exposure-adjusted "
+             "rank the configurations (the raw count also counts people kept in hospital)", "",
+             f"{'configuration':{width}s} " + " ".join(f"{title:>30s}" for _, title in HEADLINE_COLUMNS)
+             + "  flags"]
     labels = results.configurations.set_index("configuration")["label"]
     for row in table.itertuples(index=False):
         record = row._asdict()
         cells = [f"{format_console(record[k])} [{format_console(record[k + '_ci_low'])}, "
-                 f"{format_console(record[k + '_ci_high'])}]" for k, _ in columns]
-        lines.append(f"{labels[record['configuration']]:{width}s} " + " ".join(f"{c:>30s}" for c in cells))
+                 f"{format_console(record[k + '_ci_high'])}]" for k, _ in HEADLINE_COLUMNS]
+        flags = flags_text(record["gridlocked"], record["unstable_queues"])
+        lines.append((f"{labels[record['configuration']]:{width}s} " + " ".join(f"{c:>30s}" for c in cells)
+                      + f"  {flags}").rstrip())
     return "\n".join(lines)
 
 

@@ -6,9 +6,12 @@ names and units live in exactly one place.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dorothy_sim.registry import SERVICES, Kpi
 
-__all__ = ["COMPARISON_BY_NAME", "COMPARISON_KPIS", "KPIS", "KPI_BY_NAME", "Kpi", "UNITS"]
+__all__ = ["COMPARISON_BY_NAME", "COMPARISON_KPIS", "KPIS", "KPI_BY_NAME", "RANKING_KPI", "RAW_AVOIDED_KPI",
+           "Kpi", "UNITS", "exposure_adjusted_avoided"]
 
 _MODEL_KPIS: tuple[Kpi, ...] = (
     Kpi("cohort_size", "people", "people in the frail 65+ cohort (constant: a newly frail person replaces "
@@ -165,3 +168,24 @@ COMPARISON_KPIS: tuple[Kpi, ...] = (
 )
 COMPARISON_BY_NAME: dict[str, Kpi] = {k.name: k for k in COMPARISON_KPIS}
 UNITS: dict[str, str] = {k.name: k.unit for k in (*KPIS, *COMPARISON_KPIS)}
+
+RANKING_KPI = "avoided_admissions_exposure_adjusted"
+"""The measure every ranking, "best" configuration, search objective and headline figure uses.
+
+Why not the raw count (:data:`RAW_AVOIDED_KPI`): crises happen only to people at home, so a
+configuration that keeps people in hospital (a bed gridlocked for want of onward care) has fewer
+admissions simply because fewer people are at home to have a crisis. The exposure-adjusted count
+compares admissions per person-year at home, so beds that keep people in earn nothing."""
+
+RAW_AVOIDED_KPI = "avoided_admissions"
+"""Baseline minus configuration admissions: shown beside :data:`RANKING_KPI`, labelled as the raw
+count, never used to rank."""
+
+
+def exposure_adjusted_avoided(admissions: Any, home_person_years: Any, baseline_admissions: Any,
+                              baseline_home_person_years: Any) -> Any:
+    """(baseline admissions per person-year at home - the configuration's) x the configuration's
+    person-years at home: the admissions it avoided for the time people were at home. Works on
+    numbers, arrays and aligned pandas Series alike (one value per replication)."""
+    baseline_rate = baseline_admissions / baseline_home_person_years
+    return (baseline_rate - admissions / home_person_years) * home_person_years

@@ -23,7 +23,7 @@ import pandas as pd
 from dorothy_sim.analysis import interval_table, paired_differences, summarise, t_interval
 from dorothy_sim.errors import UserError
 from dorothy_sim.executors import Task
-from dorothy_sim.kpis import COMPARISON_KPIS, UNITS
+from dorothy_sim.kpis import COMPARISON_KPIS, UNITS, exposure_adjusted_avoided
 from dorothy_sim.monitor import ALL
 from dorothy_sim.replication import COLUMNS, RunOutput, queue_table, unstable_queues
 from dorothy_sim.runner import Key, Runner
@@ -37,6 +37,18 @@ RUN_KEYS = ["configuration", "scenario"]
 # exposure-adjusted count (per person-year at home) and days at home gained do not reward it.
 GRIDLOCK_OCCUPANCY_PCT = 100.0
 GRIDLOCK_BED_WAIT_HOURS = 24.0
+GRIDLOCK_TEXT = (f"gridlocked: occupancy \u2265 {GRIDLOCK_OCCUPANCY_PCT:g}% or bed wait "
+                 f"\u2265 {GRIDLOCK_BED_WAIT_HOURS:g} h")
+UNSTABLE_TEXT = "queues still rising at the end of the run"
+
+
+def flags_text(gridlocked: bool, unstable_queues: str) -> str:
+    """A headline row's flags as words ("" when neither): how tables, legends and printouts name a
+    gridlocked configuration and one whose queues were still rising at the end."""
+    return ", ".join(text for flagged, text in ((gridlocked, GRIDLOCK_TEXT), (bool(unstable_queues),
+                                                                              UNSTABLE_TEXT)) if flagged)
+
+
 HEADLINE = ("avoided_admissions_exposure_adjusted", "avoided_admissions", "days_at_home_gained",
             "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct", "cost_change_gbp",
             "net_saving_gbp")
@@ -256,14 +268,11 @@ def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys
     days = pd.Series({k: outputs[k].results_days for k in keys})
     results_days = np.array([days[(c, r)] for c, _, r, _ in wide.index])
     saved = -wide["acute_bed_days"].to_numpy()
-    # The fall in admissions per person-year at home, over this configuration's person-years at home:
-    # what it avoided for the time people were at home (a rate, so beds that keep people in earn nothing).
-    def rate(table: pd.DataFrame) -> pd.Series:
-        return table["admissions"] / table["home_person_years"]
-    rate_change = rate(theirs) - rate(ours)
+    adjusted = exposure_adjusted_avoided(ours["admissions"], ours["home_person_years"], theirs["admissions"],
+                                         theirs["home_person_years"])
     derived = {
         "avoided_admissions": -wide["admissions"].to_numpy(),
-        "avoided_admissions_exposure_adjusted": (rate_change * ours["home_person_years"]).to_numpy(),
+        "avoided_admissions_exposure_adjusted": adjusted.to_numpy(),
         "days_at_home_gained": (wide["days_at_home_per_person"] * ours["cohort_size"]).to_numpy(),
         "bed_days_saved": saved,
         "beds_released_at_85pct": saved / (results_days * 0.85),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dorothy_sim.analysis import t_interval
 from dorothy_sim.formatting import format_study_estimate
+from dorothy_sim.kpis import exposure_adjusted_avoided
 from dorothy_sim.monitor import ALL
 from dorothy_sim.sweep import SweepResults
 
@@ -92,6 +93,23 @@ def paired_series(values: pd.Series, reference: pd.Series) -> Interval:
     """``values - reference`` over the replications both have, as a t interval."""
     diff = (values - reference).dropna()
     return Interval.of(diff.to_numpy())
+
+
+def adjusted_avoided(results: SweepResults, configuration: int, reference_results: SweepResults | None = None,
+                     reference: int = 0, area: str = ALL) -> pd.Series:
+    """Avoided admissions, exposure-adjusted, of ``configuration`` against ``reference`` (default the
+    baseline of the same sweep; ``reference_results`` when it is in another sweep with the same seeds)
+    in each replication: the sweep's ranking measure (kpis.RANKING_KPI), for swings between two
+    configurations and changes across sweeps, which the comparisons table does not hold."""
+    other = results if reference_results is None else reference_results
+
+    def of(source: SweepResults, number: int, kpi: str) -> pd.Series:
+        return per_replication(source, number, kpi, area)
+
+    values = exposure_adjusted_avoided(
+        of(results, configuration, "admissions"), of(results, configuration, "home_person_years"),
+        of(other, reference, "admissions"), of(other, reference, "home_person_years"))
+    return values.dropna()
 
 
 def level(results: SweepResults, configuration: int, kpi: str, area: str = ALL) -> Interval:

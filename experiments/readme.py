@@ -16,7 +16,7 @@ import pandas as pd
 
 from dorothy_sim._version import __version__
 from dorothy_sim.formatting import format_duration
-from dorothy_sim.sweep import SweepResults
+from dorothy_sim.sweep import SweepResults, flags_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,7 +99,8 @@ def gridlock_lines(results: SweepResults) -> list[str]:
     """A README warning naming every configuration whose acute beds are gridlocked (the sweep's
     ``gridlocked`` flag: mean occupancy >= 100% of core beds or a mean bed wait >= 24 hours). There,
     fewer admissions mean people stuck in hospital, where the model gives them no new crises, rather
-    than crises prevented, so "avoided admissions" must not be read as a benefit."""
+    than crises prevented, so the raw count of avoided admissions must not be read as a benefit; the
+    studies rank by the exposure-adjusted count and never pick a gridlocked configuration."""
     table = results.headline()
     rows = table[table["gridlocked"]]
     if rows.empty:
@@ -109,4 +110,13 @@ def gridlock_lines(results: SweepResults) -> list[str]:
              f"a bed {row.bed_wait_hours_mean:,.0f} hours)" for row in rows.itertuples()]
     return [f"- **Gridlocked acute beds in {len(rows)} configuration(s):** {'; '.join(items)}. There, "
             "fewer admissions mean people stuck in hospital (waiting for a bed or for onward care), not "
-            "crises prevented: read their beds released and bed waits, not their avoided admissions."]
+            "crises prevented: their raw count of avoided admissions is not a benefit. They are marked "
+            "\"gridlocked\" in the tables below and never chosen as a best point."]
+
+
+def flags(results: SweepResults) -> pd.Series:
+    """Each configuration's flags in words (gridlocked, queues still rising; "" when neither), indexed
+    by configuration: the "flags" column of the studies' tables."""
+    table = results.headline()
+    return pd.Series([flags_text(row.gridlocked, row.unstable_queues) for row in table.itertuples()],
+                     index=table["configuration"])

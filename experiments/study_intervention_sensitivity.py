@@ -8,8 +8,11 @@ paired with the default under common random numbers.
 The swing of a lever is its effect at the high level minus its effect at the low level (doubled minus
 halved; on minus off, where the default counts as one of the two levels of a switch): positive means
 more of the lever avoids more admissions (or releases more beds). Its 95% CI is a paired t interval over
-replications of (low configuration - high configuration), which is valid because both configurations use
-the same seeds. Levers are ranked by the size of the swing.
+replications of (high effect - low effect), which is valid because both configurations use the same
+seeds. Levers are ranked by the size of the swing in avoided admissions, exposure-adjusted
+(kpis.RANKING_KPI): the raw count also counts people kept in hospital, where the model gives them no
+crises, as admissions avoided, so halving onward care would look like a benefit. The raw count is kept
+beside it, labelled; a level whose configuration is gridlocked is flagged in every table.
 
 Spec: experiments/specs/intervention_sensitivity.toml (also runnable alone with `dorothy sweep`).
 
@@ -19,7 +22,7 @@ Run (from the repository root; resumable: re-running loads every finished run):
     .venv/bin/python experiments/study_intervention_sensitivity.py --smoke    # small scenario, seconds
 
 Writes to results/intervention_sensitivity/: the sweep store, tables/, report/ (with the tornado of
-avoided admissions), levers.csv (the swings with CIs) and README.md.
+avoided admissions, exposure-adjusted), levers.csv (the swings with CIs) and README.md.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from intervals import Interval, comparison, fmt_ci, paired
-from readme import announce, gridlock_lines, markdown_table, rel, write_readme
+from intervals import Interval, adjusted_avoided, comparison, fmt_ci, paired
+from readme import announce, flags, gridlock_lines, markdown_table, rel, write_readme
 from studies import (
     SPECS,
     Provenance,
@@ -42,6 +45,7 @@ from studies import (
     sweep_and_report,
 )
 
+from dorothy_sim.kpis import RANKING_KPI, RAW_AVOIDED_KPI
 from dorothy_sim.spec import plan, spec_from_dict
 
 STUDY = "intervention_sensitivity"
@@ -72,9 +76,14 @@ class Lever:
     baseline_value: Any
     low_configuration: int
     high_configuration: int
-    avoided_low: Interval
-    avoided_high: Interval
-    avoided_swing: Interval
+    adjusted_low: Interval         # avoided admissions, exposure-adjusted: what ranks
+    adjusted_high: Interval
+    adjusted_swing: Interval
+    raw_low: Interval              # avoided admissions, raw count: shown, never ranks
+    raw_high: Interval
+    raw_swing: Interval
+    low_flags: str                 # "gridlocked: ...", "queues still rising ..." or ""
+    high_flags: str
     beds_low: Interval
     beds_high: Interval
     beds_swing: Interval
@@ -131,6 +140,7 @@ def lever_effects(run: SweepRun, results_days: float) -> list[Lever]:
     baseline = {path: _plain(configurations.loc[0, path]) for path in results.factors}
     n = int(configurations["replications"].max())
     zero = Interval(0.0, 0.0, 0.0, n)
+    flagged = flags(results)
     per_bed = -1.0 / (results_days * 0.92)
     levers = []
     for path in results.factors:
@@ -150,8 +160,11 @@ def lever_effects(run: SweepRun, results_days: float) -> list[Lever]:
         levers.append(Lever(
             path=path, low_value=levels[0], high_value=levels[-1], baseline_value=baseline[path],
             low_configuration=low, high_configuration=high,
-            avoided_low=at(low, "avoided_admissions"), avoided_high=at(high, "avoided_admissions"),
-            avoided_swing=paired(results, high, "admissions", reference=low).scaled(-1.0),
+            adjusted_low=at(low, RANKING_KPI), adjusted_high=at(high, RANKING_KPI),
+            adjusted_swing=Interval.of(adjusted_avoided(results, high) - adjusted_avoided(results, low)),
+            raw_low=at(low, RAW_AVOIDED_KPI), raw_high=at(high, RAW_AVOIDED_KPI),
+            raw_swing=paired(results, high, "admissions", reference=low).scaled(-1.0),
+            low_flags=flagged.get(low, ""), high_flags=flagged.get(high, ""),
             beds_low=at(low, "beds_released_at_92pct"), beds_high=at(high, "beds_released_at_92pct"),
             beds_swing=paired(results, high, "acute_bed_days", reference=low).scaled(per_bed),
             net_saving_swing=paired(results, high, "cost_total_gbp", reference=low).scaled(-1.0),
@@ -172,21 +185,23 @@ def lever_table(levers: list[Lever]) -> pd.DataFrame:
         row: dict[str, Any] = {"lever": lever.name, "path": lever.path, "low": lever.low_value,
                                "high": lever.high_value, "baseline": lever.baseline_value,
                                "low_configuration": lever.low_configuration,
-                               "high_configuration": lever.high_configuration}
-        for name in ("avoided_low", "avoided_high", "avoided_swing", "beds_low", "beds_high", "beds_swing",
-                     "net_saving_swing"):
+                               "high_configuration": lever.high_configuration,
+                               "low_flags": lever.low_flags, "high_flags": lever.high_flags}
+        for name in ("adjusted_low", "adjusted_high", "adjusted_swing", "raw_low", "raw_high", "raw_swing",
+                     "beds_low", "beds_high", "beds_swing", "net_saving_swing"):
             interval: Interval = getattr(lever, name)
             row.update({name: interval.mean, f"{name}_ci_low": interval.low,
                         f"{name}_ci_high": interval.high})
         rows.append(row)
     table = pd.DataFrame(rows)
-    table["rank_avoided"] = table["avoided_swing"].abs().rank(ascending=False, method="min").astype(int)
+    table["rank_adjusted"] = table["adjusted_swing"].abs().rank(ascending=False, method="min").astype(int)
     table["rank_beds"] = table["beds_swing"].abs().rank(ascending=False, method="min").astype(int)
-    return table.sort_values("rank_avoided", kind="stable")
+    return table.sort_values("rank_adjusted", kind="stable")
 
 
 def ranking(levers: list[Lever], measure: str, kind: str) -> str:
-    """The levers ranked by the size of their swing in ``measure`` (avoided or beds)."""
+    """The levers ranked by the size of their swing in ``measure`` (adjusted or beds); for avoided
+    admissions the raw count's swing beside it, and each level's flags (gridlocked, queues rising)."""
     ordered = sorted(levers, key=lambda lv: -abs(getattr(lv, f"{measure}_swing").mean))
     rows = []
     for rank, lever in enumerate(ordered, start=1):
@@ -198,6 +213,10 @@ def ranking(levers: list[Lever], measure: str, kind: str) -> str:
             "swing (high - low)": fmt_ci(swing, kind),
             "CI excludes 0": "yes" if swing.excludes_zero else "no",
         })
+        if measure == "adjusted":
+            rows[-1]["swing, raw count (not exposure-adjusted)"] = fmt_ci(lever.raw_swing, kind)
+        rows[-1]["flags"] = "; ".join(f"{end}: {text}" for end, text in (("low", lever.low_flags),
+                                                                         ("high", lever.high_flags)) if text)
     return markdown_table(rows)
 
 
@@ -209,12 +228,12 @@ def findings(levers: list[Lever], report_note: str, has_tornado: bool,
              warnings: list[str]) -> list[tuple[str, str]]:
     if not levers:
         return [("Key findings", "No lever has two levels in this sweep.")]
-    by_avoided = sorted(levers, key=lambda lv: -abs(lv.avoided_swing.mean))
+    by_adjusted = sorted(levers, key=lambda lv: -abs(lv.adjusted_swing.mean))
     by_beds = sorted(levers, key=lambda lv: -abs(lv.beds_swing.mean))
-    n = by_avoided[0].avoided_swing.n
+    n = by_adjusted[0].adjusted_swing.n
     lines = []
     for title, ordered, measure, kind, unit in (
-            ("avoided admissions", by_avoided, "avoided", "count", "admissions a year"),
+            ("avoided admissions (exposure-adjusted)", by_adjusted, "adjusted", "count", "admissions a year"),
             ("beds released at 92% occupancy", by_beds, "beds", "beds", "beds")):
         top = ordered[0]
         swing: Interval = getattr(top, f"{measure}_swing")
@@ -236,15 +255,22 @@ def findings(levers: list[Lever], report_note: str, has_tornado: bool,
                          f"{lv.name} {fmt_ci(lv.net_saving_swing, 'gbp')}" for lv in saving) + ".")
     note = ("\n\nSwing = effect at the high level - effect at the low level (doubled - halved; on - off), "
             "so a positive swing means more of the lever helps. \"At low\" and \"at high\" are paired "
-            "differences from the default scenario (the default itself shows 0). Beds released = bed days "
-            "saved / (results days x 0.92). 95% CIs are paired t intervals over replications. "
-            "Machine-readable: `levers.csv`; every configuration: `tables/headline.csv`.")
+            "differences from the default scenario (the default itself shows 0) in avoided admissions, "
+            "exposure-adjusted: (the default's admissions per person-year at home - the level's) x the "
+            "level's person-years at home. The raw count (default's admissions - the level's) is shown "
+            "beside the swing but does not rank: it counts people kept in hospital, where the model gives "
+            "them no crises, as admissions avoided. \"flags\" names a level whose acute beds are "
+            "gridlocked (occupancy >= 100% or a mean bed wait >= 24 h) or whose queues were still rising "
+            "at the end. Beds released = bed days saved / (results days x 0.92). 95% CIs are paired t "
+            "intervals over replications (simulation noise only). Machine-readable: `levers.csv`; every "
+            "configuration: `tables/headline.csv`.")
     sections = [("Key findings", "\n".join([*warnings, *lines])),
-                ("Levers ranked by swing in avoided admissions", ranking(levers, "avoided", "count") + note),
+                ("Levers ranked by swing in avoided admissions (exposure-adjusted)",
+                 ranking(levers, "adjusted", "count") + note),
                 ("Levers ranked by swing in beds released at 92% occupancy", ranking(levers, "beds", "beds"))]
-    figure = (f"![Tornado of avoided admissions](report/{TORNADO})\n\n" if has_tornado else
-              "(The report has no tornado figure; see the note below.)\n\n")
-    sections.append(("Tornado of avoided admissions", figure + report_note))
+    figure = (f"![Tornado of avoided admissions, exposure-adjusted](report/{TORNADO})\n\n" if has_tornado
+              else "(The report has no tornado figure; see the note below.)\n\n")
+    sections.append(("Tornado of avoided admissions (exposure-adjusted)", figure + report_note))
     return sections
 
 

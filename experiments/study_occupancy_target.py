@@ -13,9 +13,13 @@ Method (one step):
      and in intervention cost (the sum of the service cost components: rapid response, reablement, home
      care, community beds, care homes, MDT, discharge, mental-health liaison, falls prevention; not acute
      bed days or A&E, which are what the services save).
-  3. Eligible levers: the occupancy change's 95% CI is wholly below zero. Among them, the largest
-     reduction per pound of added intervention cost wins; a lever that reduces occupancy at no added
-     intervention cost (change <= 0) beats any that costs, and among such the largest reduction wins.
+  3. Eligible levers: the occupancy change's 95% CI is wholly below zero, the step's acute beds are not
+     gridlocked (the sweep's flag: mean occupancy >= 100% of core beds or a mean bed wait >= 24 h), and
+     its avoided admissions, exposure-adjusted (kpis.RANKING_KPI), do not have a 95% CI wholly below
+     zero: a step must not buy lower occupancy with more admissions per person-year at home. Among them,
+     the largest reduction per pound of added intervention cost wins; a lever that reduces occupancy at
+     no added intervention cost (change <= 0) beats any that costs, and among such the largest
+     reduction wins.
   4. The winner's step is added to the mix; its configuration's occupancy is the new mix's.
 It stops for a target when the mix's mean occupancy (point estimate) is at or below the target (then
 goes on to the next, lower, target from that mix), when no lever is eligible ("not reached"), or after
@@ -45,6 +49,7 @@ from typing import Any
 import pandas as pd
 from intervals import (
     Interval,
+    adjusted_avoided,
     comparison,
     fmt_ci,
     level,
@@ -66,8 +71,9 @@ from studies import (
 from dorothy_sim import load_scenario
 from dorothy_sim.errors import UserError
 from dorothy_sim.formatting import format_study_number as fmt_number
+from dorothy_sim.kpis import RANKING_KPI
 from dorothy_sim.registry import INTERVENTION_COSTS
-from dorothy_sim.sweep import SweepResults
+from dorothy_sim.sweep import SweepResults, flags_text
 
 STUDY = "occupancy_target"
 SCENARIO = "kent_medway"
@@ -104,10 +110,15 @@ class Candidate:
     occupancy_change: Interval     # paired, percentage points
     cost_change: Interval          # paired, intervention cost, GBP a year
     net_saving: Interval           # paired, all costs incl. acute bed days, GBP a year
+    avoided: Interval              # paired, avoided admissions exposure-adjusted (kpis.RANKING_KPI)
+    gridlocked: bool = False       # the sweep's flag for this step's configuration
+    flags: str = ""                # gridlocked, queues still rising, in words
 
     @property
     def eligible(self) -> bool:
-        return self.occupancy_change.below_zero
+        """Occupancy clearly down, beds not gridlocked, and admissions per person-year at home not
+        clearly up (a gridlocked step lowers admissions by keeping people in, so it is skipped)."""
+        return self.occupancy_change.below_zero and not self.gridlocked and not self.avoided.below_zero
 
     @property
     def free(self) -> bool:
@@ -226,9 +237,10 @@ class Search:
                 choice = choose(pending.candidates)
                 if choice is None:
                     outcomes.append(self._outcome(
-                        target, False, "not reached: no lever's step reduced mean occupancy with a 95% CI "
-                        f"below zero (at {fmt_number(pending.occupancy.mean, 'pct')})", taken, mix, occupancy,
-                        source))
+                        target, False, "not reached: no lever's step was eligible (mean occupancy down "
+                        "with a 95% CI below zero, beds not gridlocked, admissions per person-year at home "
+                        f"not clearly up; at {fmt_number(pending.occupancy.mean, 'pct')})", taken, mix,
+                        occupancy, source))
                     break
                 pending.chosen = choice
                 mix = {**mix, choice.lever: choice.new}
@@ -254,6 +266,7 @@ class Search:
                         progress=self.progress)
         results = run.results
         candidates = []
+        headline = results.headline().set_index("configuration")
         values = results.configurations.set_index("configuration")
         for configuration, row in values.iterrows():
             if configuration == 0:
@@ -264,7 +277,11 @@ class Search:
                 configuration=int(configuration), occupancy=level(results, int(configuration), OCCUPANCY),
                 occupancy_change=paired(results, int(configuration), OCCUPANCY),
                 cost_change=paired(results, int(configuration), INTERVENTION_COSTS),
-                net_saving=comparison(results, int(configuration), "net_saving_gbp")))
+                net_saving=comparison(results, int(configuration), "net_saving_gbp"),
+                avoided=comparison(results, int(configuration), RANKING_KPI),
+                gridlocked=bool(headline.loc[configuration, "gridlocked"]),
+                flags=flags_text(bool(headline.loc[configuration, "gridlocked"]),
+                                 headline.loc[configuration, "unstable_queues"])))
         step = Step(number, run, dict(mix), level(results, 0, OCCUPANCY), candidates)
         self.steps.append(step)
         return step
@@ -277,7 +294,8 @@ class Search:
             "occupancy": self._across(source, start, OCCUPANCY),
             "intervention_cost": self._across(source, start, INTERVENTION_COSTS),
             "net_saving": self._across(source, start, "cost_total_gbp").scaled(-1.0),
-            "avoided_admissions": self._across(source, start, "admissions").scaled(-1.0),
+            "avoided_admissions": Interval.of(adjusted_avoided(source[0], source[1], start[0], start[1])),
+            "avoided_admissions_raw": self._across(source, start, "admissions").scaled(-1.0),
         }
         return Outcome(target, reached, reason, steps, dict(mix), occupancy, cumulative)
 
@@ -327,6 +345,10 @@ class Search:
                              "added_intervention_cost_ci_high": c.cost_change.high,
                              "net_saving_gbp": c.net_saving.mean, "net_saving_ci_low": c.net_saving.low,
                              "net_saving_ci_high": c.net_saving.high,
+                             "avoided_admissions_exposure_adjusted": c.avoided.mean,
+                             "avoided_admissions_exposure_adjusted_ci_low": c.avoided.low,
+                             "avoided_admissions_exposure_adjusted_ci_high": c.avoided.high,
+                             "gridlocked": c.gridlocked, "flags": c.flags,
                              "pp_per_million_gbp": c.pp_per_million})
         return pd.DataFrame(rows)
 
@@ -382,8 +404,9 @@ class Search:
                 f"{fmt_ci(o.occupancy, 'pct')}; against the starting mix: occupancy "
                 f"{fmt_ci(c['occupancy'], 'pp')}, added intervention cost"
                 f" {fmt_ci(c['intervention_cost'], 'gbp')} a year, net saving (all costs incl. acute bed"
-                f" days) {fmt_ci(c['net_saving'], 'gbp')} a year, avoided admissions"
-                f" {fmt_ci(c['avoided_admissions'], 'count')} a year.")
+                f" days) {fmt_ci(c['net_saving'], 'gbp')} a year, avoided admissions (exposure-adjusted)"
+                f" {fmt_ci(c['avoided_admissions'], 'count')} a year (raw count, not exposure-adjusted:"
+                f" {fmt_ci(c['avoided_admissions_raw'], 'count')}).")
         return "\n".join(lines)
 
     def _path_markdown(self) -> str:
@@ -432,6 +455,8 @@ class Search:
                     "occupancy change": fmt_ci(c.occupancy_change, "pp"),
                     "added intervention cost": fmt_ci(c.cost_change, "gbp"),
                     "pp per £1m": "free" if c.free else fmt_number(c.pp_per_million),
+                    "avoided admissions (exposure-adjusted)": fmt_ci(c.avoided, "count"),
+                    "flags": c.flags,
                     "eligible": "yes" if c.eligible else "no",
                     "chosen": "**yes**" if step.chosen is c else "",
                 })
@@ -440,7 +465,10 @@ class Search:
         return ("<details><summary>Every candidate (lever, step) with its paired effects</summary>\n\n"
                 + markdown_table(rows) + "\n\n</details>\n\n\"pp per £1m\": reduction in mean occupancy "
                 "(percentage points) per £1m of added intervention cost; \"free\" when the added "
-                "intervention cost is zero or negative.")
+                "intervention cost is zero or negative. Avoided admissions, exposure-adjusted: (the current "
+                "mix's admissions per person-year at home - the step's) x the step's person-years at home, "
+                "paired. \"flags\": gridlocked acute beds (occupancy >= 100% or a mean bed wait >= 24 h; "
+                "never eligible) or queues still rising at the end.")
 
 
 def choose(candidates: list[Candidate]) -> Candidate | None:
@@ -472,9 +500,12 @@ def method_text(step_pct: float, max_steps: int, reps: int) -> str:
 3. For each lever: the paired change in mean acute occupancy and in intervention cost (the sum of
    {', '.join(f'`{k}`' for k in INTERVENTION_COSTS)}; acute bed days and A&E are not counted, being what
    the services save). A lever is eligible if its occupancy change has a 95% CI (paired t, {reps}
-   replications) wholly below zero. The eligible lever with the largest reduction per pound of added
-   intervention cost is added; a lever with no added intervention cost (zero or negative) comes first,
-   the largest reduction among such.
+   replications) wholly below zero, its acute beds are not gridlocked (mean occupancy >= 100% of core
+   beds or a mean bed wait >= 24 hours: fewer admissions there mean people kept in hospital, not crises
+   prevented), and its avoided admissions, exposure-adjusted (the fall in admissions per person-year at
+   home times the step's person-years at home), do not have a 95% CI wholly below zero. The eligible
+   lever with the largest reduction per pound of added intervention cost is added; a lever with no added
+   intervention cost (zero or negative) comes first, the largest reduction among such.
 4. Stop for a target when the mix's mean occupancy (point estimate) is at or below it, and go on to the
    next (lower) target from that mix; stop with "not reached" when no lever is eligible or after
    {max_steps} steps for one target.

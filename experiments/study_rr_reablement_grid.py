@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 from intervals import Interval, fmt_ci
-from readme import announce, gridlock_lines, markdown_table, rel, write_readme
+from readme import announce, flags, gridlock_lines, markdown_table, rel, write_readme
 from studies import (
     SPECS,
     Provenance,
@@ -37,6 +37,7 @@ from studies import (
 )
 
 from dorothy_sim.formatting import format_study_number as fmt_number
+from dorothy_sim.kpis import RANKING_KPI, RAW_AVOIDED_KPI
 
 STUDY = "rr_reablement_grid"
 SPEC = SPECS / f"{STUDY}.toml"
@@ -69,15 +70,16 @@ def intro(spec: dict[str, Any]) -> str:
 
 
 def headline_table(run: SweepRun) -> pd.DataFrame:
-    """One row per grid point: the comparison KPIs and occupancy with their 95% CIs (numbers), plus the
-    net cost per avoided admission where the avoided admissions are clearly above zero."""
+    """One row per grid point: the comparison KPIs and occupancy with their 95% CIs (numbers), the
+    flags in words, and the net cost per avoided admission (exposure-adjusted) where those avoided
+    admissions are clearly above zero and the beds are not gridlocked."""
     results = run.results
     table = results.headline()
     table["label"] = results.configurations.set_index("configuration").loc[table["configuration"], "label"] \
         .to_numpy()
-    clear = table["avoided_admissions_ci_low"] > 0
-    table["net_cost_per_avoided_admission_gbp"] = (
-        table["cost_change_gbp"] / table["avoided_admissions"]).where(clear)
+    table["flags"] = flags(results).reindex(table["configuration"]).to_numpy()
+    clear = (table[f"{RANKING_KPI}_ci_low"] > 0) & ~table["gridlocked"]
+    table["net_cost_per_avoided_admission_gbp"] = (table["cost_change_gbp"] / table[RANKING_KPI]).where(clear)
     return table
 
 
@@ -88,22 +90,34 @@ def findings(run: SweepRun, table: pd.DataFrame, report_note: str) -> list[tuple
         base = row["configuration"] == 0
         rows.append({
             "clinicians": row[CLINICIANS], "reablement places": row[PLACES],
-            "avoided admissions": "baseline" if base else fmt_ci(Interval.from_columns(
-                row, "avoided_admissions", n), "count"),
+            "avoided admissions (exposure-adjusted)": "baseline" if base else fmt_ci(Interval.from_columns(
+                row, RANKING_KPI, n), "count"),
+            "days at home gained": "baseline" if base else fmt_ci(Interval.from_columns(
+                row, "days_at_home_gained", n), "count"),
+            "avoided admissions (raw count, not exposure-adjusted)": "baseline" if base else fmt_ci(
+                Interval.from_columns(row, RAW_AVOIDED_KPI, n), "count"),
             "beds released at 92%": "baseline" if base else fmt_ci(Interval.from_columns(
                 row, "beds_released_at_92pct", n), "beds"),
             "net saving": "baseline" if base else fmt_ci(Interval.from_columns(row, "net_saving_gbp", n),
                                                          "gbp"),
             "net cost per avoided admission": fmt_number(row["net_cost_per_avoided_admission_gbp"], "gbp"),
             "acute occupancy": fmt_ci(Interval.from_columns(row, "acute_occupancy_mean_pct", n), "pct"),
+            "flags": row["flags"],
         })
     grid = markdown_table(rows) + (
-        "\n\nAvoided admissions, beds released (bed days saved / (results days x 0.92)) and net saving "
-        "(baseline total cost minus this configuration's, all services and acute bed days; positive is a "
-        "saving) are paired differences from configuration 0 over the year, mean and 95% t interval "
-        "across replications. Net cost per avoided admission = cost change / avoided admissions (ratio "
-        "of means), shown only where the avoided admissions' CI is above zero. Acute occupancy is the "
-        "mean of core beds, all patients. Machine-readable: `grid_headline.csv`, `tables/headline.csv`.")
+        "\n\nAvoided admissions, days at home gained (summed over the cohort), beds released (bed days "
+        "saved / (results days x 0.92)) and net saving (baseline total cost minus this configuration's, "
+        "all services and acute bed days; positive is a saving) are paired differences from configuration "
+        "0 over the year, mean and 95% t interval across replications (simulation noise only). Avoided "
+        "admissions exposure-adjusted = (configuration 0's admissions per person-year at home - this "
+        "point's) x this point's person-years at home: it ranks the points. The raw count (configuration "
+        "0's admissions - this point's) is shown beside it but never ranks, because it counts people kept "
+        "in hospital, where the model gives them no crises, as admissions avoided. Net cost per avoided "
+        "admission = cost change / avoided admissions exposure-adjusted (ratio of means), shown only "
+        "where their CI is above zero and the beds are not gridlocked. \"flags\": gridlocked acute beds "
+        "(occupancy >= 100% or a mean bed wait >= 24 h; never a best point) or queues still rising at "
+        "the end. Acute occupancy is the mean of core beds, all patients. Machine-readable: "
+        "`grid_headline.csv`, `tables/headline.csv`.")
     warnings = "".join(f"{line}\n" for line in gridlock_lines(run.results))
     return [("Key findings", warnings + key_findings(table, n)),
             ("Every grid point (whole area, one year)", grid),
@@ -112,10 +126,11 @@ def findings(run: SweepRun, table: pd.DataFrame, report_note: str) -> list[tuple
 
 
 def key_findings(table: pd.DataFrame, n: int) -> str:
-    """The headline sentences, all read from the table."""
-    others = table[table["configuration"] != 0]
+    """The headline sentences, all read from the table; best points are chosen on avoided admissions
+    exposure-adjusted among the grid points whose beds are not gridlocked."""
+    others = table[(table["configuration"] != 0) & ~table["gridlocked"]]
     if others.empty:
-        return "The grid holds only the baseline."
+        return "The grid holds no point besides the baseline whose acute beds are not gridlocked."
     lines = []
 
     def point(row: pd.Series) -> str:
@@ -128,19 +143,22 @@ def key_findings(table: pd.DataFrame, n: int) -> str:
                "its 95% CI is below zero: a net cost even at the best point" if saving.below_zero else
                "its 95% CI includes zero: no grid point reliably saves money")
     lines.append(f"- **Best point per £ (largest net saving):** {point(best)}: net saving "
-                 f"{fmt_ci(saving, 'gbp')} a year ({verdict}); avoided admissions "
-                 f"{fmt_ci(Interval.from_columns(best, 'avoided_admissions', n), 'count')}, beds released "
+                 f"{fmt_ci(saving, 'gbp')} a year ({verdict}); avoided admissions (exposure-adjusted) "
+                 f"{fmt_ci(Interval.from_columns(best, RANKING_KPI, n), 'count')}, beds released "
                  f"at 92% {fmt_ci(Interval.from_columns(best, 'beds_released_at_92pct', n), 'beds')}.")
-    most = others.loc[others["avoided_admissions"].idxmax()]
-    lines.append(f"- **Most admissions avoided:** {point(most)}: "
-                 f"{fmt_ci(Interval.from_columns(most, 'avoided_admissions', n), 'count')} a year; beds "
+    most = others.loc[others[RANKING_KPI].idxmax()]
+    lines.append(f"- **Most admissions avoided (exposure-adjusted):** {point(most)}: "
+                 f"{fmt_ci(Interval.from_columns(most, RANKING_KPI, n), 'count')} a year (raw count "
+                 f"{fmt_ci(Interval.from_columns(most, RAW_AVOIDED_KPI, n), 'count')}); days at home gained "
+                 f"{fmt_ci(Interval.from_columns(most, 'days_at_home_gained', n), 'count')}; beds "
                  f"released at 92% {fmt_ci(Interval.from_columns(most, 'beds_released_at_92pct', n), 'beds')}"
                  f"; net saving {fmt_ci(Interval.from_columns(most, 'net_saving_gbp', n), 'gbp')}.")
     beds = others.loc[others["beds_released_at_92pct"].idxmax()]
     lines.append(f"- **Most beds released at 92% occupancy:** {point(beds)}: "
                  f"{fmt_ci(Interval.from_columns(beds, 'beds_released_at_92pct', n), 'beds')}.")
-    clear = others[others["avoided_admissions_ci_low"] > 0]
-    lines.append(f"- {len(clear)} of {len(others)} grid points avoid admissions with a 95% CI above zero; "
+    clear = others[others[f"{RANKING_KPI}_ci_low"] > 0]
+    lines.append(f"- {len(clear)} of {len(others)} grid points not gridlocked avoid admissions "
+                 "(exposure-adjusted) with a 95% CI above zero; "
                  f"{int((others['net_saving_gbp_ci_low'] > 0).sum())} save money with a CI above zero and "
                  f"{int((others['net_saving_gbp_ci_high'] < 0).sum())} cost money with a CI below zero.")
     if not clear.empty:

@@ -3,6 +3,7 @@ code on the small scenario) and writes a README with how it was made and its fin
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -25,3 +26,32 @@ def test_a_study_runs_in_smoke_mode_and_writes_its_readme(tmp_path, study, expec
     assert "## How this was made" in readme and "95% CI" in readme
     for name in expected:
         assert (tmp_path / name).is_file(), name
+
+
+@pytest.fixture
+def occupancy_study(monkeypatch):
+    """experiments/study_occupancy_target.py as a module (its siblings import as top-level modules)."""
+    monkeypatch.syspath_prepend(str(EXPERIMENTS))
+    return importlib.import_module("study_occupancy_target")
+
+
+def test_the_occupancy_search_skips_gridlocked_steps_and_steps_that_raise_the_admission_rate(occupancy_study):
+    """The cheapest occupancy reduction per pound is not taken when its beds are gridlocked or its
+    avoided admissions, exposure-adjusted, are clearly negative; the next eligible lever is."""
+    study = occupancy_study
+    Interval = importlib.import_module("intervals").Interval
+
+    def candidate(lever: str, cost: float, gridlocked: bool = False, avoided: float = 5.0):
+        return study.Candidate(
+            step=1, lever=lever, old=1, new=2, configuration=1, occupancy=Interval(90.0, 89.0, 91.0, 3),
+            occupancy_change=Interval(-1.0, -1.5, -0.5, 3), cost_change=Interval(cost, cost - 1, cost + 1, 3),
+            net_saving=Interval(0.0, -1.0, 1.0, 3), avoided=Interval(avoided, avoided - 2, avoided + 2, 3),
+            gridlocked=gridlocked)
+
+    cheapest, second, third = (candidate("a", 1_000.0, gridlocked=True),
+                               candidate("b", 2_000.0, avoided=-10.0), candidate("c", 3_000.0))
+    assert cheapest.pp_per_million > second.pp_per_million > third.pp_per_million
+    assert not cheapest.eligible and not second.eligible and third.eligible
+    assert study.choose([cheapest, second, third]) is third
+    assert study.choose([cheapest, second]) is None
+    assert study.choose([candidate("d", 1_000.0), third]).lever == "d"

@@ -22,7 +22,9 @@ import pandas as pd
 import pytest
 
 from dorothy_sim import report
+from dorothy_sim.cli import format_headline
 from dorothy_sim.errors import UserError
+from dorothy_sim.kpis import RANKING_KPI, RAW_AVOIDED_KPI
 from dorothy_sim.report import (
     FIG_AVOIDED,
     FIG_HEATMAP,
@@ -38,7 +40,8 @@ from dorothy_sim.report import (
     workbook_sheets,
     write_report,
 )
-from dorothy_sim.sweep import SweepResults, load_results, sweep
+from dorothy_sim.report.figures import GRIDLOCK_HATCH
+from dorothy_sim.sweep import GRIDLOCK_TEXT, SweepResults, load_results, sweep
 
 BASE = {"scenario": "small", "set": {"run.results_days": 60, "run.warmup_days": 20},
         "replications": {"count": 2}}
@@ -164,16 +167,21 @@ def test_headline_sheet_has_units_intervals_and_the_numbers(grid: Built) -> None
     header = _header(ws)
     assert header[:5] == ["Configuration", "Scenario", "rapid_response.clinicians", "reablement.places",
                           "Replications"]
-    at = header.index("Avoided admissions (count)")
+    at = header.index("Avoided admissions (exposure-adjusted) (count)")
+    assert at == 5  # the ranking measure is the first measure
     assert header[at + 1: at + 3] == ["95% CI low", "95% CI high"]
-    for name in ("Bed days saved (bed days)", "Beds released at 85% occupancy (beds)", "Net saving (£)",
-                 "Cost change (£)", "Acute occupancy, mean (%)"):
+    raw = header.index("Avoided admissions (raw count, not exposure-adjusted) (count)")
+    for name in ("Days at home gained (whole cohort) (days)", "Bed days saved (bed days)",
+                 "Beds released at 85% occupancy (beds)", "Net saving (£)", "Cost change (£)",
+                 "Acute occupancy, mean (%)"):
         assert name in header, name
+    assert any(h.startswith("Acute beds gridlocked") for h in header)
     rows = {row[0].value: row for row in ws.iter_rows(min_row=2)}
     assert sorted(rows) == list(range(len(grid.results.configurations)))
     expected = _headline_row(grid.results, 3)
-    assert rows[3][at].value == pytest.approx(expected["avoided_admissions"])
-    assert rows[3][at + 2].value == pytest.approx(expected["avoided_admissions_ci_high"])
+    assert rows[3][at].value == pytest.approx(expected["avoided_admissions_exposure_adjusted"])
+    assert rows[3][at + 2].value == pytest.approx(expected["avoided_admissions_exposure_adjusted_ci_high"])
+    assert rows[3][raw].value == pytest.approx(expected["avoided_admissions"])
     assert "£" in rows[3][header.index("Net saving (£)")].number_format
     assert rows[3][at].number_format == "#,##0.0"
 
@@ -257,7 +265,7 @@ def test_tornado_puts_the_biggest_swing_on_top(oat: Built) -> None:
     swings = {}
     for path in oat.results.factors:
         moved = configurations[configurations["label"].str.startswith(f"{path}=")]
-        effects = table.loc[moved.index, "avoided_admissions"]
+        effects = table.loc[moved.index, RANKING_KPI]  # the tornado ranks on the adjusted measure
         values = moved[path]
         swings[path] = abs(effects[values.idxmax()] - effects[values.idxmin()])
     baseline = {path: configurations.loc[0, path] for path in oat.results.factors}
@@ -361,3 +369,128 @@ def test_a_gridlocked_configuration_is_never_the_best(grid: Built) -> None:
     summary.loc[occupancy, "mean"] = 104.0
     results = dataclasses.replace(grid.results, summary=summary)
     assert report.best_configuration(results) not in (best, 0)
+
+
+# --------------------------------------------------------------------------- the ranking measure and gridlock
+
+
+def _with_gridlock(results: SweepResults, *configurations: int) -> SweepResults:
+    """``results`` with exactly these configurations gridlocked: their mean acute occupancy 104%,
+    every other's 90%, and every mean bed wait an hour."""
+    summary = results.summary.copy()
+    occupancy = summary["kpi"] == "acute_occupancy_mean_pct"
+    summary.loc[occupancy, "mean"] = 90.0
+    summary.loc[occupancy & summary["configuration"].isin(configurations), "mean"] = 104.0
+    summary.loc[summary["kpi"] == "bed_wait_hours_mean", "mean"] = 1.0
+    return dataclasses.replace(results, summary=summary)
+
+
+def _with_effect(results: SweepResults, kpi: str, values: dict[int, float]) -> SweepResults:
+    """``results`` with the whole-area paired difference of ``kpi`` set per configuration (CI +/- 1)."""
+    comparisons = results.comparisons.copy()
+    for configuration, value in values.items():
+        rows = ((comparisons["configuration"] == configuration) & (comparisons["area"] == "all")
+                & (comparisons["kpi"] == kpi))
+        comparisons.loc[rows, ["diff_mean", "diff_ci_low", "diff_ci_high"]] = [value, value - 1, value + 1]
+    return dataclasses.replace(results, comparisons=comparisons)
+
+
+def test_the_best_configuration_is_chosen_on_the_adjusted_measure(grid: Built) -> None:
+    """The raw count's favourite (configuration 3) loses to the exposure-adjusted one (configuration 1);
+    once configuration 1 is gridlocked, the next adjusted one (2) wins, never a gridlocked one."""
+    results = _with_effect(_with_gridlock(grid.results), RAW_AVOIDED_KPI, {1: 0.0, 2: 5.0, 3: 500.0, 4: 1.0})
+    results = _with_effect(results, RANKING_KPI, {1: 50.0, 2: 20.0, 3: -30.0, 4: 10.0})
+    assert report.best_configuration(results) == 1
+    assert report.best_configuration(_with_gridlock(results, 1)) == 2
+    assert report.best_configuration(_with_gridlock(results, 1, 2, 3, 4)) is None
+    assert report.effects(results)["diff_mean"].tolist()[1:] == [50.0, 20.0, -30.0, 10.0]
+
+
+def _legend_texts(chart) -> list[str]:
+    legends = [*chart.figure.legends, *(ax.get_legend() for ax in chart.figure.axes)]
+    return [text.get_text() for legend in legends if legend is not None for text in legend.get_texts()]
+
+
+def _chart(results: SweepResults, stem: str):
+    return next(chart for chart in make_charts(results) if chart.stem == stem)
+
+
+def test_figures_mark_gridlocked_configurations(grid: Built) -> None:
+    """The capacity curves put a black X on a gridlocked point and the heatmap hatches its cell, each
+    with a legend entry; a sweep with none has neither."""
+    for results, flagged in ((_with_gridlock(grid.results), False), (_with_gridlock(grid.results, 2), True)):
+        curves = _chart(results, FIG_AVOIDED)
+        crosses = [line for ax in curves.figure.axes for line in ax.get_lines()
+                   if line.get_label() == GRIDLOCK_TEXT]
+        assert bool(crosses) == flagged
+        if flagged:
+            assert crosses[0].get_marker() == "X" and len(crosses[0].get_xdata()) == 1
+        assert (GRIDLOCK_TEXT in _legend_texts(curves)) == flagged
+        assert any("raw count, not exposure-adjusted" in text for text in _legend_texts(curves))
+        heatmap = _chart(results, FIG_HEATMAP)
+        hatched = [patch for ax in heatmap.figure.axes for patch in ax.patches
+                   if patch.get_hatch() == GRIDLOCK_HATCH]
+        assert len(hatched) == (1 if flagged else 0)
+        assert (GRIDLOCK_TEXT in _legend_texts(heatmap)) == flagged
+        assert "simulation noise only" in curves.caption and "exposure-adjusted" in heatmap.caption
+        for chart in make_charts(results):
+            chart.figure.clear()
+
+
+def test_tornado_ranks_on_the_adjusted_measure_and_hatches_a_gridlocked_end(oat: Built) -> None:
+    configurations = oat.results.configurations.set_index("configuration")
+    low = int(configurations.index[configurations["label"] == "reablement.places=7"][0])
+    tornado = _chart(_with_gridlock(oat.results, low), FIG_TORNADO)
+    (ax,) = tornado.figure.axes
+    hatched = [patch for patch in ax.patches if patch.get_hatch() == GRIDLOCK_HATCH]
+    assert len(hatched) == 1
+    row = [t.get_text().startswith("Reablement") for t in ax.get_yticklabels()].index(True)
+    assert hatched[0].get_y() + hatched[0].get_height() / 2 == pytest.approx(row)
+    texts = _legend_texts(tornado)
+    assert any(GRIDLOCK_TEXT in text for text in texts)
+    assert any("raw count, not exposure-adjusted" in text for text in texts)
+    assert "exposure-adjusted" in ax.get_xlabel() and "simulation noise only" in ax.get_xlabel()
+    plain = _chart(_with_gridlock(oat.results), FIG_TORNADO)
+    assert not [patch for patch in plain.figure.axes[0].patches if patch.get_hatch() == GRIDLOCK_HATCH]
+
+
+def test_page_and_printout_show_the_adjusted_measure_first_and_the_raw_one_labelled(grid: Built) -> None:
+    results = _with_gridlock(grid.results, 2)
+    cells = headline_cells(results)
+    measures = [c for c in cells.columns if c.startswith(("Avoided", "Days at home", "Bed days"))]
+    assert measures[:3] == ["Avoided admissions (exposure-adjusted) (count)",
+                            "Days at home gained (whole cohort) (days)",
+                            "Avoided admissions (raw count, not exposure-adjusted) (count)"]
+    flags = cells.set_index("Configuration")["Flags"]
+    assert GRIDLOCK_TEXT in flags["2 \u2020"] and GRIDLOCK_TEXT not in flags["1"]
+    page = report.render_html(results, [], report.how_made(results, None), [])
+    assert "never chosen as the best configuration" in page
+    assert "Most avoided admissions, exposure-adjusted, among configurations not gridlocked" in page
+
+    text = format_headline(results)
+    header = text.splitlines()[2]
+    assert header.index("avoided (exposure-adj.)") < header.index("avoided (raw, not adj.)")
+    assert header.index("avoided (exposure-adj.)") < header.index("days at home gained")
+    labels = results.configurations.set_index("configuration")["label"]
+    flagged = [line for line in text.splitlines()[3:] if GRIDLOCK_TEXT in line]
+    assert len(flagged) == 1 and flagged[0].startswith(labels[2])
+
+
+def test_halving_onward_care_is_not_a_benefit_and_is_marked_gridlocked() -> None:
+    """Halve reablement places (14 to 7) or discharge coordinators (1 to 0) in the small scenario: the
+    raw count shows reablement's halving avoiding admissions (people sit in beds, where crises do not
+    happen), but the exposure-adjusted count's paired CI does not exclude zero for either, days at home
+    fall, and both are flagged gridlocked, so neither can be the best configuration."""
+    results = sweep({"name": "halved", "scenario": "small", "design": "one_at_a_time",
+                     "replications": {"count": 4},
+                     "factors": {"reablement.places": [7], "discharge.coordinators": [0]}}, workers=2)
+    table = results.headline().set_index("configuration")
+    labels = results.configurations.set_index("configuration")["label"]
+    reablement = int(labels.index[labels == "reablement.places=7"][0])
+    halved = table.drop(index=0)
+    assert table.loc[reablement, "avoided_admissions_ci_low"] > 0  # what the raw count would rank on
+    assert (halved[f"{RANKING_KPI}_ci_low"] <= 0).all(), halved[f"{RANKING_KPI}_ci_low"]
+    assert table.loc[reablement, "days_at_home_gained_ci_high"] < 0
+    assert halved["gridlocked"].all()
+    assert report.best_configuration(results) not in set(halved.index)
+    assert all(GRIDLOCK_TEXT in cell for cell in headline_cells(results)["Flags"][1:])

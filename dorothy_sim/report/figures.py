@@ -21,15 +21,24 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from dorothy_sim._version import __version__
 from dorothy_sim.formatting import format_number, shared_decimals
+from dorothy_sim.kpis import RAW_AVOIDED_KPI
 from dorothy_sim.monitor import ALL
 from dorothy_sim.output import atomic_write
 from dorothy_sim.report.findings import baseline_values, best_configuration, effects, one_factor_rows
-from dorothy_sim.report.labels import pretty_path, service_name, value_text
-from dorothy_sim.sweep import SweepResults
+from dorothy_sim.report.labels import (
+    CI_TEXT,
+    RAW_TEXT,
+    pretty_path,
+    service_name,
+    value_text,
+)
+from dorothy_sim.sweep import GRIDLOCK_TEXT, UNSTABLE_TEXT, SweepResults
 
 # Figure file stems (each written as .png and .svg).
 FIG_AVOIDED = "avoided_admissions_by_capacity"
@@ -117,25 +126,69 @@ def _new_figure(width: float, height: float, panels: int = 1,
 
 
 def _band(ax: Axes, x: np.ndarray, table: pd.DataFrame, label: str, color: Any, marker: str = "o") -> None:
-    """A mean line with markers and its 95% CI as a shaded band."""
+    """A mean line with markers and its 95% CI as a shaded band; the raw count (``raw_mean``) as a
+    dashed line of the same colour; gridlocked and unstable points marked (:func:`_mark_flags`)."""
     order = np.argsort(x, kind="stable")
     x = x[order]
-    mean = table["diff_mean"].to_numpy(float)[order]
-    ax.fill_between(x, table["diff_ci_low"].to_numpy(float)[order],
-                    table["diff_ci_high"].to_numpy(float)[order], color=color, alpha=0.2, linewidth=0)
+    table = table.iloc[order]
+    mean = table["diff_mean"].to_numpy(float)
+    ax.fill_between(x, table["diff_ci_low"].to_numpy(float),
+                    table["diff_ci_high"].to_numpy(float), color=color, alpha=0.2, linewidth=0)
     ax.plot(x, mean, marker=marker, color=color, label=label)
+    ax.plot(x, table["raw_mean"].to_numpy(float), linestyle="--", linewidth=1, color=color, alpha=0.7)
+    _mark_flags(ax, x, mean, table)
+
+
+GRIDLOCK_HATCH = "//"
+"""The hatch of a gridlocked configuration's heatmap cell or tornado bar."""
+RAW_LINE = f"Dashed: avoided admissions, {RAW_TEXT}"
+FLAG_MARKERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("gridlocked", GRIDLOCK_TEXT, {"marker": "X", "color": "black", "markersize": 8}),
+    ("unstable", UNSTABLE_TEXT, {"marker": "s", "markerfacecolor": "none", "markeredgecolor": "tab:red",
+                                 "markeredgewidth": 1.2, "markersize": 11}),
+)
+"""How a point is marked when its configuration is gridlocked or has queues still rising."""
+
+
+def _mark_flags(ax: Axes, x: np.ndarray, y: np.ndarray, table: pd.DataFrame) -> None:
+    """An explicit marker over every point whose configuration is gridlocked (a black X) or has a
+    queue still rising at the end (an open red square), each with its legend entry."""
+    for column, label, style in FLAG_MARKERS:
+        mask = table[column].to_numpy(bool)
+        if mask.any():
+            ax.plot(np.asarray(x)[mask], np.asarray(y)[mask], linestyle="", label=label, zorder=6, **style)
+
+
+def _legend(ax: Axes, extra: Iterable[Any] = (), on: Axes | Figure | None = None, **kwargs: Any) -> None:
+    """The legend of ``ax`` (drawn on ``on``, default ``ax``) with each label once (flag markers are
+    drawn per line), the series first and the flags' markers after them, then the ``extra`` handles."""
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    flags = {label for _, label, _ in FLAG_MARKERS}
+    unique = {label: unique[label] for label in sorted(unique, key=lambda label: label in flags)}
+    for handle in extra:
+        unique.setdefault(handle.get_label(), handle)
+    (on or ax).legend(list(unique.values()), list(unique), **kwargs)
+
+
+def _with_raw(results: SweepResults) -> pd.DataFrame:
+    """The ranking measure's effects (:func:`effects`) with the raw count beside them (``raw_mean``)."""
+    raw = effects(results, RAW_AVOIDED_KPI)[["configuration", "diff_mean"]]
+    return effects(results).merge(raw.rename(columns={"diff_mean": "raw_mean"}), on="configuration",
+                                  how="left")
 
 
 def _mark_baseline(ax: Axes, x: float) -> None:
     ax.plot([x], [0.0], linestyle="", marker="*", markersize=13, color="black", label="Baseline", zorder=5)
 
 
-AVOIDED_Y = "Avoided admissions vs baseline (count)"
+AVOIDED_Y = "Avoided admissions vs baseline,\nexposure-adjusted (count)"
 
 
 def _avoided_chart(results: SweepResults) -> Chart | None:
-    """Avoided admissions against capacity with paired 95% CI bands, drawn to suit the design."""
-    table = effects(results)
+    """Avoided admissions (exposure-adjusted) against capacity with paired 95% CI bands, the raw count
+    dashed beside them, gridlocked and unstable configurations marked; drawn to suit the design."""
+    table = _with_raw(results)
     if not (table["configuration"] != 0).any():
         return None
     if results.design == "one_at_a_time":
@@ -143,7 +196,7 @@ def _avoided_chart(results: SweepResults) -> Chart | None:
         how = "one panel per factor, the others at their baseline values"
     elif results.design == "latin_hypercube":
         figure = _avoided_scatter(results, table)
-        how = "each sampled configuration against each factor, with 95% CI error bars"
+        how = "each sampled configuration against each factor, with error bars"
     else:
         figure = _avoided_grid(results, table)
         how = ("one line per value of " + pretty_path(results.factors[1]) if len(results.factors) > 1
@@ -151,7 +204,11 @@ def _avoided_chart(results: SweepResults) -> Chart | None:
     title = "Avoided admissions by capacity"
     figure.suptitle(f"{title}: {results.name}", fontweight="bold")
     caption = (f"{title} (whole area, count over the results period, paired with the baseline): {how}. "
-               "Shading or bars show the paired 95% confidence interval.")
+               "Solid: avoided admissions, exposure-adjusted (the fall in admissions per person-year at "
+               f"home times the configuration's person-years at home); shading or bars: its {CI_TEXT}. "
+               f"Dashed or grey: the {RAW_TEXT}, which counts people kept in hospital as admissions "
+               f"avoided. Black X: {GRIDLOCK_TEXT}, not a benefit whatever it shows; open red square: "
+               f"{UNSTABLE_TEXT}.")
     return Chart(FIG_AVOIDED, title, caption, figure)
 
 
@@ -162,13 +219,14 @@ def _avoided_one_at_a_time(results: SweepResults, table: pd.DataFrame) -> Figure
     for ax, path in zip(axes, results.factors, strict=True):
         arm = one_factor_rows(table, results, path)
         axis = _XAxis.of(path, arm[path])
-        _band(ax, axis(arm[path]), arm, "Mean, 95% CI band", sns.color_palette()[0])
+        _band(ax, axis(arm[path]), arm, "Exposure-adjusted mean, 95% CI band", sns.color_palette()[0])
         _mark_baseline(ax, float(axis([baseline[path]])[0]))
         ax.axhline(0, color="grey", linewidth=0.8)
         axis.style(ax)
         ax.set_ylabel(AVOIDED_Y)
         ax.set_title(pretty_path(path))
-    axes[0].legend(loc="best", fontsize="small")
+    _legend(axes[0], [Line2D([], [], color="grey", linestyle="--", label=RAW_LINE)], loc="best",
+            fontsize="small")
     return figure
 
 
@@ -183,13 +241,17 @@ def _avoided_scatter(results: SweepResults, table: pd.DataFrame) -> Figure:
         mean = design["diff_mean"].to_numpy(float)
         error = np.vstack([mean - design["diff_ci_low"].to_numpy(float),
                            design["diff_ci_high"].to_numpy(float) - mean])
-        ax.errorbar(axis(design[path]), mean, yerr=error, fmt="o", color=color, ecolor=color,
-                    elinewidth=1, capsize=3, label="Sampled configuration")
+        x = axis(design[path])
+        ax.errorbar(x, mean, yerr=error, fmt="o", color=color, ecolor=color,
+                    elinewidth=1, capsize=3, label="Sampled configuration, exposure-adjusted")
+        ax.plot(x, design["raw_mean"].to_numpy(float), linestyle="", marker="o", markersize=4,
+                markerfacecolor="none", markeredgecolor="grey", label=f"Grey: {RAW_TEXT}")
+        _mark_flags(ax, x, mean, design)
         _mark_baseline(ax, float(axis([baseline[path]])[0]))
         ax.axhline(0, color="grey", linewidth=0.8)
         axis.style(ax)
         ax.set_ylabel(AVOIDED_Y)
-    axes[0].legend(loc="best", fontsize="small")
+    _legend(axes[0], loc="best", fontsize="small")
     return figure
 
 
@@ -216,13 +278,15 @@ def _avoided_grid(results: SweepResults, table: pd.DataFrame) -> Figure:
         if rest:
             ax.set_title(", ".join(f"{pretty_path(p)} = {value_text(v)}"
                                    for p, v in zip(rest, key, strict=True)), fontsize="medium")
-        ax.legend(loc="best", fontsize="small", title=pretty_path(hue_path) if hue_path else None)
+        _legend(ax, [Line2D([], [], color="grey", linestyle="--", label=RAW_LINE)], loc="best",
+                fontsize="small", title=pretty_path(hue_path) if hue_path else None)
     return figure
 
 
 def _grid_panel(ax: Axes, axis: _XAxis, panel: pd.DataFrame, hue_path: str | None) -> None:
     if hue_path is None:
-        _band(ax, axis(panel[axis.path]), panel, "Mean, 95% CI band", sns.color_palette()[0])
+        _band(ax, axis(panel[axis.path]), panel, "Exposure-adjusted mean, 95% CI band",
+              sns.color_palette()[0])
         return
     levels = _levels(panel[hue_path])
     palette = sns.color_palette("viridis", len(levels)) if _numeric(levels) else sns.color_palette(
@@ -233,7 +297,9 @@ def _grid_panel(ax: Axes, axis: _XAxis, panel: pd.DataFrame, hue_path: str | Non
 
 
 def _heatmap_chart(results: SweepResults) -> Chart | None:
-    """Mean avoided admissions over a two-factor grid, each cell annotated with its mean and CI."""
+    """Mean avoided admissions (exposure-adjusted) over a two-factor grid, each cell annotated with its
+    mean and CI; gridlocked cells hatched (:data:`GRIDLOCK_HATCH`), cells with queues still rising
+    dotted."""
     if results.design != "grid" or len(results.factors) != 2:
         return None
     table = effects(results)
@@ -247,13 +313,16 @@ def _heatmap_chart(results: SweepResults) -> Chart | None:
     cells = means.size
     annotate = cells <= 400
     labels = _heatmap_labels(table, means, with_ci=cells <= 64) if annotate else False
-    figure, (ax,) = _new_figure(max(5.5, 0.9 * len(columns) + 3), max(3.8, 0.55 * len(index) + 2))
+    figure, (ax,) = _new_figure(max(7.0, 0.9 * len(columns) + 3), max(3.8, 0.55 * len(index) + 2))
     with warnings.catch_warnings():  # seaborn 0.13 calls a colormap method matplotlib 3.11 deprecates
         warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
         sns.heatmap(means, ax=ax, cmap="RdBu", center=0, annot=labels, fmt="", linewidths=0.5,
                     annot_kws={"fontsize": 9 if cells <= 36 else 7},
-                    cbar_kws={"label": "Avoided admissions vs baseline (count)"})
+                    cbar_kws={"label": AVOIDED_Y})
     ax.grid(False)
+    flagged = _hatch_cells(ax, table, means)
+    if flagged:
+        figure.legend(handles=flagged, loc="outside lower center", fontsize="small")
     ax.set_facecolor("#e6e6e6")  # cells not run yet
     ax.set_xlabel(f"{pretty_path(x_path)} ({x_path})")
     ax.set_ylabel(f"{pretty_path(y_path)} ({y_path})")
@@ -261,11 +330,36 @@ def _heatmap_chart(results: SweepResults) -> Chart | None:
     ax.set_yticklabels([value_text(v) for v in index], rotation=0)
     title = "Avoided admissions over the capacity grid"
     figure.suptitle(f"{title}: {results.name}", fontweight="bold")
-    caption = (f"{title}: mean avoided admissions (whole area, paired with the baseline) for each "
-               f"combination of {pretty_path(x_path)} and {pretty_path(y_path)}"
-               + ("; the 95% CI is in brackets" if cells <= 64 else "")
-               + ("; grey cells have not been run yet." if means.isna().to_numpy().any() else "."))
+    caption = (f"{title}: mean avoided admissions, exposure-adjusted (whole area, paired with the "
+               f"baseline) for each combination of {pretty_path(x_path)} and {pretty_path(y_path)}"
+               + (f"; the {CI_TEXT} is in brackets" if cells <= 64 else "")
+               + ("; grey cells have not been run yet" if means.isna().to_numpy().any() else "")
+               + f". Cells hatched {GRIDLOCK_HATCH} are {GRIDLOCK_TEXT}: not a benefit whatever their "
+               f"colour; dotted cells have {UNSTABLE_TEXT}. The {RAW_TEXT} is in the headline table.")
     return Chart(FIG_HEATMAP, title, caption, figure)
+
+
+HATCHES: tuple[tuple[str, str, str, str], ...] = (
+    ("gridlocked", GRIDLOCK_TEXT, GRIDLOCK_HATCH, "black"),
+    ("unstable", UNSTABLE_TEXT, ".", "tab:red"),
+)
+"""How a heatmap cell is hatched when its configuration is gridlocked or has queues still rising."""
+
+
+def _hatch_cells(ax: Axes, table: pd.DataFrame, means: pd.DataFrame) -> list[Patch]:
+    """Hatch the cells of flagged configurations (row i, column j of ``means``); return a legend
+    handle for each kind of flag present."""
+    x_path, y_path = means.columns.name, means.index.name
+    handles = []
+    for column, label, hatch, color in HATCHES:
+        rows = table[table[column]]
+        for y, x in zip(rows[y_path], rows[x_path], strict=True):
+            i, j = list(means.index).index(y), list(means.columns).index(x)
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch=hatch, edgecolor=color, linewidth=1.5,
+                                   label=label))
+        if not rows.empty:
+            handles.append(Patch(facecolor="white", hatch=hatch, edgecolor=color, label=label))
+    return handles
 
 
 def _heatmap_labels(table: pd.DataFrame, means: pd.DataFrame, with_ci: bool) -> np.ndarray:
@@ -301,7 +395,7 @@ class _Swing:
 def _swings(results: SweepResults) -> list[_Swing]:
     """For each factor, the effect at its lowest and at its highest value (the baseline counts as a
     value of every arm), smallest swing first."""
-    table = effects(results)
+    table = _with_raw(results)
     swings = []
     for path in results.factors:
         arm = one_factor_rows(table, results, path)
@@ -315,8 +409,10 @@ def _swings(results: SweepResults) -> list[_Swing]:
 
 
 def _tornado_chart(results: SweepResults) -> Chart | None:
-    """One bar per factor from the effect of its lowest value to that of its highest, biggest swing on
-    top: which lever moves avoided admissions most, one at a time."""
+    """One bar per factor from the effect of its lowest value to that of its highest (avoided
+    admissions, exposure-adjusted), biggest swing on top: which lever moves them most, one at a time.
+    The raw count is a grey diamond at each end; an end whose configuration is gridlocked gets a black X
+    and hatches its bar, one with queues still rising an open red square."""
     if results.design != "one_at_a_time":
         return None
     swings = _swings(results)
@@ -327,7 +423,14 @@ def _tornado_chart(results: SweepResults) -> Chart | None:
     low_color, high_color = sns.color_palette()[0], sns.color_palette()[3]
     for y, swing in enumerate(swings):
         low, high = float(swing.low["diff_mean"]), float(swing.high["diff_mean"])
-        ax.barh(y, high - low, left=low, height=0.5, color="lightgrey", edgecolor="grey")
+        gridlocked = bool(swing.low["gridlocked"] or swing.high["gridlocked"])
+        ax.barh(y, high - low, left=low, height=0.5, color="lightgrey", edgecolor="black" if gridlocked
+                else "grey", hatch=GRIDLOCK_HATCH if gridlocked else None,
+                label=f"Bar hatched: an end is {GRIDLOCK_TEXT}" if gridlocked else None)
+        ends = pd.DataFrame([swing.low, swing.high])
+        ax.plot(ends["raw_mean"].to_numpy(float), [y, y], linestyle="", marker="D", markersize=5,
+                color="grey", label=f"Grey diamond: {RAW_TEXT}", zorder=3)
+        _mark_flags(ax, ends["diff_mean"].to_numpy(float), np.array([y, y], dtype=float), ends)
         for row, value, color, name in ((swing.low, swing.low_value, low_color, "Lowest value"),
                                         (swing.high, swing.high_value, high_color, "Highest value")):
             mean = float(row["diff_mean"])
@@ -342,23 +445,30 @@ def _tornado_chart(results: SweepResults) -> Chart | None:
     ax.set_yticks(range(len(swings)),
                   [f"{pretty_path(s.path)}\n(baseline {value_text(baseline[s.path])})" for s in swings])
     ax.set_ylim(-0.7, len(swings) - 0.3)
-    ax.set_xlabel("Avoided admissions vs baseline (count); whiskers: paired 95% CI")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlabel(f"Avoided admissions vs baseline, exposure-adjusted (count)\nwhiskers: {CI_TEXT}")
+    _legend(ax, on=figure, loc="outside lower center", fontsize="small")
     title = "Which capacity moves avoided admissions most"
     figure.suptitle(f"{title}: {results.name}", fontweight="bold")
     caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
-               "that of its highest (labelled), the others at baseline; largest swing on top. "
-               "Whiskers are paired 95% confidence intervals.")
+               "that of its highest (labelled) on avoided admissions, exposure-adjusted, the others at "
+               f"baseline; largest swing on top. Whiskers: {CI_TEXT}. Grey diamonds: the {RAW_TEXT}. "
+               f"Black X and a hatched bar: {GRIDLOCK_TEXT}, not a benefit whatever it shows; open red "
+               f"square: {UNSTABLE_TEXT}.")
     return Chart(FIG_TORNADO, title, caption, figure)
 
 
+BEST_TEXT = "Most avoided admissions (exposure-adjusted, not gridlocked)"
+
+
 def _shown_configurations(results: SweepResults) -> list[tuple[int, str]]:
-    """The baseline and, when there is one, the configuration with the most avoided admissions."""
+    """The baseline and, when there is one, the best configuration (:func:`best_configuration`: most
+    avoided admissions, exposure-adjusted, not gridlocked), its label saying so."""
     shown = [(0, "Baseline")]
     best = best_configuration(results)
     if best is not None:
         label = results.configurations.loc[results.configurations["configuration"] == best, "label"].iloc[0]
-        text = f"Most avoided admissions: {label}"
+        unstable = bool(effects(results).set_index("configuration").loc[best, "unstable"])
+        text = f"{BEST_TEXT}: {label}" + (f" ({UNSTABLE_TEXT})" if unstable else "")
         shown.append((best, "\n".join(textwrap.wrap(text, 60))))
     return shown
 
@@ -385,8 +495,8 @@ def _occupancy_chart(results: SweepResults) -> Chart | None:
     title = "Acute bed occupancy over the year"
     figure.suptitle(f"{title}: {results.name}", fontweight="bold")
     caption = (f"{title} (whole area, all patients, % of core beds): daily mean over replications with "
-               "its 95% CI band, for the baseline and the configuration with the most avoided admissions; "
-               "dashed lines at 85% and 92%.")
+               f"its {CI_TEXT} as a band, for the baseline and the configuration with the most avoided "
+               "admissions, exposure-adjusted, among those not gridlocked; dashed lines at 85% and 92%.")
     return Chart(FIG_OCCUPANCY, title, caption, figure)
 
 
@@ -414,14 +524,14 @@ def _utilisation_chart(results: SweepResults) -> Chart | None:
         ax.errorbar(mean, y, xerr=np.nan_to_num(error), fmt="none", ecolor="black", elinewidth=1, capsize=2)
     ax.axvline(85, color="tab:red", linestyle="--", linewidth=1, label="85% utilisation")
     ax.set_yticks(range(len(order)), [service_name(kpi) for kpi in order])
-    ax.set_xlabel("Utilisation (% of capacity busy); whiskers: 95% CI")
+    ax.set_xlabel(f"Utilisation (% of capacity busy); whiskers: {CI_TEXT}")
     ax.set_xlim(0, max(105.0, float(np.nanmax(rows["ci_high"].fillna(rows["mean"]))) * 1.05))
     figure.legend(loc="outside lower center", ncols=2, fontsize="small")  # long labels: off the data
     title = "Service utilisation: where the bottlenecks are"
     figure.suptitle(f"{title}: {results.name}", fontweight="bold")
-    caption = (f"{title} (whole area): mean utilisation of each service with its 95% CI, busiest at the "
-               "top, for the baseline and the configuration with the most avoided admissions; dashed line "
-               "at 85%.")
+    caption = (f"{title} (whole area): mean utilisation of each service with its {CI_TEXT}, busiest "
+               "at the top, for the baseline and the configuration with the most avoided admissions, "
+               "exposure-adjusted, among those not gridlocked; dashed line at 85%.")
     return Chart(FIG_UTILISATION, title, caption, figure)
 
 

@@ -8,28 +8,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dorothy_sim.kpis import RANKING_KPI
 from dorothy_sim.monitor import ALL
 from dorothy_sim.sweep import SweepResults
 
 
-def effects(results: SweepResults, kpi: str = "avoided_admissions", area: str = ALL) -> pd.DataFrame:
-    """One row per configuration with its factor values and the paired difference of ``kpi`` from
-    the baseline (``diff_mean``, ``diff_ci_low``, ``diff_ci_high``, ``n``); rows not yet run dropped."""
+def effects(results: SweepResults, kpi: str = RANKING_KPI, area: str = ALL) -> pd.DataFrame:
+    """One row per configuration with its factor values, the paired difference of ``kpi`` from the
+    baseline (``diff_mean``, ``diff_ci_low``, ``diff_ci_high``, ``n``) and the headline's flags
+    (``gridlocked``, and ``unstable`` when a queue was still rising at the end); rows not yet run
+    dropped. ``kpi`` defaults to the ranking measure, avoided admissions exposure-adjusted."""
     comparisons = results.comparisons
     rows = comparisons[(comparisons["area"] == area) & (comparisons["kpi"] == kpi)]
     table = results.configurations.merge(
         rows[["configuration", "diff_mean", "diff_ci_low", "diff_ci_high", "n"]], on="configuration",
         how="inner")
+    flags = results.headline(area)[["configuration", "gridlocked", "unstable_queues"]]
+    table = table.merge(flags, on="configuration", how="left")
+    table["gridlocked"] = table["gridlocked"].eq(True)  # a row the headline lacks is not flagged
+    table["unstable"] = table["unstable_queues"].fillna("").astype(str).ne("")
+    table = table.drop(columns="unstable_queues")
     return table[np.isfinite(table["diff_mean"].astype(float))].reset_index(drop=True)
 
 
 def best_configuration(results: SweepResults) -> int | None:
-    """The configuration with the most avoided admissions (whole area) among those whose acute beds
-    are not gridlocked, or None if there is none: the one figures set beside the baseline. A gridlocked
-    configuration "avoids" admissions by keeping people in hospital, so it is never the best."""
-    gridlocked = set(strained_configurations(results)["configuration"])
+    """The configuration with the most avoided admissions, exposure-adjusted (whole area), among those
+    whose acute beds are not gridlocked, or None if there is none: the one figures set beside the
+    baseline. A gridlocked configuration "avoids" admissions by keeping people in hospital, so it is
+    never the best, whatever either measure says."""
     table = effects(results)
-    table = table[(table["configuration"] != 0) & ~table["configuration"].isin(gridlocked)]
+    table = table[(table["configuration"] != 0) & ~table["gridlocked"]]
     if table.empty:
         return None
     return int(table.loc[table["diff_mean"].idxmax(), "configuration"])

@@ -14,9 +14,21 @@ from dorothy_sim._version import __version__
 from dorothy_sim.registry import LABELS
 from dorothy_sim.sweep import SweepResults
 
+RAW_TEXT = "raw count, not exposure-adjusted"
+"""How the raw avoided-admissions count is labelled wherever it is shown beside the ranking measure."""
+
 # Display names of the headline measures (the tidy tables keep the machine names).
 TITLES: dict[str, str] = {
-    "avoided_admissions": "Avoided admissions",
+    "avoided_admissions_exposure_adjusted": "Avoided admissions (exposure-adjusted)",
+    "avoided_admissions": f"Avoided admissions ({RAW_TEXT})",
+    "days_at_home_gained": "Days at home gained (whole cohort)",
+    "home_person_years": "Person-years at home",
+    "admissions_per_1000_home_py": "Admissions per 1,000 person-years at home",
+    **{f"admissions_per_1000_home_py_{level}": f"Admissions per 1,000 person-years at home, {level} frailty"
+       for level in ("mild", "moderate", "severe")},
+    "days_at_home_per_person": "Days alive and at home per person",
+    **{f"days_at_home_per_person_{level}": f"Days alive and at home per person, {level} frailty"
+       for level in ("mild", "moderate", "severe")},
     "bed_days_saved": "Bed days saved",
     "beds_released_at_85pct": "Beds released at 85% occupancy",
     "beds_released_at_92pct": "Beds released at 92% occupancy",
@@ -25,19 +37,26 @@ TITLES: dict[str, str] = {
     "acute_occupancy_mean_pct": "Acute occupancy, mean",
     "bed_wait_hours_mean": "Wait for an acute bed, mean",
 }
+CI_TEXT = "95% CI over replications (simulation noise only)"
+"""What every interval the report draws or prints is: the paired t interval over replications."""
+
 WORDS: dict[str, str] = {"rr": "rapid-response", "mdt": "MDT", "mh": "mental-health", "icps": "ICPs",
                          "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS"}
 
 PAIRED_NOTE = (
     "Every configuration was run with the same seeds as the baseline (replication r uses seed "
     "first seed + r), so both meet the same people and the same candidate crises: common random "
-    "numbers. Each difference from the baseline (avoided admissions, bed days saved, beds released, "
-    "cost change, net saving) is taken within a replication and then summarised, so its 95% confidence "
-    "interval is a paired t interval over the n replications. It is much narrower than two separate "
-    "intervals would suggest, because the noise both runs share cancels. An interval that excludes zero "
-    "says the difference is unlikely to be the simulation's own randomness; it says nothing about "
-    "whether the model's inputs are right. Beds released are bed days saved divided by the results "
-    "days times the target occupancy (85% or 92%).")
+    "numbers. Each difference from the baseline (avoided admissions, days at home gained, bed days "
+    "saved, beds released, cost change, net saving) is taken within a replication and then summarised, "
+    "so its 95% confidence interval is a paired t interval over the n replications. It is much narrower "
+    "than two separate intervals would suggest, because the noise both runs share cancels. An interval "
+    "that excludes zero says the difference is unlikely to be the simulation's own randomness; it says "
+    "nothing about whether the model's inputs are right. Configurations are ranked by avoided admissions, "
+    "exposure-adjusted: the fall in admissions per person-year at home times the configuration's "
+    "person-years at home. The raw count (baseline admissions minus the configuration's) is shown beside "
+    "it but never ranks: crises happen only to people at home, so a configuration that keeps people "
+    "stuck in hospital has fewer admissions without preventing any. Beds released are bed days saved "
+    "divided by the results days times the target occupancy (85% or 92%).")
 
 
 @dataclass(frozen=True)

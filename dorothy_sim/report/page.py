@@ -10,16 +10,25 @@ from collections.abc import Sequence
 import pandas as pd
 
 from dorothy_sim.formatting import format_estimate, format_number
-from dorothy_sim.kpis import UNITS
+from dorothy_sim.kpis import RANKING_KPI, RAW_AVOIDED_KPI, UNITS
 from dorothy_sim.replication import unstable_queues
 from dorothy_sim.report.figures import Chart, render_chart
-from dorothy_sim.report.findings import strained_configurations
-from dorothy_sim.report.labels import PAIRED_NOTE, TITLES, Made, replication_text, unit_label, value_text
-from dorothy_sim.sweep import GRIDLOCK_BED_WAIT_HOURS, GRIDLOCK_OCCUPANCY_PCT, SweepResults
+from dorothy_sim.report.findings import best_configuration, strained_configurations
+from dorothy_sim.report.labels import (
+    PAIRED_NOTE,
+    TITLES,
+    Made,
+    replication_text,
+    unit_label,
+    value_text,
+)
+from dorothy_sim.sweep import GRIDLOCK_BED_WAIT_HOURS, GRIDLOCK_OCCUPANCY_PCT, SweepResults, flags_text
 
-# The headline measures shown on the HTML page (cost change is minus the net saving, so left out).
-HTML_HEADLINE: tuple[str, ...] = ("avoided_admissions", "bed_days_saved", "beds_released_at_85pct",
-                                  "beds_released_at_92pct", "net_saving_gbp", "acute_occupancy_mean_pct")
+# The headline measures shown on the HTML page, the ranking measure first and the raw count (labelled
+# as such) after days at home gained; cost change is minus the net saving, so left out.
+HTML_HEADLINE: tuple[str, ...] = (RANKING_KPI, "days_at_home_gained", RAW_AVOIDED_KPI, "bed_days_saved",
+                                  "beds_released_at_85pct", "beds_released_at_92pct", "net_saving_gbp",
+                                  "acute_occupancy_mean_pct")
 
 
 CSS = """
@@ -54,7 +63,7 @@ def render_html(results: SweepResults, charts: Sequence[Chart], made: Made, file
                      "this report covers the runs done so far. Run the same <code>dorothy sweep</code> "
                      "command again to finish it, then remake the report.</p>")
     parts += [_facts_html(results, made), "<h2>Headline results (whole area)</h2>", _headline_html(results),
-              _strain_html(results), _unstable_html(results)]
+              _best_html(results), _strain_html(results), _unstable_html(results)]
     if not charts:
         parts.append("<p>No figures: the sweep has no finished runs to draw.</p>")
     for chart in charts:
@@ -106,6 +115,7 @@ def headline_cells(results: SweepResults) -> pd.DataFrame:
             else:
                 cells.append(format_estimate(row[kpi], row[f"{kpi}_ci_low"], row[f"{kpi}_ci_high"], unit))
         out[f"{TITLES[kpi]} ({unit_label(unit)})"] = cells
+    out["Flags"] = [flags_text(row.gridlocked, row.unstable_queues) for row in table.itertuples()]
     return out
 
 
@@ -113,7 +123,7 @@ def _headline_html(results: SweepResults) -> str:
     e = html.escape
     cells = headline_cells(results)
     head = "".join(f"<th>{e(str(c))}</th>" for c in cells.columns)
-    numeric = {c for c in cells.columns if c not in ("Configuration", "Scenario")}
+    numeric = {c for c in cells.columns if c not in ("Configuration", "Scenario", "Flags")}
     body = []
     for _, row in cells.iterrows():
         css = ' class="baseline"' if row["Configuration"].startswith("0 (baseline)") else ""
@@ -121,8 +131,23 @@ def _headline_html(results: SweepResults) -> str:
                       for c, v in row.items())
         body.append(f"<tr{css}>{tds}</tr>")
     return (f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
-            "\n<p>Differences are from the baseline (configuration 0), paired by seed; "
-            "acute occupancy is the mean over the results period, % of core beds.</p>")
+            "\n<p>Differences are from the baseline (configuration 0), paired by seed, mean and 95% CI "
+            "over replications (simulation noise only). Avoided admissions, exposure-adjusted, rank the "
+            "configurations: the fall in admissions per person-year at home times the configuration's "
+            "person-years at home. The raw count beside it also counts people kept in hospital (where "
+            "the model gives them no crises) as admissions avoided, so it is never used to rank. Days "
+            "at home gained are summed over the cohort. Acute occupancy is the mean over the results "
+            "period, % of core beds.</p>")
+
+
+def _best_html(results: SweepResults) -> str:
+    """The configuration the figures set beside the baseline (:func:`best_configuration`)."""
+    best = best_configuration(results)
+    if best is None:
+        return ""
+    label = results.configurations.set_index("configuration").loc[best, "label"]
+    return (f"<p><strong>Most avoided admissions, exposure-adjusted, among configurations not gridlocked:"
+            f"</strong> configuration {best} ({html.escape(str(label))}).</p>")
 
 
 def _strain_html(results: SweepResults) -> str:
@@ -132,8 +157,9 @@ def _strain_html(results: SweepResults) -> str:
         "Gridlocked acute beds (marked &#8224;).",
         f"In these configurations mean occupancy is at least {GRIDLOCK_OCCUPANCY_PCT:g}% of core beds or the "
         f"mean wait for a bed is at least {GRIDLOCK_BED_WAIT_HOURS:g} hours. Fewer admissions there can be "
-        "people still waiting for a bed, not admissions avoided: read their avoided admissions with "
-        "their bed days saved and costs.",
+        "people still waiting for a bed or for onward care, not admissions avoided: their raw count of "
+        "avoided admissions is not a benefit. They are never chosen as the best configuration, and the "
+        "figures mark them (a black X, or a hatched bar or cell).",
         [f"Configuration {int(row.configuration)}: acute occupancy "
          f"{format_number(row.acute_occupancy_mean_pct, '%')} of core beds, mean wait for a bed "
          f"{format_number(row.bed_wait_hours_mean, 'hours')} hours" for row in strained.itertuples()])

@@ -17,7 +17,7 @@ from dorothy_sim.kpis import COMPARISON_KPIS, KPIS, UNITS
 from dorothy_sim.monitor import ALL
 from dorothy_sim.output import atomic_write
 from dorothy_sim.report.labels import PAIRED_NOTE, TITLES, Made, how_made, replication_text, unit_label
-from dorothy_sim.sweep import HEADLINE, SweepResults
+from dorothy_sim.sweep import GRIDLOCK_TEXT, HEADLINE, UNSTABLE_TEXT, SweepResults
 
 # Sheet names in workbook order (each at most 31 characters, Excel's limit).
 SHEETS: tuple[str, ...] = ("About", "Headline", "Configurations", "Comparisons", "Summary",
@@ -88,8 +88,9 @@ def _about(results: SweepResults, made: Made, notes: dict[str, str]) -> Sheet:
 
 
 SHEET_GUIDE: dict[str, str] = {
-    "Headline": "one row per configuration: comparison KPIs with 95% CIs and mean acute occupancy "
-                "(whole area)",
+    "Headline": "one row per configuration: comparison KPIs with 95% CIs (avoided admissions "
+                "exposure-adjusted first: it ranks; the raw count is not exposure-adjusted), mean acute "
+                "occupancy and bed wait, and the gridlocked and unstable-queue flags (whole area)",
     "Configurations": "each configuration's factor values and replications",
     "Comparisons": "paired differences from the baseline for every KPI and area",
     "Summary": "mean, standard deviation and 95% CI of every KPI by configuration and area",
@@ -100,7 +101,9 @@ SHEET_GUIDE: dict[str, str] = {
 
 
 def _headline_sheet(results: SweepResults) -> Sheet:
-    """Measures in their units with their CIs beside them: "Avoided admissions (count)", "95% CI low"..."""
+    """Measures in their units with their CIs beside them, the ranking measure (avoided admissions,
+    exposure-adjusted) first and the raw count labelled as such: "Avoided admissions (exposure-adjusted)
+    (count)", "95% CI low"...; then the gridlock and unstable-queue flags."""
     table = results.headline()
     labels = results.configurations.set_index("configuration")["label"]
     columns: list[tuple[str, pd.Series, str | None]] = [
@@ -115,9 +118,10 @@ def _headline_sheet(results: SweepResults) -> Sheet:
         columns += [(f"{TITLES.get(kpi, kpi)} ({unit_label(unit)})", table[kpi], number),
                     ("95% CI low", table[f"{kpi}_ci_low"], number),
                     ("95% CI high", table[f"{kpi}_ci_high"], number)]
-    columns.append(("Acute beds gridlocked (occupancy >= 100% or bed wait >= 24 h)",
+    columns.append((f"Acute beds {GRIDLOCK_TEXT} (never the best)",
                     table["gridlocked"].map({True: "yes", False: "no"}), None))
-    columns.append(("Queues still rising at the end (demand above capacity)", table["unstable_queues"], None))
+    columns.append((f"{UNSTABLE_TEXT[:1].upper()}{UNSTABLE_TEXT[1:]} (demand above capacity)",
+                    table["unstable_queues"], None))
     return _sheet(columns, freeze="C2")
 
 
