@@ -6,4 +6,4 @@ works only while ``__init__`` happens to set it before importing them. Keep it e
 ``pyproject.toml``'s ``version``.
 """
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"

@@ -175,7 +175,10 @@ RANKING_KPI = "avoided_admissions_exposure_adjusted"
 Why not the raw count (:data:`RAW_AVOIDED_KPI`): crises happen only to people at home, so a
 configuration that keeps people in hospital (a bed gridlocked for want of onward care) has fewer
 admissions simply because fewer people are at home to have a crisis. The exposure-adjusted count
-compares admissions per person-year at home, so beds that keep people in earn nothing."""
+compares admissions per person-year at home, so time held in a bed is not an admission avoided. It
+does not remove every bias (people held in hospital also miss their raised risk after discharge, so
+those at home are at lower risk on average), which is why gridlocked configurations are flagged and
+never ranked, and days at home gained is shown beside it."""
 
 RAW_AVOIDED_KPI = "avoided_admissions"
 """Baseline minus configuration admissions: shown beside :data:`RANKING_KPI`, labelled as the raw

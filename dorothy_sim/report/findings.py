@@ -33,11 +33,15 @@ def effects(results: SweepResults, kpi: str = RANKING_KPI, area: str = ALL) -> p
 
 def best_configuration(results: SweepResults) -> int | None:
     """The configuration with the most avoided admissions, exposure-adjusted (whole area), among those
-    whose acute beds are not gridlocked, or None if there is none: the one figures set beside the
-    baseline. A gridlocked configuration "avoids" admissions by keeping people in hospital, so it is
-    never the best, whatever either measure says."""
+    that avoid some, whose acute beds are not gridlocked and that do not lose days at home (a paired
+    CI of days at home gained wholly below zero), or None if there is none: the one figures set beside
+    the baseline. A configuration that "avoids" admissions by keeping people in hospital is never the
+    best, whatever either count of admissions says."""
     table = effects(results)
-    table = table[(table["configuration"] != 0) & ~table["gridlocked"]]
+    headline = results.headline().set_index("configuration")
+    loses_days_at_home = set(headline.index[headline["days_at_home_gained_ci_high"] < 0])
+    table = table[(table["configuration"] != 0) & ~table["gridlocked"] & (table["diff_mean"] > 0)
+                  & ~table["configuration"].isin(loses_days_at_home)]
     if table.empty:
         return None
     return int(table.loc[table["diff_mean"].idxmax(), "configuration"])
