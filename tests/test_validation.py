@@ -147,7 +147,7 @@ def test_calibration_aims_come_from_the_calibration_targets_only():
     calibration = _load_calibration()
     assert set(calibration.FITTED.values()) == set(targets(CALIBRATION))
     assert calibration.aim("los_mean_days") == 12.4
-    assert calibration.aim("acute_occupancy_mean_pct", "dgs") == 94.0
+    assert calibration.aim("acute_occupancy_mean_pct", "dgs") == 99.0  # (DGT's own figure, seed 004)
 
 
 def test_no_validation_kpi_can_enter_calibrations_objective():
