@@ -168,3 +168,17 @@ def test_fewer_weekend_discharges_raise_mffd_bed_days(small_runs):
     means = [small_runs.mean({factor: f}, "mffd_bed_days") for f in (1.0, 0.6, 0.2)]
     assert means[0] < means[1] < means[2], means
     assert small_runs.mean({factor: 0.2}, "weekend_discharge_ratio") < 0.4
+
+
+def test_the_levers_move_the_exposure_adjusted_outcomes_too(small_runs):
+    """The main outcomes, not only the counts: more rapid response, expert opinion and reablement lower
+    admissions per 1000 person-years at home and raise days alive and at home. Measured (seeds 1-3):
+    rapid response 0 to 2 clinicians 355 to 294 and 338.0 to 340.8 days; expert opinion off to on 296 to
+    249 and 340.7 to 342.7; reablement 10 to 14 places 300 to 296 and 338.2 to 340.7."""
+    for lower, higher in (({"rapid_response.clinicians": 0}, {"rapid_response.clinicians": 2}),
+                          ({"expert_opinion.enabled": False}, {"expert_opinion.enabled": True}),
+                          ({"reablement.places": 10}, {"reablement.places": 14})):
+        assert small_runs.mean(higher, "admissions_per_1000_home_py") < small_runs.mean(
+            lower, "admissions_per_1000_home_py"), higher
+        assert small_runs.mean(higher, "days_at_home_per_person") > small_runs.mean(
+            lower, "days_at_home_per_person") + 1.0, higher
