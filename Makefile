@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Re-install when the package metadata or the compiled kernel's sources change: the install compiles
-# the kernel (the modules with a .pxd: events, engine, stations, draws, thinning) with Cython, in place (setup.py;
+# the kernel (the modules with a .pxd: events, engine, stations, draws, thinning, persontime) with Cython, in place (setup.py;
 # without a C compiler the kernel runs interpreted; with one, a failed compile fails the install).
 # An edited kernel source that was not recompiled runs interpreted, with a warning
 # (dorothy_sim/model/_core.py), so a stale build never runs old code. Journeys are never compiled.

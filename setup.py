@@ -1,5 +1,6 @@
 """Build the compiled kernel (``dorothy_sim/model/_core.py``'s ``MODULES``: the event loop, the
-capacity stations, the rows of named draws and the thinning of candidate crises, each typed by its
+capacity stations, the rows of named draws, the thinning of candidate crises and the ledger of
+person-time, each typed by its
 ``.pxd`` file) as C extensions, with Cython. pyproject.toml
 holds everything else about the package.
 
