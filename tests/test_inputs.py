@@ -516,8 +516,9 @@ MODEL_TABLES = [path for path in _paths_of(Scenario) if path and path[0] in SMAL
 PROBABILITIES = _probability_paths()
 OPTIONAL = {"description", "start_day_of_year", "start_weekday", "escalation_beds",
             "elective_admissions_per_day", "cv", "exponential", "max", "allocation"}
+OPTIONAL_PATHS = {("virtual_ward", "places")}  # (a plug-in service defaults to no capacity: no service)
 REQUIRED_LEAVES = [path for path, _ in leaves(SMALL) if not OPTIONAL & set(path)
-                   and path[:2] != ("population", "frailty_shares_65_plus")]
+                   and path[:2] != ("population", "frailty_shares_65_plus") and path not in OPTIONAL_PATHS]
 NUMBER_LEAVES = [path for path, value in leaves(SMALL)
                  if isinstance(value, int | float) and not isinstance(value, bool)]
 SHARES = {("crises", "mix"): "crises.mix", ("population", "frailty_shares_65_plus"): "frailty_shares_65_plus"}
