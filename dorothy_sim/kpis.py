@@ -37,7 +37,7 @@ _MODEL_KPIS: tuple[Kpi, ...] = (
         "person-time of the cohort alive and at home (not in a crisis, a bed or long-term care): the "
         "exposure that admission rates divide by", True),
     Kpi("admissions_per_1000_home_py", "per 1000 person-years at home",
-        "admissions per 1000 person-years at home: a rate that keeping people in hospital cannot lower",
+        "admissions per 1000 person-years at home: time held in a bed is not counted as time at risk",
         False),
     *(Kpi(f"admissions_per_1000_home_py_{level}", "per 1000 person-years at home",
           f"admissions of {level}ly frail people per 1000 of their person-years at home", False)
@@ -153,8 +153,7 @@ KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 COMPARISON_KPIS: tuple[Kpi, ...] = (
     Kpi("avoided_admissions_exposure_adjusted", "count",
         "(baseline admissions per person-year at home - scenario's) x scenario person-years at home "
-        "(paired): admissions avoided for the time people were at home, so beds that keep people in "
-        "do not count", True),
+        "(paired): admissions avoided for the time people were at home, not for time held in a bed", True),
     Kpi("avoided_admissions", "count", "baseline admissions minus scenario admissions (paired)", True),
     Kpi("days_at_home_gained", "days",
         "scenario minus baseline days alive and at home, summed over the cohort (paired)", True),

@@ -112,16 +112,13 @@ def _person_time_counts(model: DorothyModel, index: int, counts: dict[str, float
     """Person-days by state (everyone) and by category (the index cohort), by frailty level and summed:
     ``person_days_<state>[_<level>]`` and ``index_days_<category>[_<level>]``."""
     ledger = model.person_time
-    for state, state_name in enumerate(STATE_NAMES):
-        by_level = [ledger.days_of(index, level, state) for level in range(len(FRAILTY_LEVELS))]
-        counts[f"person_days_{state_name}"] = sum_left_to_right(by_level)
-        for level, name in enumerate(FRAILTY_LEVELS):
-            counts[f"person_days_{state_name}_{name}"] = by_level[level]
-    for category, category_name in enumerate(PERSON_TIME_CATEGORIES):
-        by_level = [ledger.index_days_of(index, level, category) for level in range(len(FRAILTY_LEVELS))]
-        counts[f"index_days_{category_name}"] = sum_left_to_right(by_level)
-        for level, name in enumerate(FRAILTY_LEVELS):
-            counts[f"index_days_{category_name}_{name}"] = by_level[level]
+    for prefix, names, read in (("person_days", STATE_NAMES, ledger.days_of),
+                                ("index_days", PERSON_TIME_CATEGORIES, ledger.index_days_of)):
+        for number, name in enumerate(names):
+            by_level = [read(index, level, number) for level in range(len(FRAILTY_LEVELS))]
+            counts[f"{prefix}_{name}"] = sum_left_to_right(by_level)
+            for level, level_name in enumerate(FRAILTY_LEVELS):
+                counts[f"{prefix}_{name}_{level_name}"] = by_level[level]
 
 
 def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:

@@ -49,9 +49,8 @@ def flags_text(gridlocked: bool, unstable_queues: str) -> str:
                                                                               UNSTABLE_TEXT)) if flagged)
 
 
-HEADLINE = ("avoided_admissions_exposure_adjusted", "avoided_admissions", "days_at_home_gained",
-            "bed_days_saved", "beds_released_at_85pct", "beds_released_at_92pct", "cost_change_gbp",
-            "net_saving_gbp")
+HEADLINE = tuple(kpi.name for kpi in COMPARISON_KPIS)
+"""The headline's comparison KPIs: every one, in the order of :data:`~dorothy_sim.kpis.COMPARISON_KPIS`."""
 
 
 @dataclass

@@ -39,8 +39,8 @@ def _crisis(u: float, route: int = HOME):
 
 
 def _model(after: float = 10.0, per_day: float = 0.02):
-    acute = SimpleNamespace(deconditioning_after_days=after, deconditioning_per_day=per_day)
-    return SimpleNamespace(scenario=SimpleNamespace(acute=acute))
+    after_stay = SimpleNamespace(decondition_after_days=after, decondition_per_day=per_day)
+    return SimpleNamespace(after_stay=after_stay)
 
 
 @pytest.fixture
@@ -95,3 +95,12 @@ def test_no_deconditioning_when_its_hazard_is_zero(small_runs):
     assert small_runs.mean({"acute.deconditioning_per_day": 0.0}, "discharges_deconditioned") == 0
     more = small_runs.mean({"acute.deconditioning_per_day": 0.05}, "discharges_deconditioned")
     assert more > small_runs.mean({}, "discharges_deconditioned") > 0
+
+
+def test_the_step_up_raises_the_need_not_the_fallback(offered_as_asked):
+    """Someone assessed for reablement but offered only home (no reablement or packages in the
+    scenario) who deconditions needs a community bed: the step is from the need, so going home stays
+    an unsupported discharge."""
+    crisis = _crisis(0.0, REABLEMENT)
+    assert decondition(_model(), crisis, HOME, 30.0) == COMMUNITY_BED
+    assert crisis.needed_route == COMMUNITY_BED

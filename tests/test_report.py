@@ -465,7 +465,8 @@ def test_page_and_printout_show_the_adjusted_measure_first_and_the_raw_one_label
     assert GRIDLOCK_TEXT in flags["2 \u2020"] and GRIDLOCK_TEXT not in flags["1"]
     page = report.render_html(results, [], report.how_made(results, None), [])
     assert "never chosen as the best configuration" in page
-    assert "Most avoided admissions, exposure-adjusted, among configurations not gridlocked" in page
+    assert ("Most avoided admissions, exposure-adjusted, among configurations not gridlocked and not losing "
+            "days at home") in page
 
     text = format_headline(results)
     header = text.splitlines()[2]

@@ -265,7 +265,7 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
     if total_rate <= 0:
         return
     profile = DemandProfile(scenario, horizon)
-    cumulative_mix = np.asarray(cumulative_shares(scenario.crises.mix.as_tuple()))
+    cumulative_mix = crisis_mix(scenario)
     frailty = np.asarray(cohort.frailty, dtype=np.int64)
     operational = 0.0
     while True:
@@ -274,8 +274,7 @@ def crisis_candidates(cohort: Cohort, scenario: Scenario, seed: int, horizon: fl
         operational = float(op_times[-1])
         times = profile.to_clock(op_times)
         slots = cohort.pick_slots(icp, weights, rng.random(CHUNK), rng.random(CHUNK))
-        types = np.minimum(np.searchsorted(cumulative_mix, type_rng.random(CHUNK), side="right"),
-                           len(CRISIS_TYPES) - 1)
+        types = crisis_types(cumulative_mix, type_rng.random(CHUNK))
         yield (times.tolist(), slots.tolist(), accept_rng.random(CHUNK).tolist(), types.tolist(),
                *draws.chunk(CHUNK, frailty[slots]))
         if times[-1] >= horizon:
@@ -302,6 +301,16 @@ def person_event_candidates(cohort: Cohort, rates_per_year: tuple[float, float, 
         now = float(times[-1])
         slots = cohort.pick_slots(icp, weights, rng.random(CHUNK), rng.random(CHUNK))
         yield times.tolist(), slots.tolist()
+
+
+def crisis_mix(scenario: Scenario) -> np.ndarray:
+    """The crisis mix's running shares, the edges :func:`crisis_types` compares uniforms with."""
+    return np.asarray(cumulative_shares(scenario.crises.mix.as_tuple()))
+
+
+def crisis_types(cumulative_mix: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The crisis type (an index into ``CRISIS_TYPES``) each uniform in ``u`` draws from the mix."""
+    return np.minimum(np.searchsorted(cumulative_mix, u, side="right"), len(CRISIS_TYPES) - 1)
 
 
 def cumulative_shares(shares: tuple[float, ...]) -> list[float]:

@@ -148,13 +148,7 @@ class DorothyModel:
         self.post_discharge_days = crises.post_discharge_days
         self.post_discharge_hazard = [(crises.post_discharge_death_ratio - 1.0) * rate / 365.0
                                       for rate in crises.death_rate_per_year.as_tuple()]
-        # The raised crisis risk after a discharge home (model/readmission.py): a person's own rate is
-        # crisis_rate_per_day[frailty] x cohort.rate_share[slot].
-        self.crisis_rate_per_day = [rate * self.cohort.max_attribute_ratio / 365.0
-                                    for rate in crises.rate_per_year.as_tuple()]
-        self.post_discharge_excess = crises.post_discharge_crisis_ratio - 1.0
-        self.post_discharge_decay_days = crises.post_discharge_crisis_decay_days
-        self.extra_crises = readmission.ExtraCrises(self)
+        self.after_stay = readmission.AfterTheStay(self)  # deconditioning, readmission risk
 
     # ----------------------------------------------------------------- people leaving the cohort
 
@@ -164,7 +158,7 @@ class DorothyModel:
         if died:
             tally.deaths += 1
             self.left_dead += 1
-            readmission.on_death(self, slot)
+            readmission.on_death(self, tally, slot)
         else:
             tally.ltc_admissions += 1
             self.left_ltc += 1

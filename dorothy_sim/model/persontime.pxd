@@ -22,10 +22,10 @@ cdef class PersonTime:
 
     @cython.locals(now=double)
     cpdef move(self, Py_ssize_t slot, long new)
-    @cython.locals(now=double, key=Py_ssize_t)
+    @cython.locals(now=double, key=Py_ssize_t, group=Py_ssize_t)
     cpdef leave(self, Py_ssize_t slot, bint died)
     @cython.locals(spent=double, group=Py_ssize_t, state=Py_ssize_t)
-    cdef _book(self, Py_ssize_t slot, double now)
+    cdef Py_ssize_t _book(self, Py_ssize_t slot, double now) except -1
     @cython.locals(now=double, slot=Py_ssize_t)
     cpdef reset(self)
     @cython.locals(now=double, slot=Py_ssize_t, width=Py_ssize_t, key=Py_ssize_t, group=Py_ssize_t,

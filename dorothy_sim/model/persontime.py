@@ -58,16 +58,17 @@ class PersonTime:
         """The person in ``slot`` dies or enters long-term care now. If they are of the index cohort,
         the rest of the period is theirs in that state; the slot's newcomer starts at home."""
         now = self.env._now
-        self._book(slot, now)
+        group = self._book(slot, now)
         if self.index[slot]:
             self.index[slot] = False
-            key = (self.icp[slot] * self.levels + self.frailty[slot]) * 2 + (1 if died else 0)
+            key = group * 2 + (1 if died else 0)
             self.left_count[key] += 1
             self.left_time[key] += now
         self.state[slot] = self.at_home
 
-    def _book(self, slot: int, now: float) -> None:
-        """Add the time since the person's last move to the state they are in."""
+    def _book(self, slot: int, now: float) -> int:
+        """Add the time since the person's last move to the state they are in; returns the person's
+        group (ICP and frailty level)."""
         spent = now - self.since[slot]
         group = self.icp[slot] * self.levels + self.frailty[slot]
         state = self.state[slot]
@@ -75,6 +76,7 @@ class PersonTime:
         if self.index[slot]:
             self.index_days[group * (self.states + 2) + state] += spent
         self.since[slot] = now
+        return group
 
     # ------------------------------------------------------------------ the period
 

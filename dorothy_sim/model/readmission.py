@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dorothy_sim.model.cohort import AT_HOME
+from dorothy_sim.model.cohort import AT_HOME, crisis_mix, crisis_types
 from dorothy_sim.model.discharge import (
     CARE_HOME,
     COMMUNITY_BED,
@@ -39,12 +39,13 @@ from dorothy_sim.model.discharge import (
     confirm_route,
 )
 from dorothy_sim.model.draws import CrisisDraws, DrawColumns, uniform
-from dorothy_sim.scenario import CRISIS_TYPES, FRAILTY_LEVELS
+from dorothy_sim.scenario import FRAILTY_LEVELS
 from dorothy_sim.streams import stream
 
 if TYPE_CHECKING:
     from dorothy_sim.model.journey import Crisis
     from dorothy_sim.model.model import DorothyModel
+    from dorothy_sim.model.tally import Tally
 
 READMISSION_DAYS = (30.0, 90.0)
 STEPPED_UP = {HOME: REABLEMENT, REABLEMENT: COMMUNITY_BED, HOME_CARE: COMMUNITY_BED,
@@ -57,16 +58,17 @@ uniform("post_discharge_crisis")  # when the raised crisis risk after discharge 
 
 
 def decondition(model: DorothyModel, crisis: Crisis, route: int, days_in_bed: float) -> int:
-    """The route once the stay's length is taken into account: stepped up one pathway (then offered
-    along its fallback chain) with a probability that grows with the days beyond the threshold."""
-    acute = model.scenario.acute
-    beyond = days_in_bed - acute.deconditioning_after_days
-    if beyond <= 0.0 or route == CARE_HOME:
+    """The route once the stay's length is taken into account: with a probability that grows with the
+    days beyond the threshold, the person's need (``crisis.needed_route``, before any fallback) steps
+    up one pathway and is offered along its fallback chain; otherwise ``route`` as it was."""
+    after = model.after_stay
+    beyond = days_in_bed - after.decondition_after_days
+    if beyond <= 0.0 or crisis.needed_route == CARE_HOME:
         return route
-    if crisis.draw.deconditioning >= -math.expm1(-acute.deconditioning_per_day * beyond):
+    if crisis.draw.deconditioning >= -math.expm1(-after.decondition_per_day * beyond):
         return route
     crisis.tally.deconditioned += 1
-    crisis.needed_route = STEPPED_UP[route]
+    crisis.needed_route = STEPPED_UP[crisis.needed_route]
     return confirm_route(model, crisis.services, crisis.slot, crisis.needed_route)
 
 
@@ -81,11 +83,11 @@ def on_admission(model: DorothyModel, crisis: Crisis) -> None:
     cohort.admitted_at[crisis.slot] = now
 
 
-def on_death(model: DorothyModel, slot: int) -> None:
-    """Count a death soon after the person's last admission (called as the person dies)."""
+def on_death(model: DorothyModel, tally: Tally, slot: int) -> None:
+    """Count a death soon after the person's last admission (called as the person dies; ``tally`` is
+    their ICP's)."""
     since_admission = model.env.now - model.cohort.admitted_at[slot]
     if since_admission <= READMISSION_DAYS[1]:
-        tally = model.tallies[model.cohort.icp[slot]]
         tally.deaths_90d_after_admission += 1
         if since_admission <= READMISSION_DAYS[0]:
             tally.deaths_30d_after_admission += 1
@@ -94,20 +96,18 @@ def on_death(model: DorothyModel, slot: int) -> None:
 def on_discharge_home(model: DorothyModel, crisis: Crisis, route: int) -> None:
     """A discharge from an acute bed into the community (not into long-term care): note it, and
     schedule the extra crisis that the raised risk after discharge may bring."""
-    cohort, slot = model.cohort, crisis.slot
+    cohort, slot, after = model.cohort, crisis.slot, model.after_stay
     crisis.tally.discharges_to_community += 1
     cohort.discharged_at[slot] = model.env.now
-    extra = model.post_discharge_excess
-    if extra <= 0.0:
+    excess = after.excess
+    if excess <= 0.0:
         return
-    needed = getattr(crisis, "needed_route", route)
-    if PATHWAY_OF_ROUTE[route] < PATHWAY_OF_ROUTE[needed]:
-        extra *= model.scenario.crises.unsupported_discharge_ratio
-    own_rate = model.crisis_rate_per_day[cohort.frailty[slot]] * cohort.rate_share[slot]
-    delay = first_extra_crisis(crisis.draw.post_discharge_crisis, own_rate * extra,
-                               model.post_discharge_decay_days)
+    if PATHWAY_OF_ROUTE[route] < PATHWAY_OF_ROUTE[crisis.needed_route]:
+        excess *= after.unsupported_ratio
+    own_rate = after.rate_per_day[cohort.frailty[slot]] * cohort.rate_share[slot]
+    delay = first_extra_crisis(crisis.draw.post_discharge_crisis, own_rate * excess, after.decay_days)
     if delay is not None:
-        model.env.call_later(delay, model.extra_crises.happen, (slot, cohort.generation[slot]))
+        model.env.call_later(delay, after.extra_crisis, (slot, cohort.generation[slot]))
 
 
 def first_extra_crisis(u: float, initial_rate: float, decay_days: float) -> float | None:
@@ -121,28 +121,34 @@ def first_extra_crisis(u: float, initial_rate: float, decay_days: float) -> floa
     return -decay_days * math.log1p(-strength / expected)
 
 
-class ExtraCrises:
-    """The crises that the raised risk after discharge brings, with their own named draws.
+class AfterTheStay:
+    """One model's figures for what follows a stay (read on every stay, so held here once), and the
+    extra crises that the raised risk after discharge brings, with their own named draws.
 
     Why their own streams: a candidate crisis brings its draws with it (model/cohort.py); an extra
-    crisis is not a candidate, so each ICP and frailty level has a chunked stream of rows, served in
-    the order the extra crises happen (so two scenarios share them while their extra crises come in
-the same order). The crisis type is drawn from the mix.
+    crisis is not a candidate, so each ICP and frailty level has a chunked stream of rows (made when
+    first needed), served in the order the extra crises happen (so two scenarios share them while their
+    extra crises come in the same order). The crisis type is drawn from the mix.
     """
 
     def __init__(self, model: DorothyModel) -> None:
+        scenario = model.scenario
+        crises, acute = scenario.crises, scenario.acute
         self.model = model
-        scenario, seed = model.scenario, model.seed
-        names = {(icp, level): f"{name}/after_discharge/{level_name}"
-                 for icp, name in enumerate(model.cohort.icp_names) if icp in model.icps
-                 for level, level_name in enumerate(FRAILTY_LEVELS)}
-        self._draws = {key: CrisisDraws(scenario, seed, name) for key, name in names.items()}
-        self._types = {key: stream(seed, f"crisis_type/{name}") for key, name in names.items()}
+        self.decondition_after_days = acute.deconditioning_after_days
+        self.decondition_per_day = acute.deconditioning_per_day
+        self.excess = crises.post_discharge_crisis_ratio - 1.0
+        self.unsupported_ratio = crises.unsupported_discharge_ratio
+        self.decay_days = crises.post_discharge_crisis_decay_days
+        # A person's own crisis rate a day: rate_per_day[frailty] x cohort.rate_share[slot].
+        self.rate_per_day = [rate * model.cohort.max_attribute_ratio / 365.0
+                             for rate in crises.rate_per_year.as_tuple()]
+        self._mix = crisis_mix(scenario)
         self._chunks: dict[tuple[int, int], tuple[DrawColumns, DrawColumns, list[int]]] = {}
         self._rows: dict[tuple[int, int], int] = {}
-        self._mix = np.cumsum(scenario.crises.mix.as_tuple())
+        self._streams: dict[tuple[int, int], tuple[CrisisDraws, np.random.Generator]] = {}
 
-    def happen(self, person: tuple[int, int]) -> None:
+    def extra_crisis(self, person: tuple[int, int]) -> None:
         """The extra crisis of ``person`` (slot, generation), if they are still there and at home."""
         model = self.model
         slot, generation = person
@@ -158,10 +164,19 @@ the same order). The crisis type is drawn from the mix.
         key = (icp, level)
         row = self._rows.get(key, EXTRA_CHUNK)
         if row >= EXTRA_CHUNK:
-            uniforms, durations = self._draws[key].chunk(EXTRA_CHUNK, np.full(EXTRA_CHUNK, level))
-            kinds = np.minimum(np.searchsorted(self._mix, self._types[key].random(EXTRA_CHUNK), side="right"),
-                               len(CRISIS_TYPES) - 1).tolist()
+            draws, types = self._streams_of(key)
+            uniforms, durations = draws.chunk(EXTRA_CHUNK, np.full(EXTRA_CHUNK, level))
+            kinds = crisis_types(self._mix, types.random(EXTRA_CHUNK)).tolist()
             self._chunks[key] = (uniforms, durations, kinds)
             row = 0
         self._rows[key] = row + 1
         return (*self._chunks[key], row)
+
+    def _streams_of(self, key: tuple[int, int]) -> tuple[CrisisDraws, np.random.Generator]:
+        if key not in self._streams:
+            model = self.model
+            icp, level = key
+            name = f"{model.cohort.icp_names[icp]}/after_discharge/{FRAILTY_LEVELS[level]}"
+            self._streams[key] = (CrisisDraws(model.scenario, model.seed, name),
+                                  stream(model.seed, f"crisis_type/{name}"))
+        return self._streams[key]

@@ -198,8 +198,9 @@ class Station:
 
     def stay_if_free_from_source(self, chunk: tuple, row: int) -> None:
         """A source's handler for arrivals that yield (planned admissions): a stay of ``chunk[1][row]``
-        days if a server is free and no one waits for one, else turned away (counted, not queued)."""
-        if self.count < self.capacity and not self._waiting:
+        days if a server is free (then no one waits: see :meth:`request`), else turned away (counted,
+        not queued)."""
+        if self.count < self.capacity:
             request = self.request()
             self._env.call_later(chunk[1][row], self.release, request)
         else:

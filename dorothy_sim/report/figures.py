@@ -457,12 +457,12 @@ def _tornado_chart(results: SweepResults) -> Chart | None:
     return Chart(FIG_TORNADO, title, caption, figure)
 
 
-BEST_TEXT = "Most avoided admissions (exposure-adjusted, not gridlocked)"
+BEST_TEXT = "Most avoided admissions (exposure-adjusted, not gridlocked, no days at home lost)"
 
 
 def _shown_configurations(results: SweepResults) -> list[tuple[int, str]]:
     """The baseline and, when there is one, the best configuration (:func:`best_configuration`: most
-    avoided admissions, exposure-adjusted, not gridlocked), its label saying so."""
+    avoided admissions, exposure-adjusted, not gridlocked, no days at home lost), its label saying so."""
     shown = [(0, "Baseline")]
     best = best_configuration(results)
     if best is not None:

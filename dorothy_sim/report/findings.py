@@ -16,18 +16,21 @@ from dorothy_sim.sweep import SweepResults
 def effects(results: SweepResults, kpi: str = RANKING_KPI, area: str = ALL) -> pd.DataFrame:
     """One row per configuration with its factor values, the paired difference of ``kpi`` from the
     baseline (``diff_mean``, ``diff_ci_low``, ``diff_ci_high``, ``n``) and the headline's flags
-    (``gridlocked``, and ``unstable`` when a queue was still rising at the end); rows not yet run
-    dropped. ``kpi`` defaults to the ranking measure, avoided admissions exposure-adjusted."""
+    (``gridlocked``, ``unstable`` when a queue was still rising at the end, ``loses_days_at_home``
+    when the paired CI of days at home gained is wholly below zero); rows not yet run dropped.
+    ``kpi`` defaults to the ranking measure, avoided admissions exposure-adjusted."""
     comparisons = results.comparisons
     rows = comparisons[(comparisons["area"] == area) & (comparisons["kpi"] == kpi)]
     table = results.configurations.merge(
         rows[["configuration", "diff_mean", "diff_ci_low", "diff_ci_high", "n"]], on="configuration",
         how="inner")
-    flags = results.headline(area)[["configuration", "gridlocked", "unstable_queues"]]
+    flags = results.headline(area)[["configuration", "gridlocked", "unstable_queues",
+                                    "days_at_home_gained_ci_high"]]
     table = table.merge(flags, on="configuration", how="left")
     table["gridlocked"] = table["gridlocked"].eq(True)  # a row the headline lacks is not flagged
     table["unstable"] = table["unstable_queues"].fillna("").astype(str).ne("")
-    table = table.drop(columns="unstable_queues")
+    table["loses_days_at_home"] = table["days_at_home_gained_ci_high"].lt(0)
+    table = table.drop(columns=["unstable_queues", "days_at_home_gained_ci_high"])
     return table[np.isfinite(table["diff_mean"].astype(float))].reset_index(drop=True)
 
 
@@ -38,10 +41,8 @@ def best_configuration(results: SweepResults) -> int | None:
     the baseline. A configuration that "avoids" admissions by keeping people in hospital is never the
     best, whatever either count of admissions says."""
     table = effects(results)
-    headline = results.headline().set_index("configuration")
-    loses_days_at_home = set(headline.index[headline["days_at_home_gained_ci_high"] < 0])
     table = table[(table["configuration"] != 0) & ~table["gridlocked"] & (table["diff_mean"] > 0)
-                  & ~table["configuration"].isin(loses_days_at_home)]
+                  & ~table["loses_days_at_home"]]
     if table.empty:
         return None
     return int(table.loc[table["diff_mean"].idxmax(), "configuration"])

@@ -146,8 +146,8 @@ def _best_html(results: SweepResults) -> str:
     if best is None:
         return ""
     label = results.configurations.set_index("configuration").loc[best, "label"]
-    return (f"<p><strong>Most avoided admissions, exposure-adjusted, among configurations not gridlocked:"
-            f"</strong> configuration {best} ({html.escape(str(label))}).</p>")
+    return ("<p><strong>Most avoided admissions, exposure-adjusted, among configurations not gridlocked "
+            f"and not losing days at home:</strong> configuration {best} ({html.escape(str(label))}).</p>")
 
 
 def _strain_html(results: SweepResults) -> str:
