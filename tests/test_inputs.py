@@ -516,9 +516,21 @@ MODEL_TABLES = [path for path in _paths_of(Scenario) if path and path[0] in SMAL
 PROBABILITIES = _probability_paths()
 OPTIONAL = {"description", "start_day_of_year", "start_weekday", "escalation_beds",
             "elective_admissions_per_day", "cv", "exponential", "max", "allocation"}
-OPTIONAL_PATHS = {("virtual_ward", "places")}  # (a plug-in service defaults to no capacity: no service)
-REQUIRED_LEAVES = [path for path, _ in leaves(SMALL) if not OPTIONAL & set(path)
-                   and path[:2] != ("population", "frailty_shares_65_plus") and path not in OPTIONAL_PATHS]
+SCHEMA_TABLES = _paths_of(Scenario)
+
+
+def _required(path: tuple[str, ...]) -> bool:
+    """Whether the schema requires the leaf at ``path``: its field's own answer where the leaf is a
+    field of a schema table (a plug-in's section has defaults for every field: the service off),
+    else (inside a dict, such as an ICP's table) by name."""
+    table = SCHEMA_TABLES.get(path[:-1])
+    if table is not None and path[-1] in table.model_fields:
+        return table.model_fields[path[-1]].is_required()
+    return not OPTIONAL & set(path)
+
+
+REQUIRED_LEAVES = [path for path, _ in leaves(SMALL) if _required(path)
+                   and path[:2] != ("population", "frailty_shares_65_plus")]
 NUMBER_LEAVES = [path for path, value in leaves(SMALL)
                  if isinstance(value, int | float) and not isinstance(value, bool)]
 SHARES = {("crises", "mix"): "crises.mix", ("population", "frailty_shares_65_plus"): "frailty_shares_65_plus"}
