@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dorothy_sim.model.delays import KPIS as DELAY_KPIS
 from dorothy_sim.registry import SERVICES, Kpi
 
 __all__ = ["COMPARISON_BY_NAME", "COMPARISON_KPIS", "KPIS", "KPI_BY_NAME", "RANKING_KPI", "RAW_AVOIDED_KPI",
@@ -71,6 +72,7 @@ _MODEL_KPIS: tuple[Kpi, ...] = (
     Kpi("mffd_bed_days", "bed days", "bed days after the person was medically fit for discharge", False),
     Kpi("mffd_bed_share_pct", "%",
         "share of all occupied acute bed days that are after medically fit", False),
+    *DELAY_KPIS,
     Kpi("discharges_pathway_0", "count", "discharges home without new support", None),
     Kpi("discharges_pathway_1", "count", "discharges home with reablement or a home-care package", None),
     Kpi("discharges_pathway_2", "count", "discharges to a community (step-down) bed", None),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dorothy_sim.floats import sum_left_to_right
+from dorothy_sim.model import delays
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel, results_days
 from dorothy_sim.model.tally import COUNTERS, LOS_BINS_PER_DAY, Tally
@@ -63,7 +64,7 @@ def _raw_for(model: DorothyModel, index: int) -> Raw:
                                              if g.icp == index and g.frailty == level))
     _person_time_counts(model, index, counts)
     counts["cohort_bed_days"] = services.cohort_in_beds.area
-    counts["mffd_bed_days"] = services.mffd_in_beds.area
+    counts.update(services.delays.counts())  # bed days after medically fit, by reason
     counts["all_bed_days"] = services.beds.busy_area
     counts["rr_busy_days"] = services.rr.busy_area
     counts["discharge_busy"] = services.discharge.busy_area
@@ -165,8 +166,9 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["los_mean_days"] = _ratio(c["stay_days"], c["stays"])
     k["los_median_days"] = _median_from_histogram(raw.los_histogram)
     k["los_over_21d_pct"] = _ratio(c["stays_over_21d"], c["stays"], 100)
-    k["mffd_bed_days"] = c["mffd_bed_days"]
-    k["mffd_bed_share_pct"] = _ratio(c["mffd_bed_days"], c["all_bed_days"], 100)
+    k["mffd_bed_days"] = delays.mffd_bed_days(c)
+    k["mffd_bed_share_pct"] = _ratio(k["mffd_bed_days"], c["all_bed_days"], 100)
+    k.update(delays.kpis(c))
     for number in range(4):
         k[f"discharges_pathway_{number}"] = c[f"pathway_{number}"]
     k["discharge_delay_days_mean"] = _ratio(c["discharge_delay_days"], c["discharge_delays"])

@@ -71,6 +71,16 @@ class Service:
         return f"cost_{self.name}_gbp"
 
 
+def _team_kpis(name: str, prefix: str, what: str) -> tuple[Kpi, ...]:
+    """The KPIs of an assessment team (model/assessment.py)."""
+    return (
+        Kpi(f"{prefix}_assessments", "count", what, None),
+        Kpi(f"{prefix}_wait_days_mean", "days", f"mean wait for an assessor ({what})", False),
+        Kpi(f"{prefix}_utilisation_pct", "%", "assessors' case slots in use, share of slots", None),
+        Kpi(f"cost_{name}_gbp", "GBP", "assessors commissioned x cost per assessor a year", False),
+    )
+
+
 SERVICES: tuple[Service, ...] = (
     Service("rapid_response", "Rapid response", "rapid_response", "clinicians", intervention=3,
             off={"rapid_response.clinicians": 0}, kpi_prefix="rr", queue=True),
@@ -100,6 +110,12 @@ SERVICES: tuple[Service, ...] = (
                 Kpi("vw_utilisation_pct", "%", "virtual-ward places in use, share of places", None),
                 Kpi("cost_virtual_ward_gbp", "GBP", "virtual-ward places commissioned x cost per place-day",
                     False))),
+    Service("social_care_assessment", "Social-care assessment", "social_care_assessment", "assessors",
+            kpi_prefix="sca", queue=True, module="social_care_assessment", kpis=_team_kpis(
+                "social_care_assessment", "sca", "social-care assessments before onward care")),
+    Service("chc_assessment", "Continuing-healthcare assessment", "chc_assessment", "assessors",
+            kpi_prefix="chc", queue=True, module="chc_assessment", kpis=_team_kpis(
+                "chc_assessment", "chc", "NHS continuing-healthcare assessments in the acute bed")),
     Service("mdt", "MDT", "mdt", "cases_per_week", intervention=5, off={"mdt.cases_per_week": 0},
             kpi_prefix="mdt"),
     Service("falls_prevention", "Falls prevention", "falls_prevention", "places_per_year", intervention=1,

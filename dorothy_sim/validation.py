@@ -226,12 +226,18 @@ TARGETS: tuple[Target, ...] = (
            "of the rest", "about 16% (11–20%)", 11, 20, kpi("mortality_90d_pct"), "%",
            "in or out of hospital, from admission; post_discharge_death_ratio is calibrated to the "
            "91-day at-home figure, so this target is not wholly free of calibration"),
-    Target("Delayed days waiting for intermediate care", VALIDATION,
+    Target("Delayed days waiting for intermediate care", CALIBRATION,
            "pub: Wood et al. 2023, Appl Health Econ Health Policy 21:243: before COVID-19, 48% of "
            "delayed days waited for intermediate care (28% for social care)",
-           "about 48% (40–56%)", 40, 56, kpi("mffd_days_awaiting_intermediate_care_pct"), "%",
-           "share of days after medically fit spent waiting for a reablement place or a community bed; "
-           "no KPI splits the days after medically fit by what they wait for yet"),
+           "about 48% (40–56%)", 40, 56, kpi("delay_share_intermediate_care_pct"), "%",
+           "share of bed days after medically fit spent waiting for a reablement place or a community "
+           "bed (model/delays.py): reablement places and community beds (one factor)", aim=48.0),
+    Target("Delayed days waiting for social care", CALIBRATION,
+           "pub: Wood et al. 2023, Appl Health Econ Health Policy 21:243: before COVID-19, 28% of "
+           "delayed days waited for social care", "about 28% (20–36%)", 20, 36,
+           kpi("delay_share_social_care_pct"), "%",
+           "share of bed days after medically fit spent waiting for a social-care assessment, a home-care "
+           "package or a care-home placement: the social-care assessment's length", aim=28.0),
     # ---------------------------------------------------------------- inputs (not evidence)
     _within("MDT reviews a year, DGS (North Kent share)", INPUT, "seed 001", 2148, 0.10,
             kpi("mdt_reviews", "dgs"), field=_MDT_SLOTS,

@@ -18,8 +18,11 @@ moves), so the calibration goes in stages, each a few damped proportional update
   B. with beds held ample (no blocking feedback):
      acute.treatment_days.*.mean        -> mean acute length of stay 12.4 days (Lisk et al. 2019)
      acute.treatment_days.*.cv          -> median acute length of stay 6.5 days (Lisk et al. 2019)
-     discharge.arrangement_days_complex -> about 25% of occupied bed days after medically fit
-                                           (seeds 001 and 004)
+     reablement.places and community_beds.beds (one factor) -> about 25% of occupied bed days
+                                           after medically fit (seeds 001 and 004) and 48% of those
+                                           days waiting for intermediate care (Wood et al. 2023)
+     social_care_assessment.assessment_days -> 28% of them waiting for social care (Wood et al.
+                                           2023); small steps: both are queues near capacity
   R. crises.post_discharge_crisis_ratio -> 16% of discharges home readmitted within 30 days
                                            (Ssentif 2013, HES: over-75s within 28 days); then A again,
                                            since readmissions are admissions too
@@ -88,7 +91,9 @@ class Calibration:
         self.icps = list(base.icps)
         self.rates = base.crises.rate_per_year.model_dump()
         self.treatment = {k: v.model_dump() for k, v in base.acute.treatment_days.items()}
-        self.arrangement = base.discharge.arrangement_days_complex.mean
+        self.reablement_places = base.reablement.places
+        self.community_beds = base.community_beds.beds
+        self.sca_days = base.social_care_assessment.assessment_days.mean
         self.death_ratio = base.crises.post_discharge_death_ratio
         self.crisis_ratio = base.crises.post_discharge_crisis_ratio
         self.risk_referrals = base.mdt.risk_referral_rate_per_year.model_dump()
@@ -98,7 +103,9 @@ class Calibration:
     def overrides(self, ample_beds: bool = False) -> dict:
         out: dict = {
             "crises.rate_per_year": dict(self.rates),
-            "discharge.arrangement_days_complex.mean": self.arrangement,
+            "reablement.places": self.reablement_places,
+            "community_beds.beds": self.community_beds,
+            "social_care_assessment.assessment_days.mean": self.sca_days,
             "crises.post_discharge_death_ratio": self.death_ratio,
             "crises.post_discharge_crisis_ratio": self.crisis_ratio,
             "mdt.risk_referral_rate_per_year": dict(self.risk_referrals),
@@ -119,7 +126,8 @@ class Calibration:
                          for (area, kpi), v in table.groupby(["area", "kpi"])["value"].mean().items()})
         shown = {k: round(kpis(k), 2) for k in (
             "admissions_per_1000_mild", "admissions_per_1000_moderate", "admissions_per_1000_severe",
-            "los_mean_days", "los_median_days", "mffd_bed_share_pct", "home_at_91d_pct",
+            "los_mean_days", "los_median_days", "mffd_bed_share_pct", "delay_share_intermediate_care_pct",
+            "delay_share_social_care_pct", "home_at_91d_pct",
             "readmissions_30d_pct",
             "acute_occupancy_mean_pct", "bed_wait_hours_mean")}
         shown["east_kent_mdt_reviews"] = round(kpis("mdt_reviews", "east_kent"))
@@ -145,7 +153,15 @@ class Calibration:
                 self.treatment[level]["mean"] *= scale
                 self.treatment[level]["cv"] = clamp(self.treatment[level]["cv"] * median_ratio ** 0.7,
                                                     0.5, 2.5)
-            self.arrangement *= clamp(aim("mffd_bed_share_pct") / kpis("mffd_bed_share_pct"), 0.7, 1.4)
+            # Intermediate care near its capacity: waits grow steeply as places fall, so small steps.
+            intermediate = "delay_share_intermediate_care_pct"
+            waiting = 0.5 * (kpis("mffd_bed_share_pct") / aim("mffd_bed_share_pct")
+                             + kpis(intermediate) / aim(intermediate))
+            factor = clamp(waiting, 0.97, 1.03) ** 0.5
+            self.reablement_places = round(self.reablement_places * factor)
+            self.community_beds = round(self.community_beds * factor)
+            self.sca_days *= clamp(aim("delay_share_social_care_pct") / kpis("delay_share_social_care_pct"),
+                                   0.9, 1.1) ** 0.5
 
     def stage_r_readmissions(self, rounds: int) -> None:
         for _ in range(rounds):

@@ -4,9 +4,12 @@
     mental-health liaison (8) shortens it for dementia or delirium) ─► medically fit (MFFD)
       ─► dies in hospital with p by frailty, or
       ─► discharge planning (7): assessment by a coordinator, started at admission for a share
-         of patients (proactive) or at MFFD; ward-led delay when no coordinator service exists
+         of patients (proactive) or at MFFD; ward-led delay when no coordinator service exists;
+         for pathways 1-3 the assessment teams (social care, continuing healthcare) and the
+         patient's and family's choice
       ─► pathway 0 home │ 1 reablement or home-care package │ 2 community bed │ 3 care home,
-         waiting in the acute bed for the place: these are the delayed (MFFD) bed days
+         waiting in the acute bed for the place: all of it after MFFD is the delayed bed days, kept
+         by what the person waits for (model/delays.py)
       ─► leaves the bed; onward care runs in model/downstream.py
 
 ``acute.los_cap_days`` (off by default) caps the stays of people aged 70+ (seed 004's lever): at
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from dorothy_sim.model import discharge, downstream, mdt, readmission
 from dorothy_sim.model.cohort import AGE_65_69, AT_HOME, IN_ACUTE, IN_COMMUNITY_BED
+from dorothy_sim.model.delays import DISCHARGE_PROCESS
 from dorothy_sim.model.discharge import CARE_HOME, COMMUNITY_BED, HOME, HOME_CARE, REABLEMENT
 from dorothy_sim.model.draws import by_frailty, duration, uniform
 from dorothy_sim.scenario import CRISIS_TYPES
@@ -133,19 +137,23 @@ def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: flo
         return None, None
 
     medically_fit = env.now
-    services.mffd_in_beds.add(1)
+    ledger = services.delays
+    delay = ledger.start(DISCHARGE_PROCESS)  # what the person waits for now (model/delays.py)
     if env.now < deadline:
-        yield from discharge.plan(model, crisis, planning, route, deadline)
+        delay = yield from discharge.plan(model, crisis, planning, route, deadline, delay)
     route = readmission.decondition(model, crisis, route, days_in_bed=env.now - admitted)
     route = discharge.confirm_route(model, services, slot, route)
     place = None
     if discharge.needs_place(model, slot, route):
+        delay = ledger.switch(delay, discharge.PLACE_REASON[route])
         place = yield from discharge.wait_for_place(model, crisis, route, deadline)
         if place is None:
             route = HOME  # the stay cap was reached before the place was ready
     held = discharge.weekend_hold(model, crisis, deadline)
     if held:
+        delay = ledger.switch(delay, DISCHARGE_PROCESS)
         yield from discharge.held_for_the_weekend(model, crisis, route, held)
+    ledger.end(delay)
     _record_stay(model, crisis, admitted, medically_fit)
     return route, place
 
@@ -179,6 +187,5 @@ def _record_stay(model: DorothyModel, crisis: Crisis, admitted: float,
     services.cohort_in_beds.add(-1)
     tally.record_stay(now - admitted)
     if medically_fit is not None:
-        services.mffd_in_beds.add(-1)
         tally.discharge_delays += 1
         tally.discharge_delay_days += now - medically_fit

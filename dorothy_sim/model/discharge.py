@@ -7,16 +7,20 @@ discharge after a ward-led delay. The pathway is then drawn by frailty (Discharg
 
     pathway 0 home │ 1 home with reablement or a home-care package │ 2 community bed │ 3 care home
 
-and the person waits in the acute bed until the place is free: these waits are the delayed
-(medically fit for discharge, MFFD) bed days. A route whose service has no capacity in the scenario
+Before a place is arranged the person may wait for assessments (the assessment teams: council
+social care, NHS continuing healthcare; :mod:`~dorothy_sim.model.assessment`) and for the patient's
+and family's choice (pathways 1-3: a share by route takes ``discharge.patient_choice_days``, which no
+capacity shortens); then they wait in the acute bed until the place is free. All of this is the
+delayed (medically fit for discharge, MFFD) bed days, kept by what the person waits for
+(:mod:`~dorothy_sim.model.delays`). A route whose service has no capacity in the scenario
 is not offered; the coordinator falls back along the chain care home → community bed →
 reablement → home-care package → home (and a package route with no package service goes home),
 so a zero-capacity scenario never strands anyone.
 
 Weekends (``discharge.weekend_discharge_factor``, f; the calendar is :mod:`dorothy_sim.model.week`):
 fewer people leave hospital on a Saturday or Sunday than on a weekday. Two things follow from it.
-Onward care is arranged at pace f on a weekend day (a weekend day does f of a weekday's arranging),
-and a person ready to leave on a weekend day (discharge arranged, place granted) leaves that day with
+Assessments go at pace f on a weekend day (a weekend day does f of a weekday's assessing), and a
+person ready to leave on a weekend day (discharge arranged, place granted) leaves that day with
 chance f; otherwise they stay in the bed (delayed bed days, the place kept for them) until the next
 day, and leave on Monday at the latest. The days held are worked out when the person is ready, never
 past the stay cap.
@@ -30,6 +34,13 @@ from typing import TYPE_CHECKING
 import simpy
 
 from dorothy_sim.model.cohort import cumulative_shares
+from dorothy_sim.model.delays import (
+    CARE_HOME_PLACEMENT,
+    DISCHARGE_PROCESS,
+    HOME_CARE_PACKAGE,
+    INTERMEDIATE_CARE,
+    PATIENT_CHOICE,
+)
 from dorothy_sim.model.draws import duration, uniform
 from dorothy_sim.model.stations import Request
 from dorothy_sim.model.week import DAYS_A_WEEK, SATURDAY, Week
@@ -52,12 +63,17 @@ FALLBACKS = {
     CARE_HOME: (CARE_HOME, COMMUNITY_BED, REABLEMENT, HOME_CARE, HOME),
 }
 
+PLACE_REASON = (DISCHARGE_PROCESS, INTERMEDIATE_CARE, HOME_CARE_PACKAGE, INTERMEDIATE_CARE,
+                CARE_HOME_PLACEMENT)
+"""What a person waiting for each route's place waits for (model/delays.py), by route."""
+
 uniform("pathway")  # the discharge pathway, by frailty
 uniform("p1_split")  # pathway 1: reablement or a home-care package?
 uniform("liaison_care_home")  # pathway 3 with mental-health liaison: home with support instead?
 duration("assessment_simple", lambda scenario: Duration(scenario.discharge.assessment_days_simple))
 duration("assessment_complex", lambda scenario: Duration(scenario.discharge.assessment_days_complex))
-duration("arrangement", lambda scenario: Duration(scenario.discharge.arrangement_days_complex))
+uniform("patient_choice")  # pathways 1-3: does the patient or family take time to choose?
+duration("choice_days", lambda scenario: Duration(scenario.discharge.patient_choice_days))
 uniform("weekend_discharge")  # ready on a weekend day: the day the person leaves (see days_held)
 
 
@@ -83,14 +99,28 @@ def assess(model: DorothyModel, crisis: Crisis, route: int):
             pass
 
 
-def plan(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int, deadline: float):
+def plan(model: DorothyModel, crisis: Crisis, planning: Lean | None, route: int, deadline: float,
+         delay: int):
     """From medically fit until the discharge is arranged: the assessment (by a coordinator, or
-    ward-led), then for pathways 1-3 the arranging of onward care."""
-    env = model.env
+    ward-led), then for a route that needs a place the assessments that must come before it (the
+    assessment teams: social care, continuing healthcare) and the patient's and family's choice.
+    ``delay`` is what the person waits for (model/delays.py); returns what they wait for at the end."""
+    env, ledger = model.env, crisis.services.delays
     yield from _assessed(model, crisis, planning, route, deadline)
-    if needs_place(model, crisis.slot, route) and env.now < deadline:  # onward care to arrange
-        arranged = model.week.finished(env.now, crisis.days.arrangement)  # (slower at weekends)
-        yield env.timeout(min(arranged - env.now, time_left(env, deadline)))
+    if not needs_place(model, crisis.slot, route):
+        return delay
+    for team in model.assessment_teams:
+        if env.now >= deadline:
+            return delay
+        step = team.assessment_for(model, crisis, route, deadline)
+        if step is not None:
+            delay = ledger.switch(delay, team.REASON)
+            yield from step
+    share = model.choice_share_care_home if route == CARE_HOME else model.choice_share_other
+    if crisis.draw.patient_choice < share and env.now < deadline:
+        delay = ledger.switch(delay, PATIENT_CHOICE)
+        yield env.timeout(min(crisis.days.choice_days, time_left(env, deadline)))
+    return delay
 
 
 def weekend_hold(model: DorothyModel, crisis: Crisis, deadline: float) -> float:
@@ -221,7 +251,7 @@ def wait_for_place(model: DorothyModel, crisis: Crisis, route: int, deadline: fl
             return None
     if route == CARE_HOME:
         placement = services.care_homes.request()
-        granted = yield from _wait(env, placement, deadline)
+        granted = yield from wait_until(env, placement, deadline)
         if not granted:
             services.care_homes.cancel(placement)
             return None
@@ -231,7 +261,7 @@ def wait_for_place(model: DorothyModel, crisis: Crisis, route: int, deadline: fl
     station = {REABLEMENT: services.reablement, HOME_CARE: services.home_care,
                COMMUNITY_BED: services.community_beds}[route]
     place: Request = station.request(priority=0)
-    granted = yield from _wait(env, place, deadline)
+    granted = yield from wait_until(env, place, deadline)
     if not granted:
         station.renege(place)
         return None
@@ -248,7 +278,7 @@ def wait_for_place(model: DorothyModel, crisis: Crisis, route: int, deadline: fl
     return place
 
 
-def _wait(env, event, deadline: float):
+def wait_until(env, event, deadline: float):
     """Wait for ``event`` until the stay cap; returns whether it came first."""
     if event.triggered:
         return True

@@ -144,6 +144,10 @@ class DorothyModel:
         self.admission_alternatives = [module.instead_of_admission for module in self.plugins
                                        if hasattr(module, "instead_of_admission")]
         self.step_downs = [module for module in self.plugins if hasattr(module, "plan_step_down")]
+        # ... and the assessment teams a discharge may wait for (discharge.py), in registry order.
+        self.assessment_teams = [module for module in self.plugins if hasattr(module, "assessment_for")]
+        self.choice_share_care_home = scenario.discharge.patient_choice_share_care_home
+        self.choice_share_other = scenario.discharge.patient_choice_share_other
         crises = scenario.crises
         self.post_discharge_days = crises.post_discharge_days
         self.post_discharge_hazard = [(crises.post_discharge_death_ratio - 1.0) * rate / 365.0

@@ -16,6 +16,7 @@ from typing import Any
 import simpy
 
 from dorothy_sim.model import discharge as discharge_planning
+from dorothy_sim.model.delays import DelayLedger
 from dorothy_sim.model.stations import PriorityStation, Station, TimeWeighted
 from dorothy_sim.registry import QUEUES, SERVICES, plugin
 from dorothy_sim.scenario import Scenario, apportion
@@ -138,7 +139,7 @@ class IcpServices:
         self.escalation_beds = icp.escalation_beds
         self.escalation_open = False
         self.cohort_in_beds = TimeWeighted(env)
-        self.mffd_in_beds = TimeWeighted(env)
+        self.delays = DelayLedger(env)  # people medically fit in a bed, by what they wait for
         self.awaiting_bed = 0
         self.community_beds_kept = 0  # community beds granted, kept for people held over a weekend
         discharge = scenario.discharge
@@ -207,7 +208,7 @@ class IcpServices:
         for station in self.stations():
             station.reset()
         self.cohort_in_beds.reset()
-        self.mffd_in_beds.reset()
+        self.delays.reset()
         self.care_homes.reset()
         for built in self.plugins.values():
             built.reset()
@@ -217,7 +218,7 @@ class IcpServices:
         for station in self.stations():
             station.close()
         self.cohort_in_beds.close()
-        self.mffd_in_beds.close()
+        self.delays.close()
 
     def shift_around(self, now: float) -> tuple[float, float]:
         """(opens, closes): clock times of the rapid-response shift that is on at ``now``, or else of

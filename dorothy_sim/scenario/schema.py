@@ -410,7 +410,11 @@ class DischargePlanning(_Service):
     proactive_share: Probability
     assessment_days_simple: LogNormal
     assessment_days_complex: LogNormal
-    arrangement_days_complex: LogNormal
+    patient_choice_share_care_home: Probability
+    """Of discharges to a care home: the patient and family take time to choose (no capacity shortens it)."""
+    patient_choice_share_other: Probability
+    """Of discharges with reablement, a package or a community bed: the same."""
+    patient_choice_days: LogNormal
     ward_led_delay_factor: Ratio
     weekend_discharge_factor: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
     """Discharges per weekend day relative to a weekday (1: no weekly pattern); also the pace of
