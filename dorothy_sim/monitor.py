@@ -341,7 +341,8 @@ def _daily_means(hourly: np.ndarray) -> list[float]:
 
 def queues(model: DorothyModel) -> dict[str, dict[str, dict[str, float | bool]]]:
     """Every queue of every ICP over the results period: people waiting at its start and end, the
-    most waiting at a daily count, arrivals, and ``still_rising`` (see :func:`still_rising`).
+    most waiting at a daily count, arrivals (``external_arrivals`` of them from outside the cohort,
+    model/external.py), and ``still_rising`` (see :func:`still_rising`).
 
     Why: a scenario whose demand exceeds a station's capacity still finishes (a queue is a list that
     grows), but its KPIs then measure the run length, not a steady state; this flag lets tables and
@@ -358,6 +359,7 @@ def queues(model: DorothyModel) -> dict[str, dict[str, dict[str, float | bool]]]
             result[name][queue] = {
                 "queue_start": float(series[0]), "queue_end": float(ends[column]),
                 "queue_max": float(series.max()), "arrivals": float(arrivals[column]),
+                "external_arrivals": float(model.external_arrivals.get((index, queue), 0)),
                 "still_rising": still_rising(series, arrivals[column]),
             }
     return result
