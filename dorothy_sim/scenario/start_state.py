@@ -322,3 +322,22 @@ def resolve_paths(data: dict[str, Any], folder: Path) -> None:
             path = Path(item["rates_csv"]).expanduser()
             if not path.is_absolute():
                 item["rates_csv"] = str(folder / path)
+
+
+def cohort_off(scenario: Any) -> dict[str, Any]:
+    """Overrides that leave the stations to external people alone: no crises, deaths, moves into
+    long-term care, MDT risk referrals, admissions from outside the cohort (emergency or planned),
+    home-care packages in place at the start or falls-prevention enrolments. The cohort is still
+    built (its person-time is kept) but uses nothing, so one pathway can be studied on its own.
+    In a scenario file, the same figures set to 0 do the same."""
+    overrides: dict[str, Any] = {}
+    for table in ("crises.rate_per_year", "crises.death_rate_per_year", "crises.ltc_entry_rate_per_year",
+                  "mdt.risk_referral_rate_per_year"):
+        for level in ("mild", "moderate", "severe"):
+            overrides[f"{table}.{level}"] = 0.0
+    for name in scenario.icps:
+        overrides[f"icps.{name}.background_admissions_per_day"] = 0.0
+        overrides[f"icps.{name}.elective_admissions_per_day"] = 0.0
+    overrides["home_care.initial_occupancy"] = 0.0
+    overrides["falls_prevention.places_per_year"] = 0
+    return overrides
