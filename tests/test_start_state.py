@@ -282,3 +282,19 @@ def test_nothing_configured_adds_no_field_value_and_no_arrival() -> None:
     assert SMALL.start == {} and SMALL.arrivals == () and SMALL.start_date is None
     model = DorothyModel(SMALL.with_overrides({"run.warmup_days": 0, "run.results_days": 5}), 1).run()
     assert model.external_arrivals == {}
+
+
+def test_counts_by_icp_and_arrivals_to_one_icp_are_placed_there() -> None:
+    scenario = alone(10, start={"community_beds": {"by_icp": {"small_area": {"occupied": 3, "waiting": 0}}}},
+                     arrivals=[{"station": "community_beds", "per_day": 2.0, "icp": "small_area"}])
+    model = DorothyModel(scenario, 2).run()
+    assert model.external_arrivals[(0, "community_beds")] > 0
+    assert model.services[0].community_beds.busy_area > 0
+
+
+def test_the_one_pathway_study_switches_the_cohort_off_as_cohort_off_does() -> None:
+    scenario = load_scenario(Path(__file__).parents[1] / "experiments" / "specs" / "one_pathway.toml")
+    for path, value in cohort_off(scenario).items():
+        assert scenario.value_at(path) == value, path
+    assert scenario.run.warmup_days == 0 and scenario.start["reablement"].waiting == 12
+    assert len(scenario.arrivals[0].rates) == 31
