@@ -28,6 +28,7 @@ from dorothy_sim.scenario import Scenario, load_scenario
 from dorothy_sim.scenario.schema import LogNormal
 from dorothy_sim.scenario.start_state import cohort_off
 from dorothy_sim.streams import BufferedStream, Duration, stream
+from tests.conftest import assert_conserved
 
 CONFIDENCE = 0.99
 SMALL = load_scenario("small")
@@ -165,7 +166,8 @@ def test_people_waiting_at_the_start_are_served_first_come_first_served_and_coun
     assert series[0] == 6 and series[-1] == 0 and np.all(np.diff(series) <= 0)
     assert station.grants == 6 and station.wait_total > 0  # (granted after the start: the waiting ones)
     assert station.count == 0  # every stay, residual or whole, ended within 120 days of 14 on average
-    assert model.external_arrivals == {}
+    usage = model.external[(0, "reablement")]
+    assert usage.arrivals == 0 and usage.in_place == 0  # (no arrivals; everyone has left)
 
 
 # ----------------------------------------------------------------------------- arrivals by day
@@ -281,14 +283,29 @@ def test_a_bad_start_or_arrivals_field_exits_2_naming_it(tmp_path, capsys, text,
 def test_nothing_configured_adds_no_field_value_and_no_arrival() -> None:
     assert SMALL.start == {} and SMALL.arrivals == () and SMALL.start_date is None
     model = DorothyModel(SMALL.with_overrides({"run.warmup_days": 0, "run.results_days": 5}), 1).run()
-    assert model.external_arrivals == {}
+    assert model.external == {}
+
+
+def test_with_the_cohort_on_external_people_share_the_stations_and_everyone_is_accounted_for() -> None:
+    """The cohort and external people together: the ledger counts the cohort alone (external people
+    in community beds are left out of its count), and the external ones are in the station's use."""
+    scenario = SMALL.with_overrides({
+        "run.warmup_days": 0, "run.results_days": 60,
+        "start": {"community_beds": {"occupied": 5, "waiting": 3}, "acute_beds": {"occupied": 40}},
+        "arrivals": [{"station": "community_beds", "per_day": 0.3},
+                     {"station": "acute_beds", "per_day": 1.0, "stay_days": {"mean": 3.0, "cv": 1.0}}]})
+    output = run_one(scenario, 1)
+    assert_conserved(output.ledger)
+    queues = output.queues["small_area"]
+    assert 0 < queues["community_beds"]["external_arrivals"] < queues["community_beds"]["arrivals"]
+    assert 0 < queues["acute_beds"]["external_arrivals"] < queues["acute_beds"]["arrivals"]
 
 
 def test_counts_by_icp_and_arrivals_to_one_icp_are_placed_there() -> None:
     scenario = alone(10, start={"community_beds": {"by_icp": {"small_area": {"occupied": 3, "waiting": 0}}}},
                      arrivals=[{"station": "community_beds", "per_day": 2.0, "icp": "small_area"}])
     model = DorothyModel(scenario, 2).run()
-    assert model.external_arrivals[(0, "community_beds")] > 0
+    assert model.external[(0, "community_beds")].arrivals > 0
     assert model.services[0].community_beds.busy_area > 0
 
 

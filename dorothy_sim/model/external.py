@@ -8,7 +8,8 @@ Everyone here is *external*: a place held, not a member of the cohort. They use 
 other user does (its utilisation, queue length, waits and the queues table count them), and nothing
 else: no crises, person-time, admissions or costs of the cohort. Why a station's handler and no
 process: such a stay needs no decisions, the same as an admission from outside the cohort
-(:meth:`~dorothy_sim.model.stations.Station.stay_from_source`).
+(:meth:`~dorothy_sim.model.stations.Station.stay_from_source`; :func:`hold` is that timed call,
+counting who holds a place).
 
 Residual stays. Someone found in a place at a random instant is in a stay picked in proportion to
 its length (the length-biased distribution, density ``x f(x) / E[S]``), and the instant falls
@@ -48,6 +49,37 @@ if TYPE_CHECKING:
 
 CHUNK_DAYS = 28
 """Days of arrivals drawn at once (numpy), as the other sources draw chunks."""
+
+
+class Usage:
+    """External people at one ICP's station: arrivals in the results period, and how many hold a
+    place now (which the end-of-run ledger leaves out of its count of the cohort in community beds)."""
+
+    __slots__ = ("arrivals", "in_place")
+
+    def __init__(self) -> None:
+        self.arrivals = 0
+        self.in_place = 0
+
+
+def hold(env, station: Station, days: float, usage: Usage) -> None:
+    """A place for ``days`` from when it is granted (now, or after waiting first come first served),
+    then free. Why not ``Station.stay_from_source`` as it stands: the same timed call, but counting
+    who holds a place, so the ledger's conservation check still counts the cohort alone."""
+    request = station.request()
+
+    def leave(granted) -> None:
+        usage.in_place -= 1
+        station.release(granted)
+
+    def begin_stay(_granted=None) -> None:
+        usage.in_place += 1
+        env.call_later(days, leave, request)
+
+    if request.callbacks is None:  # a free place: in at once
+        begin_stay()
+    else:
+        request.callbacks.append(begin_stay)
 
 
 def residual(stay: Duration, u: float, z: float) -> float:
@@ -106,6 +138,10 @@ def _counts_at(scenario: Scenario, spec: StationStart, weights: list[float], ind
                   waiting=apportion(spec.waiting, weights)[index])
 
 
+def usage_of(model: DorothyModel, index: int, name: str) -> Usage:
+    return model.external.setdefault((index, name), Usage())
+
+
 def _station(services: IcpServices, name: str):
     return dict(services.queues())[name]
 
@@ -135,11 +171,12 @@ def _fill(model: DorothyModel, services: IcpServices, name: str, spec: StationSt
             "no capacity: they would wait for ever", fields=(f"{field}.waiting",))
     stay = _stay(model.scenario, name, spec.stay_days)
     rng = BufferedStream(stream(model.seed, f"start/{services.name}/{name}"))
+    env, usage = model.env, usage_of(model, services.index, name)
     for _ in range(counts.occupied):
         u = rng.uniform()
-        station.stay_from_source(([0.0], [residual(stay, u, rng.normal())]), 0)
+        hold(env, station, residual(stay, u, rng.normal()), usage)
     for _ in range(counts.waiting):
-        station.stay_from_source(([0.0], [stay.from_normal(rng.normal())]), 0)
+        hold(env, station, stay.from_normal(rng.normal()), usage)
 
 
 def daily_rates(scenario: Scenario, spec: Arrivals, horizon: float) -> np.ndarray:
@@ -180,23 +217,20 @@ def _start_arrivals(model: DorothyModel, services: IcpServices, spec: Arrivals, 
     name = spec.station
     station = _station(services, name)
     rng = stream(model.seed, f"external/{services.name}/{name}/{number}")
-    env, warmup, counted = model.env, model.warmup, model.external_arrivals
-    key = (services.index, name)
-    counted.setdefault(key, 0)
+    env, warmup, usage = model.env, model.warmup, usage_of(model, services.index, name)
     if isinstance(station, Station):
         if not station.available:
             raise ScenarioError(
                 f"arrivals: {name} has no capacity in {services.name}, so no arrival there could be "
                 "served; give it capacity, or send the arrivals to another ICP (icp)", fields=("arrivals",))
-        stay_from_source = station.stay_from_source
 
         def arrive(chunk: tuple, row: int) -> None:
             if env.now >= warmup:
-                counted[key] += 1
-            stay_from_source(chunk, row)
+                usage.arrivals += 1
+            hold(env, station, chunk[1][row], usage)
     else:
         def arrive(chunk: tuple, row: int) -> None:
             if env.now >= warmup:
-                counted[key] += 1
+                usage.arrivals += 1
             station.request()  # a placement, when one is offered
     model.env.add_source(arrival_chunks(rng, rates, _stay(model.scenario, name, spec.stay_days)), arrive)

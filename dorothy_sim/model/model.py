@@ -128,7 +128,7 @@ class DorothyModel:
         self.entered = sum(sizes[i] for i in self.icps)
         self.left_dead = 0
         self.left_ltc = 0
-        self.external_arrivals: dict[tuple[int, str], int] = {}  # (ICP, station): in the results period
+        self.external: dict[tuple[int, str], external.Usage] = {}  # (ICP, station): people from outside
 
         # Precomputed per-run constants read on the hot path
         self.falls_ratio = scenario.falls_prevention.falls_rate_ratio
