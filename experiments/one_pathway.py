@@ -8,32 +8,47 @@ date-indexed table (experiments/specs/one_pathway_rates.csv). No warm-up: the st
 
 Each replication records, every day at midnight, the places in use and the people waiting; the
 summary gives the mean queue, its 95% t interval over replications, and the 10th-90th percentile
-band of the replications, on days 0, 30, 60, 90, 120, 150 and 181 (docs/validation.md).
+band of the replications, on days 0, 30, 60, 90, 120, 150 and 181 (README.md, written beside the
+tables).
 
 Run (from the repository root; seconds):
 
     .venv/bin/python experiments/one_pathway.py [--reps 40] [--out experiments/results/one_pathway]
 
-Writes daily.csv (replication, day, in_use, waiting), summary.csv (every day), and queue.png.
+Writes daily.csv (replication, day, in_use, waiting), summary.csv (every day), queue.png and
+README.md (the summary table, generated).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from readme import command_line, markdown_table, package_version, rel, seeds_text
 
 from dorothy_sim import load_scenario
 from dorothy_sim.analysis import t_interval
+from dorothy_sim.formatting import format_duration
 from dorothy_sim.model.model import DorothyModel
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE / "specs" / "one_pathway.toml"
 STATION = "reablement"
 SHOWN_DAYS = (0, 30, 60, 90, 120, 150, 181)
+
+
+READING = """\
+Day 0 is the stated state (14 of 14 places taken, 12 waiting), the same in every replication. With
+referrals at about 0.88 of the places' throughput (14 places / 13.76 days, the mean of a 14-day
+lognormal episode, cv 0.7, cut at 42 days: 1.02 a day) the queue drains slowly through the spring
+and early summer, rises through the July surge (1.3 a day, above the throughput) and drains again
+after it. The band between replications is wide: a queue at this load wanders by tens of people.
+Illustrative figures ([est]), not a forecast for any real service."""
 
 
 def one_replication(scenario, seed: int) -> list[tuple[int, int, int]]:
@@ -94,12 +109,42 @@ def plot(daily: pd.DataFrame, summary: pd.DataFrame, places: int, path: Path) ->
     plt.close(fig)
 
 
+@dataclass
+class Made:
+    """How the result folder was made (the README's first section)."""
+
+    reps: int
+    seconds: float
+
+    def lines(self) -> list[str]:
+        return [f"- command: `{command_line()}`",
+                f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+                f"- code: {package_version()}", f"- scenario: `{rel(SCENARIO)}`",
+                f"- replications: {self.reps}, seeds {seeds_text(1, self.reps)}",
+                f"- wall time: {format_duration(self.seconds)}"]
+
+
+def table(summary: pd.DataFrame) -> pd.DataFrame:
+    shown = summary[summary["day"].isin(SHOWN_DAYS)]
+    low, high = shown["waiting_ci_low"], shown["waiting_ci_high"]
+    return pd.DataFrame({
+        "day": shown["day"],
+        "waiting, mean": shown["waiting_mean"].map(lambda v: f"{v:.1f}"),
+        "95% CI of the mean": [f"{a:.1f} to {b:.1f}" if np.isfinite(a) else "(no spread)"
+                               for a, b in zip(low, high, strict=True)],
+        "10th-90th percentile": [f"{a:.0f} to {b:.0f}"
+                                 for a, b in zip(shown["waiting_p10"], shown["waiting_p90"], strict=True)],
+        "places in use, mean": shown["in_use_mean"].map(lambda v: f"{v:.1f}"),
+    })
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "one_pathway")
     args = parser.parse_args(argv)
     scenario = load_scenario(SCENARIO)
+    began = time.perf_counter()
     rows = [(replication, *row) for replication in range(args.reps)
             for row in one_replication(scenario, 1 + replication)]
     daily = pd.DataFrame(rows, columns=["replication", "day", "in_use", "waiting"])
@@ -108,13 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     daily.to_csv(args.out / "daily.csv", index=False)
     summary.to_csv(args.out / "summary.csv", index=False)
     plot(daily, summary, scenario.reablement.places, args.out / "queue.png")
-    shown = summary[summary["day"].isin(SHOWN_DAYS)]
-    print("| day | waiting, mean | 95% CI of the mean | 10th-90th percentile | places in use, mean |")
-    print("|---:|---:|---:|---:|---:|")
-    for row in shown.itertuples():
-        print(f"| {row.day} | {row.waiting_mean:.1f} | {row.waiting_ci_low:.1f} to {row.waiting_ci_high:.1f} "
-              f"| {row.waiting_p10:.0f} to {row.waiting_p90:.0f} | {row.in_use_mean:.1f} |")
-    print(f"\nwrote {args.out}/daily.csv, summary.csv, queue.png", file=sys.stderr)
+    shown = markdown_table(table(summary))
+    intro = __doc__.split("\n\nRun")[0].split("\n", 2)[2]
+    (args.out / "README.md").write_text("\n".join([
+        "# One pathway from today's state: reablement alone", "", intro.strip(), "", "## How this was made",
+        "", *Made(args.reps, time.perf_counter() - began).lines(), "",
+        "Written by the script from its tables; do not edit by hand (re-run the command: seconds).", "",
+        "## People waiting for reablement, days 0 to 181", "", shown, "", "![queue](queue.png)", "",
+        "## Reading it", "", READING, ""]), encoding="utf-8")
+    print(shown)
+    print(f"\nwrote {args.out}: daily.csv, summary.csv, queue.png, README.md", file=sys.stderr)
     return 0
 
 
