@@ -315,8 +315,10 @@ def ledger(model: DorothyModel) -> dict[str, int]:
         "entered_ltc": model.left_ltc,
         **counts,
         "stations_in_acute": sum(int(s.cohort_in_beds.level) + s.awaiting_bed for s in simulated),
-        # (a community bed kept for someone still in an acute bed over a weekend is not in use)
-        "stations_in_community_bed": sum(s.community_beds.count - s.community_beds_kept for s in simulated),
+        # (a community bed kept for someone still in an acute bed over a weekend is not in use; people
+        # from outside the cohort, model/external.py, are not the cohort's)
+        "stations_in_community_bed": sum(s.community_beds.count - s.community_beds_kept for s in simulated)
+        - sum(usage.in_place for (_, name), usage in model.external.items() if name == "community_beds"),
         "stations_in_crisis": model.in_crisis,
     }
 
@@ -343,7 +345,8 @@ def _daily_means(hourly: np.ndarray) -> list[float]:
 
 def queues(model: DorothyModel) -> dict[str, dict[str, dict[str, float | bool]]]:
     """Every queue of every ICP over the results period: people waiting at its start and end, the
-    most waiting at a daily count, arrivals, and ``still_rising`` (see :func:`still_rising`).
+    most waiting at a daily count, arrivals (``external_arrivals`` of them from outside the cohort,
+    model/external.py), and ``still_rising`` (see :func:`still_rising`).
 
     Why: a scenario whose demand exceeds a station's capacity still finishes (a queue is a list that
     grows), but its KPIs then measure the run length, not a steady state; this flag lets tables and
@@ -360,6 +363,8 @@ def queues(model: DorothyModel) -> dict[str, dict[str, dict[str, float | bool]]]
             result[name][queue] = {
                 "queue_start": float(series[0]), "queue_end": float(ends[column]),
                 "queue_max": float(series.max()), "arrivals": float(arrivals[column]),
+                "external_arrivals": float(external.arrivals if (external := model.external.get(
+                    (index, queue))) else 0),
                 "still_rising": still_rising(series, arrivals[column]),
             }
     return result

@@ -22,7 +22,7 @@ from dorothy_sim.scenario import Scenario
 
 COLUMNS = ["scenario", "replication", "seed", "area", "kpi", "value", "unit"]
 QUEUE_COLUMNS = ["replication", "seed", "area", "queue", "queue_start", "queue_end", "queue_max", "arrivals",
-                 "still_rising"]
+                 "external_arrivals", "still_rising"]
 
 
 @dataclass
@@ -56,7 +56,8 @@ class RunOutput:
     def queue_rows(self, replication: int) -> list[tuple]:
         """Rows of the queues table in the column order of :data:`QUEUE_COLUMNS`."""
         return [(replication, self.seed, area, queue, stats["queue_start"], stats["queue_end"],
-                 stats["queue_max"], stats["arrivals"], bool(stats["still_rising"]))
+                 stats["queue_max"], stats["arrivals"], stats.get("external_arrivals", 0.0),
+                 bool(stats["still_rising"]))
                 for area, queues in self.queues.items() for queue, stats in queues.items()]
 
 

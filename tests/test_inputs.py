@@ -493,8 +493,10 @@ def _paths_of(model: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...],
 
 
 def _is_dict(annotation: Any) -> bool:
+    """A table keyed by name (a dict) or an array of tables (``[[arrivals]]``, a tuple): its keys are
+    not the schema's fields."""
     text = str(annotation)
-    return "dict[" in text
+    return "dict[" in text or "tuple[" in text
 
 
 def _probability_paths() -> list[str]:

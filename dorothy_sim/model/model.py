@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from dorothy_sim.model import downstream, mdt, prevention, readmission
+from dorothy_sim.model import downstream, external, mdt, prevention, readmission
 from dorothy_sim.model.cohort import (
     AT_HOME,
     Cohort,
@@ -128,6 +128,7 @@ class DorothyModel:
         self.entered = sum(sizes[i] for i in self.icps)
         self.left_dead = 0
         self.left_ltc = 0
+        self.external: dict[tuple[int, str], external.Usage] = {}  # (ICP, station): people from outside
 
         # Precomputed per-run constants read on the hot path
         self.falls_ratio = scenario.falls_prevention.falls_rate_ratio
@@ -328,6 +329,7 @@ class DorothyModel:
             for module in self.plugins:
                 if hasattr(module, "start"):
                     module.start(self, services)
+        external.begin(self)  # a start state and arrivals from outside the cohort, if configured
         env.start(self._hourly_sampler())
         env.start(self._end_warmup())
         env.run(until=self.horizon)

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from dorothy_sim.errors import ScenarioError
 from dorothy_sim.scenario.messages import allowed_fields, compose, problems_of
 from dorothy_sim.scenario.schema import Scenario
+from dorothy_sim.scenario.start_state import resolve_paths
 from dorothy_sim.toml_lines import describe_decode_error, key_lines, nearest
 
 
@@ -135,7 +136,17 @@ def load_scenario(
             given = [(path, f"override {path}={value!r}") for path, value in items.items()]
         for path, value in items.items():
             set_dotted(data, path, value, source="--set")
+    resolve_paths(data, _folder_of(name_or_path))
     return validate(data, source=files[0][0], origins=_Origins(files, tuple(given)))
+
+
+def _folder_of(name_or_path: str | Path) -> Path:
+    """Where a scenario's relative paths (``rates_csv``) start: its file's folder (the package's
+    scenarios folder for an embedded scenario)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path.absolute().parent
+    return Path(str(resources.files("dorothy_sim.scenarios")))
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, Any]:

@@ -612,12 +612,17 @@ def _plugin_field(service: Service) -> tuple[str, Any]:
             Field(default_factory=lambda: plugin(service).Section()))
 
 
+from dorothy_sim.scenario import start_state  # noqa: E402 (its sections build on those above)
+
 Scenario = create_model(
     "Scenario", __base__=_Scenario, __module__=__name__,
     __doc__="Every parameter of one model run. Build it with :func:`load_scenario`.",
+    __validators__={"_start_state": model_validator(mode="after")(start_state.check)},
+    **start_state.FIELDS,
     **{service.section: _plugin_field(service) for service in SERVICES if service.module})
-"""Every parameter of one model run (a pydantic model): the model's sections and each plug-in
-service's section (:mod:`dorothy_sim.registry`). Build it with :func:`load_scenario`."""
+"""Every parameter of one model run (a pydantic model): the model's sections, the start state and
+external arrivals (:mod:`.start_state`) and each plug-in service's section
+(:mod:`dorothy_sim.registry`). Build it with :func:`load_scenario`."""
 
 
 def resolve_plugin_sections() -> None:
