@@ -56,7 +56,7 @@ def test_the_eight_local_care_interventions_can_each_be_switched_off():
         for path, value in service.off.items():
             assert INTERVENTIONS_OFF[path] == value
     off = load_scenario("small").with_overrides(INTERVENTIONS_OFF)
-    assert off.value_at("spa.enabled") is False
+    assert off.value_at("spa.call_handlers") == 0 and off.value_at("expert_opinion.clinicians") == 0
 
 
 def test_the_queues_table_has_a_row_for_every_queue_of_the_registry():
