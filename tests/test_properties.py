@@ -161,7 +161,8 @@ def test_apportion_depends_only_on_the_proportions(total, weights, scale):
 def test_any_capacity_mix_runs_and_accounts_for_everyone(capacities, hours, seed):
     opening = {f"{section}.{field}": hour for section in ("spa", "expert_opinion")
                for field, hour in zip(("open_hour", "close_hour"), hours, strict=True)}
-    scenario = load_scenario("small", {**capacities, **opening, "run.warmup_days": 10, "run.results_days": 60})
+    scenario = load_scenario("small", {**capacities, **opening,
+                                       "run.warmup_days": 10, "run.results_days": 60})
     table, ledger = simulate(scenario, seed)
     assert_conserved(ledger)
     kpis = table[table["area"] == "all"].set_index("kpi")["value"]
