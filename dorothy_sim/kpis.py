@@ -25,6 +25,8 @@ _MODEL_KPIS: tuple[Kpi, ...] = (
     Kpi("rr_seen_within_2h_pct", "%", "rapid-response referrals reached within the response window", True),
     Kpi("rr_admissions_avoided", "count",
         "crises treated at home by rapid response (no A&E attendance, so no admission at that crisis)", True),
+    Kpi("rr_stayed_home_anyway", "count", "crises rapid response did not treat at home that stayed at home "
+        "without A&E, as they would have without the service (rapid_response.stay_home_anyway_share)", None),
     Kpi("ed_attendances", "count", "A&E attendances of the cohort", False),
     Kpi("admissions", "count", "non-elective admissions of the cohort", False),
     Kpi("admissions_per_1000", "per 1000 per year", "admissions per 1000 cohort members per year", False),

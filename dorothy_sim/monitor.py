@@ -139,6 +139,7 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["rr_visits"] = c["rr_seen_in_window"]
     k["rr_seen_within_2h_pct"] = _ratio(c["rr_seen_in_window"], c["rr_referrals"], 100)
     k["rr_admissions_avoided"] = c["rr_treated_at_home"]
+    k["rr_stayed_home_anyway"] = c["stayed_home_anyway"]
     k["ed_attendances"] = c["ed_attendances"]
     k["admissions"] = c["admissions"]
     k["admissions_per_1000"] = _ratio(c["admissions"], c["cohort_size"] * year, 1000)

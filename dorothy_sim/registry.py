@@ -1,11 +1,13 @@
 """The services of the model, one declaration each: every list of services is derived from here.
 
-A :class:`Service` names the scenario section that configures it, the capacity lever a sweep varies,
-the overrides that switch it off (for the Local Care interventions), its cost KPI, the queue its
-station keeps, its KPI prefix and the label reports and figures give it. From :data:`SERVICES` come
-the capacity levers, ``INTERVENTIONS_OFF``, the sections whose capacity is shared between ICPs, the
-queues table, the report's service names, the interventions' cost KPIs and the tests' "no capacity"
-cases (``tests/test_registry.py`` fails if a service is missing from any of them).
+A :class:`Service` names the scenario section that configures it, the capacity lever a sweep varies
+and any further :class:`Lever` of its section (opening hours, say, with unit and range), the
+overrides that switch it off (for the Local Care interventions), its cost KPI, the queue its station
+keeps, its KPI prefix and the label reports and figures give it. From :data:`SERVICES` come the
+capacity levers, every lever (:data:`LEVERS`, :data:`LEVER_RANGES`), ``INTERVENTIONS_OFF``, the
+sections whose capacity is shared between ICPs, the queues table, the report's service names, the
+interventions' cost KPIs and the tests' "no capacity" cases (``tests/test_registry.py`` fails if a
+service is missing from any of them).
 
 A service written as a module of its own (a *plug-in*, such as ``model/virtual_ward.py``) names
 that module here; the model then builds its stations, runs its hooks in the journeys and adds its
@@ -30,6 +32,20 @@ class Kpi:
     unit: str
     meaning: str
     higher_is_better: bool | None = None
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A field of a service's section that a commissioner can change and a sweep can vary, besides
+    its capacity: its name in the section, unit and allowed range (the scenario's schema enforces
+    the same range; ``tests/test_registry.py`` checks that it does)."""
+
+    field: str
+    """The field of the service's section, e.g. ``shift_start_hour``."""
+    unit: str
+    low: float
+    high: float
+    meaning: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,8 @@ class Service:
     """A plug-in service's module (``dorothy_sim.model.<module>``), see :func:`plugin`."""
     kpis: tuple[Kpi, ...] = ()
     """A plug-in service's KPIs (built-in services' KPIs are in :mod:`dorothy_sim.kpis`)."""
+    levers: tuple[Lever, ...] = ()
+    """Further levers of its section besides the capacity (hours of opening, say)."""
 
     @property
     def lever(self) -> str | None:
@@ -69,6 +87,21 @@ class Service:
     @property
     def cost_kpi(self) -> str:
         return f"cost_{self.name}_gbp"
+
+    def lever_paths(self) -> tuple[str, ...]:
+        """The dotted paths of every lever of the service: its capacity first, then the others."""
+        others = tuple(f"{self.section}.{lever.field}" for lever in self.levers)
+        return ((self.lever,) if self.lever else ()) + others
+
+
+HOURS = "hour of the day"
+
+
+def _hours(opens: str, closes: str) -> tuple[Lever, Lever]:
+    """Opening and closing hours as levers (0 and 24: round the clock; closing before opening:
+    overnight)."""
+    return (Lever(opens, HOURS, 0.0, 24.0, "opens at"),
+            Lever(closes, HOURS, 0.0, 24.0, "closes at (opening at 0 and closing at 24: round the clock)"))
 
 
 def _team_kpis(name: str, prefix: str, what: str) -> tuple[Kpi, ...]:
@@ -83,7 +116,8 @@ def _team_kpis(name: str, prefix: str, what: str) -> tuple[Kpi, ...]:
 
 SERVICES: tuple[Service, ...] = (
     Service("rapid_response", "Rapid response", "rapid_response", "clinicians", intervention=3,
-            off={"rapid_response.clinicians": 0}, kpi_prefix="rr", queue=True),
+            off={"rapid_response.clinicians": 0}, kpi_prefix="rr", queue=True,
+            levers=_hours("shift_start_hour", "shift_end_hour")),
     Service("acute_beds", "Acute beds", "icps", shared=False, kpi_prefix="acute", queue=True,
             costed=False),
     Service("discharge", "Discharge coordinators", "discharge", "coordinators", intervention=7,
@@ -120,16 +154,44 @@ SERVICES: tuple[Service, ...] = (
             kpi_prefix="mdt"),
     Service("falls_prevention", "Falls prevention", "falls_prevention", "places_per_year", intervention=1,
             off={"falls_prevention.places_per_year": 0}, kpi_prefix="falls_prevention"),
-    Service("spa", "Single point of access", "spa", shared=False, intervention=4,
-            off={"spa.enabled": False}, kpi_prefix="spa", costed=False),
-    Service("expert_opinion", "Expert opinion", "expert_opinion", shared=False, intervention=6,
-            off={"expert_opinion.enabled": False}, kpi_prefix="expert_opinion", costed=False),
+    Service("spa", "Single point of access", "spa", "call_handlers", intervention=4,
+            off={"spa.call_handlers": 0}, kpi_prefix="spa", queue=True, module="spa",
+            levers=_hours("open_hour", "close_hour"), kpis=(
+                Kpi("spa_calls", "count", "crisis calls made while the single point of access was open",
+                    None),
+                Kpi("spa_answered", "count", "crisis calls a call handler answered within the answer "
+                    "time (routed to rapid response with the 'on' share)", True),
+                Kpi("spa_answered_pct", "%", "calls made while open that a handler answered in time", True),
+                Kpi("spa_utilisation_pct", "%", "call handlers busy, share of handler time while open", None),
+                Kpi("cost_spa_gbp", "GBP", "call handlers x hours open x cost per handler-hour", False))),
+    Service("expert_opinion", "Expert opinion", "expert_opinion", "clinicians", intervention=6,
+            off={"expert_opinion.clinicians": 0}, kpi_prefix="expert_opinion", module="expert_opinion",
+            levers=_hours("open_hour", "close_hour"), kpis=(
+                Kpi("expert_opinion_calls", "count", "calls to the geriatrician advice line while open: A&E "
+                    "about to admit, rapid response about to convey", None),
+                Kpi("expert_opinion_answered", "count", "advice-line calls a geriatrician answered (free at "
+                    "once)", True),
+                Kpi("expert_opinion_answered_pct", "%",
+                    "advice-line calls made while open that were answered", True),
+                Kpi("expert_opinion_admissions_avoided", "count",
+                    "answered A&E calls after which the person went home instead of being admitted", True),
+                Kpi("expert_opinion_utilisation_pct", "%", "advice-line clinicians busy, share of their time "
+                    "while open", None),
+                Kpi("cost_expert_opinion_gbp", "GBP", "advice-line clinicians x hours open x cost per "
+                    "clinician-hour", False))),
 )
 """Every service, in the order of the queues table and of reports."""
 
 
 CAPACITY_LEVERS: tuple[str, ...] = tuple(s.lever for s in SERVICES if s.lever and s.shared)
 """The capacity each service is bought in: a total for the whole area, at most its registered population."""
+
+LEVERS: tuple[str, ...] = tuple(path for s in SERVICES for path in s.lever_paths())
+"""Every lever of every service (capacities, then each service's further levers), as dotted paths."""
+
+LEVER_RANGES: Mapping[str, Lever] = MappingProxyType({
+    f"{s.section}.{lever.field}": lever for s in SERVICES for lever in s.levers})
+"""The further levers (not capacities) by dotted path: unit and allowed range."""
 
 SERVICE_SECTIONS: tuple[str, ...] = tuple(s.section for s in SERVICES if s.lever and s.shared)
 """The sections whose capacity is shared between ICPs (each may have an ``allocation`` table)."""

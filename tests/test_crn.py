@@ -19,7 +19,7 @@ LEVERS = {
     "reablement.places": 3,
     "mdt.cases_per_week": 40,
     "falls_prevention.places_per_year": 900,
-    "expert_opinion.enabled": True,
+    "expert_opinion.clinicians": 2,
 }
 
 

@@ -83,12 +83,12 @@ def test_more_home_care_packages_shorten_waits_and_mffd_bed_days(small_runs):
 
 
 def test_single_point_of_access_raises_rapid_response_referrals(small_runs):
-    off = small_runs.mean({"spa.enabled": False}, "rr_referrals")
-    on = small_runs.mean({"spa.enabled": True}, "rr_referrals")
-    # Routing share 0.12 -> 0.30 of calls: about 450 -> 1,060 referrals.
+    off = small_runs.mean({"spa.call_handlers": 0}, "rr_referrals")
+    on = small_runs.mean({"spa.call_handlers": 1}, "rr_referrals")
+    # Routing share 0.12 -> 0.30 of answered calls (97% answered): about 500 -> 1,180 referrals.
     assert on > 1.5 * off
-    assert small_runs.mean({"spa.enabled": True}, "admissions") < small_runs.mean(
-        {"spa.enabled": False}, "admissions")
+    assert small_runs.mean({"spa.call_handlers": 1}, "admissions") < small_runs.mean(
+        {"spa.call_handlers": 0}, "admissions")
 
 
 def test_more_mdt_capacity_raises_reviews_and_does_not_raise_crises(small_runs):
@@ -102,9 +102,9 @@ def test_more_mdt_capacity_raises_reviews_and_does_not_raise_crises(small_runs):
 
 
 def test_expert_opinion_lowers_admissions(small_runs):
-    off = {"expert_opinion.enabled": False}
-    on = {"expert_opinion.enabled": True}
-    # About 1,385 -> 1,210 admissions.
+    off = {"expert_opinion.clinicians": 0}
+    on = {"expert_opinion.clinicians": 1}
+    # About 1,476 -> 1,310 admissions (seeds 1-3: a geriatrician 09:00-22:00 answers 90% of calls).
     assert small_runs.mean(on, "admissions") < 0.95 * small_runs.mean(off, "admissions")
     assert small_runs.mean(on, "rr_admissions_avoided") > small_runs.mean(off, "rr_admissions_avoided")
 
@@ -173,10 +173,11 @@ def test_fewer_weekend_discharges_raise_mffd_bed_days(small_runs):
 def test_the_levers_move_the_exposure_adjusted_outcomes_too(small_runs):
     """The main outcomes, not only the counts: more rapid response, expert opinion and reablement lower
     admissions per 1000 person-years at home and raise days alive and at home. Measured (seeds 1-3):
-    rapid response 0 to 2 clinicians 355 to 294 and 338.0 to 340.8 days; expert opinion off to on 296 to
-    249 and 340.7 to 342.7; reablement 10 to 14 places 300 to 296 and 338.2 to 340.7."""
+    rapid response 0 to 2 clinicians 355 to 294 and 338.0 to 340.8 days; expert opinion (the advice
+    line) 0 to 1 clinician 299 to 265 and 340.5 to 341.9; reablement 10 to 14 places 300 to 296 and
+    338.2 to 340.7."""
     for lower, higher in (({"rapid_response.clinicians": 0}, {"rapid_response.clinicians": 2}),
-                          ({"expert_opinion.enabled": False}, {"expert_opinion.enabled": True}),
+                          ({"expert_opinion.clinicians": 0}, {"expert_opinion.clinicians": 1}),
                           ({"reablement.places": 10}, {"reablement.places": 14})):
         assert small_runs.mean(higher, "admissions_per_1000_home_py") < small_runs.mean(
             lower, "admissions_per_1000_home_py"), higher

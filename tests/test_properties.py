@@ -25,6 +25,7 @@ PROBABILITY_FIELDS = (
     "ed.p_admit.mild",
     "ed.p_mdt_referral_not_admitted",
     "expert_opinion.admission_reduction",
+    "rapid_response.stay_home_anyway_share",
     "acute.p_death_in_hospital.severe",
     "discharge.proactive_share",
     "discharge.p1_reablement_share",
@@ -155,9 +156,12 @@ def test_apportion_depends_only_on_the_proportions(total, weights, scale):
 @settings(max_examples=20, deadline=None)
 @given(capacities=st.fixed_dictionaries({field: st.integers(min_value=0, max_value=30)
                                          for field in CAPACITY_FIELDS}),
-       spa=st.booleans(), expert=st.booleans(), seed=st.integers(min_value=0, max_value=2**32 - 1))
-def test_any_capacity_mix_runs_and_accounts_for_everyone(capacities, spa, expert, seed):
-    scenario = load_scenario("small", {**capacities, "spa.enabled": spa, "expert_opinion.enabled": expert,
+       hours=st.sampled_from([(0.0, 24.0), (8.0, 20.0), (20.0, 8.0)]),
+       seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_any_capacity_mix_runs_and_accounts_for_everyone(capacities, hours, seed):
+    opening = {f"{section}.{field}": hour for section in ("spa", "expert_opinion")
+               for field, hour in zip(("open_hour", "close_hour"), hours, strict=True)}
+    scenario = load_scenario("small", {**capacities, **opening,
                                        "run.warmup_days": 10, "run.results_days": 60})
     table, ledger = simulate(scenario, seed)
     assert_conserved(ledger)
@@ -184,8 +188,8 @@ def valid_overrides(draw) -> dict:
     overrides = {
         **{field: draw(st.integers(min_value=0, max_value=200), label=field) for field in CAPACITY_FIELDS},
         **{field: draw(st.floats(min_value=0.0, max_value=1.0), label=field) for field in PROBABILITY_FIELDS},
-        "spa.enabled": draw(st.booleans()),
-        "expert_opinion.enabled": draw(st.booleans()),
+        **dict(zip(("rapid_response.shift_start_hour", "rapid_response.shift_end_hour"),
+                   draw(st.sampled_from([(0.0, 24.0), (6.0, 20.0), (8.0, 20.0), (20.0, 8.0)])), strict=True)),
         "crises.mix": dict(zip(("fall", "infection", "exacerbation", "carer_breakdown", "delirium"), mix,
                                strict=True)),
         "population.frailty_shares_65_plus": dict(zip(("fit", "mild", "moderate", "severe"), frailty,

@@ -11,12 +11,15 @@ from __future__ import annotations
 import pytest
 
 from dorothy_sim import INTERVENTIONS_OFF, load_scenario
+from dorothy_sim.errors import ScenarioError
 from dorothy_sim.kpis import KPI_BY_NAME
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.registry import (
     CAPACITY_LEVERS,
     INTERVENTION_COSTS,
     LABELS,
+    LEVER_RANGES,
+    LEVERS,
     QUEUES,
     SERVICE_SECTIONS,
     SERVICES,
@@ -56,7 +59,7 @@ def test_the_eight_local_care_interventions_can_each_be_switched_off():
         for path, value in service.off.items():
             assert INTERVENTIONS_OFF[path] == value
     off = load_scenario("small").with_overrides(INTERVENTIONS_OFF)
-    assert off.value_at("spa.enabled") is False
+    assert off.value_at("spa.call_handlers") == 0 and off.value_at("expert_opinion.clinicians") == 0
 
 
 def test_the_queues_table_has_a_row_for_every_queue_of_the_registry():
@@ -85,3 +88,20 @@ def test_a_plug_in_service_brings_its_section_kpis_and_hooks(service):
     for kpi in service.kpis:
         assert kpi.name.startswith(service.kpi_prefix + "_") or kpi.name == service.cost_kpi
         assert KPI_BY_NAME[kpi.name] is kpi
+
+
+def test_every_lever_is_a_field_of_the_scenario_and_its_range_is_enforced():
+    """Every lever (a capacity, or a further lever such as opening hours) is a field of the small
+    scenario, and the schema refuses the values outside a further lever's declared range."""
+    small = load_scenario("small")
+    assert {s.lever for s in SERVICES if s.lever} <= set(LEVERS)
+    assert len(LEVERS) == len(set(LEVERS))
+    for path in LEVERS:
+        assert small.value_at(path) is not None, path
+    for path, lever in LEVER_RANGES.items():
+        assert path in LEVERS
+        assert lever.low <= small.value_at(path) <= lever.high, path
+        with pytest.raises(ScenarioError, match=path.split(".")[-1]):
+            small.with_overrides({path: lever.high + 1})
+        with pytest.raises(ScenarioError, match=path.split(".")[-1]):
+            small.with_overrides({path: lever.low - 1})

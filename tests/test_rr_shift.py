@@ -65,6 +65,24 @@ def test_a_referral_still_queued_when_the_shift_closes_is_not_reached(day):
     assert services.rr.count == services.rr.capacity - 1  # the late grant was handed back
 
 
+@pytest.mark.parametrize("hour", [0.0, 3.0, 7.99, 12.0, 20.0, 23.99])
+def test_a_round_the_clock_service_reaches_a_referral_at_once_at_any_hour(hour):
+    """Rapid response's hours are a lever, and 0 to 24 is a 24-hour service: no closed hours."""
+    now = 300 + hour / 24.0
+    env = Environment(initial_time=now)
+    services = _services(env, {"rapid_response.shift_start_hour": 0, "rapid_response.shift_end_hour": 24})
+    outcome = {}
+
+    def referral():
+        outcome["request"] = yield from reach(env, services)
+        outcome["at"] = env._now
+
+    Lean(env, referral())
+    env.run(until=now + 1)
+    assert outcome["request"] is not None and outcome["at"] == now
+    assert services.on_shift_days(0.0, 10.0) == pytest.approx(10.0)
+
+
 @settings(max_examples=300, deadline=None)
 @given(start=HOURS, end=HOURS, day=st.integers(min_value=0, max_value=5000),
        offset=st.floats(min_value=0.0, max_value=1.0, exclude_max=True))
@@ -78,11 +96,12 @@ def test_the_shift_around_any_instant_is_the_one_on_or_the_next(start, end, day,
     opens, closes = services.shift_around(now)
     if (start, end) == (0.0, 24.0):
         assert (opens, closes) == (-math.inf, math.inf) and services.in_shift(now)
+        assert services.rr_hours.is_open(now)
         return
     length = ((end - start) % 24.0) / 24.0
     assert closes - opens == pytest.approx(length, abs=1e-9)
     assert now < closes
-    assert services.in_shift(now) == (opens <= now)
+    assert services.in_shift(now) == (opens <= now) == services.rr_hours.is_open(now)
     assert opens <= now or opens - now < 1.0  # the next opening is within a day
     # Its own opening instant is on shift, and its closing instant is not, whatever the day.
     assert services.in_shift(opens)

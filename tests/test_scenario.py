@@ -35,7 +35,7 @@ def test_default_scenario_is_kent_medway_with_four_icps(kent_medway):
 
 def test_small_extends_kent_medway(small, kent_medway):
     # Sections small.toml does not touch come whole from kent_medway.toml ...
-    for section in ("population", "crises", "ed", "expert_opinion", "acute", "spa", "costs"):
+    for section in ("population", "crises", "ed", "expert_opinion", "acute", "costs"):
         assert getattr(small, section) == getattr(kent_medway, section), section
     # ... a section it touches keeps kent_medway's other fields ...
     assert small.reablement.places < kent_medway.reablement.places
@@ -85,11 +85,11 @@ def test_scenario_error_is_a_value_error():
 
 
 def test_dotted_overrides_as_dict_and_as_assignments_agree(small):
-    as_dict = load_scenario("small", {"rapid_response.clinicians": 5, "spa.enabled": False})
-    as_text = load_scenario("small", ["rapid_response.clinicians=5", "spa.enabled=false"])
+    as_dict = load_scenario("small", {"rapid_response.clinicians": 5, "spa.call_handlers": 0})
+    as_text = load_scenario("small", ["rapid_response.clinicians=5", "spa.call_handlers=0"])
     assert as_dict == as_text
     assert as_dict.rapid_response.clinicians == 5
-    assert as_dict.spa.enabled is False
+    assert as_dict.spa.call_handlers == 0
     assert as_dict.rapid_response.shift_start_hour == small.rapid_response.shift_start_hour
 
 
@@ -129,9 +129,8 @@ def test_with_overrides_accepts_assignment_strings(small):
 
 def test_interventions_off_switches_each_intervention_off(small):
     off = small.with_overrides(INTERVENTIONS_OFF)
-    assert off.spa.enabled is False
-    assert off.expert_opinion.enabled is False
     for path in ("falls_prevention.places_per_year", "home_care.packages", "rapid_response.clinicians",
+                 "spa.call_handlers", "expert_opinion.clinicians",
                  "mdt.cases_per_week", "discharge.coordinators", "mh_liaison.staff"):
         section, field = path.split(".")
         assert getattr(getattr(off, section), field) == 0, path

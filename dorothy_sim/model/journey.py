@@ -1,9 +1,14 @@
 """A crisis, from the call to the end of the episode: the patient flow of MODEL.md §3.
 
-    crisis at home ─► single point of access routes the call ─► rapid response (2-hour window)
+    crisis at home ─► a call to the single point of access (if open: a handler answers?) ─► routed
+       to rapid response (the "on" share if answered, else "off") ─► rapid response (2-hour window)
        │ not routed, not reached in time, or conveyed                 │ treated at home
        ▼                                                              ▼
-    ambulance ─► A&E ─► admit? (decided on arrival; expert opinion and a care plan lower p)
+    would have stayed at home anyway? (rapid_response.stay_home_anyway_share) ─ yes ─► home
+       │ no
+       ▼
+    ambulance ─► A&E ─► admit? (decided on arrival; a care plan lowers p; if the department would
+                           │    admit, it calls the geriatrician advice line, whose answer lowers p)
                            │ no: hours in the department, then home (+ MDT referral)
                            │ yes
                            ▼
@@ -19,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dorothy_sim.model import acute, mdt, rapid_response
+from dorothy_sim.model import acute, mdt, rapid_response, spa
 from dorothy_sim.model.cohort import AT_HOME, IN_CRISIS
 from dorothy_sim.model.draws import duration, uniform
 from dorothy_sim.streams import Duration
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from dorothy_sim.model.tally import Tally
 
 uniform("route")  # single point of access: is the call routed to rapid response?
+uniform("rr_home_anyway")  # not treated at home by rapid response: would the person have stayed home?
 uniform("admit")  # A&E: is the person admitted?
 uniform("ed_mdt")  # A&E, sent home: referred to the MDT?
 duration("ed_hours", lambda scenario: Duration(scenario.ed.hours_in_department))
@@ -58,8 +64,15 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
     model.cohort.move(crisis.slot, IN_CRISIS)
     model.in_crisis += 1
 
-    # Single point of access (intervention 4) decides whether the call reaches rapid response.
-    if services.rr.available and crisis.draw.route < model.rr_routing_share:
+    # Single point of access (intervention 4): a call answered by a handler is routed to rapid
+    # response with the "on" share; any other crisis (closed, no handler in time, no service) "off".
+    routing_share = model.rr_routing_share_off
+    line = services.plugins[spa.NAME]
+    if line.available and line.hours.is_open(env.now):
+        answered = yield from spa.call(env, line, crisis)
+        if answered:
+            routing_share = model.rr_routing_share_on
+    if services.rr.available and crisis.draw.route < routing_share:
         treated_at_home = yield from rapid_response.visit(model, crisis)
         if treated_at_home:
             _back_home(model, crisis.slot)
@@ -70,9 +83,22 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
             yield from instead
             return
 
+    # Not treated at home by rapid response: one it would have treated may have stayed at home
+    # anyway, with no A&E attendance (the counterfactual of rapid response's benefit).
+    if model.stay_home_anyway_share and rapid_response.would_stay_home(model, crisis):
+        tally.stayed_home_anyway += 1
+        _back_home(model, crisis.slot)
+        return
+
     # Ambulance and A&E: the front-door decision is made on arrival, then hours in the department.
     tally.ed_attendances += 1
-    admitted = crisis.draw.admit < p_admit(model, crisis.slot)
+    p = p_admit(model, crisis.slot)
+    admitted = crisis.draw.admit < p
+    advice = services.plugins["expert_opinion"]
+    if admitted and advice.available and advice.ask(crisis):  # the geriatrician advice line (6)
+        admitted = crisis.draw.admit < p * advice.keep_admit
+        if not admitted:
+            advice.admissions_avoided += 1
     yield env.timeout(crisis.days.ed_hours / 24.0)
     if not admitted:
         _back_home(model, crisis.slot)
@@ -99,8 +125,8 @@ def _instead_of_admission(model: DorothyModel, crisis: Crisis, source: str):
 
 
 def p_admit(model: DorothyModel, slot: int) -> float:
-    """The chance of admission at A&E: by frailty, lowered by expert opinion (in
-    ``model.p_admit``) and by an active care plan."""
+    """The chance of admission at A&E before any expert opinion: by frailty, lowered by an active
+    care plan."""
     cohort = model.cohort
     p = model.p_admit[cohort.frailty[slot]]
     if cohort.plan_until[slot] > model.env.now:

@@ -134,10 +134,11 @@ class DorothyModel:
         self.falls_ratio = scenario.falls_prevention.falls_rate_ratio
         self.package_factor = 1.0 - scenario.home_care.crisis_rate_reduction
         self.plan_factor = 1.0 - scenario.mdt.crisis_rate_reduction
-        spa, expert = scenario.spa, scenario.expert_opinion
-        self.rr_routing_share = spa.rr_routing_share_on if spa.enabled else spa.rr_routing_share_off
-        self.p_admit = [p * (1.0 - expert.admission_reduction) if expert.enabled else p
-                        for p in scenario.ed.p_admit.as_tuple()]
+        spa = scenario.spa  # (the handlers' answer decides which share: journey.py)
+        self.rr_routing_share_on = spa.rr_routing_share_on
+        self.rr_routing_share_off = spa.rr_routing_share_off
+        self.stay_home_anyway_share = scenario.rapid_response.stay_home_anyway_share
+        self.p_admit = scenario.ed.p_admit.as_tuple()  # (the advice line's effect: journey.py)
         self.plan_admit_factor = 1.0 - scenario.mdt.admission_reduction
         # Plug-in services' hooks into the journeys (registry): alternatives to an acute admission
         # (journey.py) and early supported discharge (acute.py).

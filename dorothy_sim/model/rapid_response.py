@@ -4,9 +4,15 @@ Clinicians work a daily shift (08:00–20:00 by default). A referral is reached 
 start the visit within the response window; a referral outside the shift waits for the shift to
 open if that is still inside the window, and a referral still waiting when the window closes goes
 to the ambulance service instead (it reneges from the queue). Visits start only during the shift.
-A visit treats the person at home with a probability by crisis type, raised by expert opinion
-without referral (intervention 6); otherwise the person is conveyed to A&E. People treated at home
-may be stepped up into reablement (if a place is free now) and referred to the MDT.
+A visit treats the person at home with a probability by crisis type; one it cannot, the clinician
+talks over with the geriatrician advice line (intervention 6), if open and a geriatrician is free,
+which may turn it round; otherwise the person is conveyed to A&E. People treated at home may be
+stepped up into reablement (if a place is free now) and referred to the MDT.
+
+Not every crisis treated at home would have gone to A&E without the service: of those the visit
+would treat at home, ``stay_home_anyway_share`` would have stayed at home. Whether a crisis is one
+of them is a property of the crisis (its own draws), so when rapid response does not treat it (not
+routed, not reached, no service) it stays at home, and the service's benefit counts only for the rest.
 
 With the shift set to 0–24, an infinite window and exponential visits this station is an M/M/c
 queue; with a zero window it is an Erlang loss system (tests/test_verification.py).
@@ -28,7 +34,7 @@ if TYPE_CHECKING:
     from dorothy_sim.model.services import IcpServices
 
 uniform("rr_treated_at_home")  # the visit treats the person at home?
-uniform("rr_expert")  # if not, does expert opinion without referral (6) turn it round?
+uniform("rr_expert")  # if not, does the advice line (6), when it answers, turn it round?
 uniform("rr_step_up")  # treated at home: stepped up into reablement?
 uniform("rr_mdt")  # treated at home: referred to the MDT?
 duration("rr_visit_hours", lambda scenario: Duration(scenario.rapid_response.visit_hours))
@@ -79,14 +85,23 @@ def visit(model: DorothyModel, crisis: Crisis):
         tally.rr_seen_in_window += 1
         crisis.seen_by_rr = True
         yield env.timeout(crisis.days.rr_visit_hours / 24.0)
-    # Treated at home with p by crisis type, raised by expert opinion without referral.
+    # Treated at home with p by crisis type; if not, the advice line may turn it round.
     treated = crisis.draw.rr_treated_at_home < crisis.services.rr_p_treated_at_home[crisis.kind]
-    expert = model.scenario.expert_opinion
-    if not treated and expert.enabled:
-        treated = crisis.draw.rr_expert < expert.rr_treated_at_home_gain
+    if not treated:
+        advice = crisis.services.plugins["expert_opinion"]
+        if advice.available and advice.ask(crisis):
+            treated = crisis.draw.rr_expert < advice.section.rr_treated_at_home_gain
     if treated:
         tally.rr_treated_at_home += 1
     return treated
+
+
+def would_stay_home(model: DorothyModel, crisis: Crisis) -> bool:
+    """Whether a crisis rapid response did not treat at home would have stayed at home anyway: one
+    its visit would have treated at home (the same draw as :func:`visit`'s), and within the share
+    that would not have gone to A&E."""
+    return (crisis.draw.rr_treated_at_home < crisis.services.rr_p_treated_at_home[crisis.kind]
+            and crisis.draw.rr_home_anyway < model.stay_home_anyway_share)
 
 
 def after_home_treatment(model: DorothyModel, crisis: Crisis) -> None:

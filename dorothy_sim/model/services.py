@@ -132,8 +132,7 @@ class IcpServices:
         self.rr_window = rr.response_window_hours / 24.0
         self.rr_visit = Duration(rr.visit_hours)
         self.rr_p_treated_at_home = rr.p_treated_at_home.as_tuple()
-        self.shift_start = rr.shift_start_hour / 24.0
-        self.shift_end = rr.shift_end_hour / 24.0
+        self.rr_hours = DailyHours(rr.shift_start_hour, rr.shift_end_hour)
         self.beds = Station(env, icp.acute_beds, f"{name}/acute_beds")
         self.core_beds = icp.acute_beds
         self.escalation_beds = icp.escalation_beds
@@ -167,8 +166,8 @@ class IcpServices:
         self.ward_led_delay_factor = discharge.ward_led_delay_factor
         self.reablement_days = Duration(scenario.reablement.episode_days)
         self.package_days = Duration(scenario.home_care.package_days)
-        spa = scenario.spa
-        self.package_start_delay = (spa.package_start_delay_days_on if spa.enabled
+        spa = scenario.spa  # (a package referral goes through the single point of access, if it has handlers)
+        self.package_start_delay = (spa.package_start_delay_days_on if cap("spa", "call_handlers") > 0
                                     else spa.package_start_delay_days_off)
         self.community_stay = Duration(scenario.community_beds.stay_days)
         # Tables the discharge hot path reads instead of recomputing them for every patient
@@ -219,21 +218,47 @@ class IcpServices:
             station.close()
         self.cohort_in_beds.close()
         self.delays.close()
+        for built in self.plugins.values():
+            if hasattr(built, "close"):  # (a plug-in's station that is no queue)
+                built.close()
 
     def shift_around(self, now: float) -> tuple[float, float]:
         """(opens, closes): clock times of the rapid-response shift that is on at ``now``, or else of
-        the next one; ``(-inf, inf)`` for a service round the clock.
+        the next one; ``(-inf, inf)`` for a service round the clock (:meth:`DailyHours.around`)."""
+        return self.rr_hours.around(now)
 
-        Why clock times and not the hour of the day: a shift opens at ``day + shift_start``, a sum
-        that floating point cannot hold exactly (8/24 is not a binary fraction). Its hour of the
-        day, ``(day + shift_start) % 1.0``, then falls an ulp below ``shift_start`` on whole ranges of
-        days (days 256-511, and 85 of the first 128, for an 08:00 start), so a check by hour called
-        the opening instant "off shift" and a referral that had waited for the shift was turned away
-        on those days. Every shift boundary is now worked out once, by this one sum, and compared
-        with the clock as it is.
+    def in_shift(self, now: float) -> bool:
+        """Whether rapid response is on shift at clock time ``now`` (days)."""
+        return self.rr_hours.around(now)[0] <= now
+
+    def on_shift_days(self, start: float, end: float) -> float:
+        """Clock days of shift time between ``start`` and ``end`` (for utilisation)."""
+        return self.rr_hours.open_days(start, end)
+
+
+class DailyHours:
+    """The hours a service is open every day (rapid response's shift, the single point of access,
+    the advice line): from ``start_hour`` to ``end_hour``; 0 to 24 is round the clock, and an end
+    before the start is an overnight service."""
+
+    def __init__(self, start_hour: float, end_hour: float) -> None:
+        self.start = start_hour / 24.0
+        self.end = end_hour / 24.0
+        self.always = self.start == 0.0 and self.end == 1.0
+
+    def around(self, now: float) -> tuple[float, float]:
+        """(opens, closes): clock times of the opening that is on at ``now``, or else of the next
+        one; ``(-inf, inf)`` round the clock.
+
+        Why clock times and not the hour of the day: an opening is at ``day + start``, a sum that
+        floating point cannot hold exactly (8/24 is not a binary fraction). Its hour of the day,
+        ``(day + start) % 1.0``, then falls an ulp below ``start`` on whole ranges of days (days
+        256-511, and 85 of the first 128, for an 08:00 start), so a check by hour called the opening
+        instant "closed" and a referral that had waited for the opening was turned away on those
+        days. Every boundary is worked out by this one sum and compared with the clock as it is.
         """
-        start, end = self.shift_start, self.shift_end
-        if start == 0.0 and end == 1.0:
+        start, end = self.start, self.end
+        if self.always:
             return -math.inf, math.inf
         day = float(math.floor(now))
         if start < end:
@@ -241,22 +266,22 @@ class IcpServices:
             if now < closes:
                 return day + start, closes
             return (day + 1.0) + start, (day + 1.0) + end
-        closes = day + end  # overnight: the shift that opened yesterday closes today
+        closes = day + end  # overnight: the opening of yesterday closes today
         if now < closes:
             return (day - 1.0) + start, closes
         return day + start, (day + 1.0) + end
 
-    def in_shift(self, now: float) -> bool:
-        """Whether rapid response is on shift at clock time ``now`` (days)."""
-        return self.shift_around(now)[0] <= now
+    def is_open(self, now: float) -> bool:
+        """Whether the service is open at clock time ``now`` (days)."""
+        return self.always or self.around(now)[0] <= now
 
-    def on_shift_days(self, start: float, end: float) -> float:
-        """Clock days of shift time between ``start`` and ``end`` (for utilisation)."""
+    def open_days(self, start: float, end: float) -> float:
+        """Clock days of opening time between ``start`` and ``end``."""
         total = 0.0
         day = math.floor(start)
         while day < end:
             lo, hi = max(start, day), min(end, day + 1.0)
-            total += _shift_overlap(lo - day, hi - day, self.shift_start, self.shift_end)
+            total += _shift_overlap(lo - day, hi - day, self.start, self.end)
             day += 1
         return total
 

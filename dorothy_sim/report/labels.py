@@ -96,7 +96,7 @@ def service_name(kpi: str) -> str:
 
 def value_text(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
-        return "on" if value else "off"  # the switches (spa.enabled...) read as services on or off
+        return "on" if value else "off"  # a switch (a true/false field) reads as on or off
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, float | np.floating):

@@ -78,14 +78,6 @@ def _at_least(limit: float, why: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _no_nan_hours(value: Any) -> Any:
-    """``response_window_hours`` may be ``inf`` (documented: no window), but never NaN, which would
-    otherwise slip past ``ge=0`` with a message about being below zero."""
-    if isinstance(value, float) and math.isnan(value):
-        raise ValueError("NaN is not a number of hours; give hours >= 0, or inf for no window")
-    return value
-
-
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -341,44 +333,10 @@ class _Service(_Section):
     """Relative weights by ICP name for sharing the capacity (not all zero: see Scenario)."""
 
 
-class SinglePointOfAccess(_Section):
-    enabled: bool
-    rr_routing_share_on: Probability
-    rr_routing_share_off: Probability
-    package_start_delay_days_on: Delay
-    package_start_delay_days_off: Delay
-
-
-class RapidResponse(_Service):
-    clinicians: Capacity
-    shift_start_hour: HourOfDay
-    shift_end_hour: HourOfDay
-    response_window_hours: Annotated[float, BeforeValidator(_no_nan_hours), Field(ge=0.0)]
-    """May be ``inf`` (no window: infinite patience, for M/M/c verification); never NaN."""
-    visit_hours: LogNormal
-    p_treated_at_home: ProbByCrisisType
-    p_step_up_reablement: Probability
-    p_mdt_referral: Probability
-
-    @model_validator(mode="after")
-    def _shift_has_hours(self) -> RapidResponse:
-        if self.shift_start_hour == self.shift_end_hour:
-            raise FieldRule(("shift_end_hour",), (
-                "shift_start_hour and shift_end_hour are equal; use 0 and 24 for a "
-                "24-hour service, or start > end for an overnight shift"))
-        return self
-
-
 class EmergencyDepartment(_Section):
     hours_in_department: LogNormal
     p_admit: ProbByFrailty
     p_mdt_referral_not_admitted: Probability
-
-
-class ExpertOpinion(_Section):
-    enabled: bool
-    admission_reduction: Probability
-    rr_treated_at_home_gain: Probability
 
 
 class Acute(_Section):
@@ -501,6 +459,9 @@ class Costs(_Section):
     falls_prevention_place: Money
 
 
+from dorothy_sim.scenario.front_door import RapidResponse  # noqa: E402 (it builds on the types above)
+
+
 class _Scenario(_Section):
     """Every parameter of one model run, but the plug-in services' sections (:data:`Scenario`)."""
 
@@ -510,10 +471,8 @@ class _Scenario(_Section):
     icps: Frozen(dict[str, Icp])
     population: Population
     crises: Crises
-    spa: SinglePointOfAccess
     rapid_response: RapidResponse
     ed: EmergencyDepartment
-    expert_opinion: ExpertOpinion
     acute: Acute
     discharge: DischargePlanning
     reablement: Reablement
