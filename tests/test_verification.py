@@ -149,16 +149,18 @@ def test_tandem_network_matches_jackson():
 
 
 @pytest.fixture(scope="module")
-def default_run_three_years():
+def default_run_four_years():
     # Little's law is a long-run identity: over a finite window the people present at its two
     # edges add an error of about (mean time in the station) / (window length) -- about 3% for
-    # 25-day community-bed stays over one year (measured), under 1% over three years. So the
-    # default scenario is run with a three-year results period; every other parameter is the default.
-    return DorothyModel(load_scenario("kent_medway", {"run.results_days": 3 * 365}), seed=1).run()
+    # 25-day community-bed stays over one year (measured). A trust near 100% with people waiting
+    # weeks for intermediate care holds more long stays at the edges (2.0% at DGT over three years),
+    # so the default scenario is run with a four-year results period; every other parameter is the
+    # default.
+    return DorothyModel(load_scenario("kent_medway", {"run.results_days": 4 * 365}), seed=1).run()
 
 
-def test_littles_law_holds_for_every_station_in_the_default_scenario(default_run_three_years):
-    table = little_law_table(default_run_three_years)
+def test_littles_law_holds_for_every_station_in_the_default_scenario(default_run_four_years):
+    table = little_law_table(default_run_four_years)
     assert len(table) >= 4 * 6  # every station of every ICP that has capacity
     failures = [row for row in table if row["relative_error"] > 0.02]
     for row in table:
