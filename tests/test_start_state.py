@@ -315,3 +315,20 @@ def test_the_one_pathway_study_switches_the_cohort_off_as_cohort_off_does() -> N
         assert scenario.value_at(path) == value, path
     assert scenario.run.warmup_days == 0 and scenario.start["reablement"].waiting == 12
     assert len(scenario.arrivals[0].rates) == 31
+
+
+def test_a_saved_scenario_names_its_rates_table_and_refuses_a_changed_one(tmp_path):
+    """The store knows a run by its resolved scenario: the table's fingerprint is part of it, so a
+    resumed run never mixes runs made with two versions of the table."""
+    from dorothy_sim.scenario.start_state import Arrivals  # noqa: PLC0415
+    table = tmp_path / "rates.csv"
+    table.write_text("date,per_day\n2025-04-01,1.0\n2025-04-02,2.0\n", encoding="utf-8")
+    first = Arrivals(station="reablement", rates_csv=str(table))
+    assert first.rates_sha256 is not None and len(first.rates_sha256) == 64
+    saved = first.model_dump()
+    assert Arrivals(**saved).rates_sha256 == first.rates_sha256  # reloads as it was
+    table.write_text("date,per_day\n2025-04-01,1.0\n2025-04-02,3.0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="has changed since this scenario was saved"):
+        Arrivals(**saved)
+    changed = Arrivals(station="reablement", rates_csv=str(table))
+    assert changed.rates_sha256 != first.rates_sha256

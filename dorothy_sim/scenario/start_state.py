@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -110,6 +111,10 @@ class Arrivals(_Section):
     rates_csv: str | None = None
     """A CSV table of daily rates (columns ``date,per_day``, one row a day, no gaps), a path
     relative to the scenario file; its dates must lie within the run (``start_date`` is needed)."""
+    rates_sha256: str | None = None
+    """The SHA-256 of the ``rates_csv`` file's bytes, filled in when the scenario is loaded: a saved
+    scenario (``scenario.json`` of a run) names the table it ran with, and a table changed since then
+    is refused, so a resumed run never mixes runs made with two tables."""
     icp: str | None = None
     """The one ICP these arrivals come to (left out: every ICP, in shares)."""
     stay_days: LogNormal | None = None
@@ -127,7 +132,18 @@ class Arrivals(_Section):
         if self.weekday_profile is not None and max(self.weekday_profile) <= 0:
             raise FieldRule(("weekday_profile",), "needs at least one positive day")
         if self.rates_csv is not None:
-            self._rates = read_rates(Path(self.rates_csv))
+            path = Path(self.rates_csv)
+            self._rates = read_rates(path)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if self.rates_sha256 is None:
+                object.__setattr__(self, "rates_sha256", digest)  # (a frozen section: set once, here)
+            elif self.rates_sha256 != digest:
+                raise FieldRule(("rates_sha256",), (
+                    f"{path} has changed since this scenario was saved (its SHA-256 is {digest}, the "
+                    f"scenario names {self.rates_sha256}); restore the table, or leave rates_sha256 out "
+                    "to run with the table as it is now (in a new result folder)"))
+        elif self.rates_sha256 is not None:
+            raise FieldRule(("rates_sha256",), "is the fingerprint of a rates_csv table; there is none")
         return self
 
     @property
