@@ -21,6 +21,7 @@ import math
 
 import simpy
 
+from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.model.stations import TimeWeighted
 from dorothy_sim.registry import Kpi
 
@@ -72,7 +73,7 @@ class DelayLedger:
     @property
     def people(self) -> float:
         """People medically fit in a bed now."""
-        return sum(level.level for level in self.by_reason)
+        return sum_left_to_right(level.level for level in self.by_reason)
 
     def reset(self) -> None:
         for level in self.by_reason:
@@ -90,10 +91,7 @@ class DelayLedger:
 def mffd_bed_days(c: dict[str, float]) -> float:
     """The bed days after medically fit: the sum of the days by reason (left to right, so the parts
     sum to the whole exactly as the tables show them)."""
-    total = 0.0
-    for reason in REASONS:
-        total += c[f"delay_bed_days_{reason}"]
-    return total
+    return sum_left_to_right(c[f"delay_bed_days_{reason}"] for reason in REASONS)
 
 
 def kpis(c: dict[str, float]) -> dict[str, float]:
@@ -103,6 +101,6 @@ def kpis(c: dict[str, float]) -> dict[str, float]:
     for reason in REASONS:
         k[f"delay_share_{reason}_pct"] = (100.0 * c[f"delay_bed_days_{reason}"] / total if total > 0
                                           else math.nan)
-    social = sum(c[f"delay_bed_days_{reason}"] for reason in SOCIAL_CARE_REASONS)
+    social = sum_left_to_right(c[f"delay_bed_days_{reason}"] for reason in SOCIAL_CARE_REASONS)
     k["delay_share_social_care_pct"] = 100.0 * social / total if total > 0 else math.nan
     return k

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dorothy_sim.errors import ScenarioError
+from dorothy_sim.floats import sum_left_to_right
 from dorothy_sim.model.services import capacities
 from dorothy_sim.model.stations import Station
 from dorothy_sim.model.week import DAYS_A_WEEK, Week
@@ -108,7 +109,7 @@ def begin(model: DorothyModel) -> None:
     for spec in scenario.arrivals:
         number = streams_at[spec.station] = streams_at.get(spec.station, 0) + 1
         weights = icp_weights(scenario, spec.station, sizes)
-        total = sum(weights)
+        total = sum_left_to_right(weights)
         for index in model.icps:
             icp = list(scenario.icps)[index]
             share = (1.0 if spec.icp == icp else 0.0) if spec.icp is not None else weights[index] / total
