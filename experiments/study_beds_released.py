@@ -361,16 +361,49 @@ class Study:
         none = others[others["beds_released_equal_performance"] == 0]["label"].tolist()
         lines.append(f"- Releasing no bed at this search's resolution ({len(none)} of {len(others)}): "
                      f"{', '.join(none) or 'none'}.")
-        naive = others[others["beds_released_naive"] > 0]
-        if not naive.empty:
-            ratio = naive["beds_released_equal_performance"].sum() / naive["beds_released_naive"].sum()
-            lines.append(f"- Summed over the configurations whose naive figure is positive, beds released at "
-                         f"equal performance are {100 * ratio:.0f}% of the naive figure (why they differ: "
-                         "Method, point 3).")
+        for verdict, rows in self._against_naive(others).items():
+            lines.append(f"- Equal performance {verdict} the naive figure: {'; '.join(rows) or 'none'}.")
+        trusts = list(self.base.icps)
+        if len(trusts) > 1:
+            waits = ", ".join(f"{icp} {fmt_ci(level(results, 0, WAIT, icp))} h" for icp in trusts)
+            lines.append(f"- The whole area's mean wait is a mean over every admission that waited, so the "
+                         f"trust with the longest waits weighs most: baseline wait by trust {waits}. Every "
+                         "trust is cut alike, so a lever that does not reach that trust cannot offset its "
+                         "cut.")
+        missed = {arm.label: [icp for icp in trusts if self._untouched(number, icp)]
+                  for number, arm in enumerate(self.arms) if number}
+        missed = {label: icps for label, icps in missed.items() if icps}
+        if len(trusts) > 1 and missed:
+            named = "; ".join(f"{label}: {', '.join(icps)}" for label, icps in missed.items())
+            lines.append("- Trusts a lever leaves exactly as they were (acute bed days equal to the "
+                         "baseline's in every replication: the lever does not bind there, or an area-wide "
+                         f"capacity shared by cohort size gives the trust none): {named}.")
         lines.append(f"- Intervals are paired t intervals over {n} replications: simulation noise only, not "
                      "the uncertainty of the [est] figures (last section). The beds released carry the "
                      "bisection's bracket, which is the search's resolution, not a confidence interval.")
         return "\n".join(lines)
+
+    def _against_naive(self, others: pd.DataFrame) -> dict[str, list[str]]:
+        """Each configuration whose equal-performance bracket lies wholly below or above the naive
+        figure's mean, or straddles it."""
+        found: dict[str, list[str]] = {"below": [], "above": [], "brackets": []}
+        for row in others.to_dict("records"):
+            naive, beds, upper = row["beds_released_naive"], row["beds_released_equal_performance"], \
+                row["bracket_upper"]
+            if naive <= 0 and beds == 0:
+                continue
+            verdict = ("above" if beds > naive else "below" if pd.notna(upper) and upper <= naive
+                       else "brackets")
+            if pd.isna(upper):
+                shown = f"at least {beds:,}"
+            else:
+                shown = f"{beds:,} to {int(upper) - 1:,}" if upper > beds + 1 else f"{beds:,}"
+            found[verdict].append(f"{row['label']} ({shown} against {naive:,.0f})")
+        return found
+
+    def _untouched(self, configuration: int, icp: str) -> bool:
+        ours = per_replication(self.main, configuration, "acute_bed_days", icp)
+        return bool((ours == per_replication(self.main, 0, "acute_bed_days", icp)).all())
 
     def _main_markdown(self, table: pd.DataFrame) -> str:
         shown = {"naive: bed days saved / 365 / 0.92": ("beds_released_naive", "beds"),
