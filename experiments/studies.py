@@ -7,12 +7,14 @@ sweep with a count of runs made now versus loaded from the store, its report, an
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +27,7 @@ from dorothy_sim.errors import UserError
 from dorothy_sim.formatting import format_duration
 from dorothy_sim.output import write_table
 from dorothy_sim.report import write_report
-from dorothy_sim.spec import plan, spec_from_dict
+from dorothy_sim.spec import Configuration, Plan, plan, spec_from_dict
 from dorothy_sim.sweep import SweepResults
 
 RESULTS = REPO_ROOT / "results"
@@ -99,6 +101,32 @@ def _rescale(value: Any, default: Any, target: Any) -> Any:
     return int(math.floor(scaled + 1e-9)) if isinstance(value, int) else scaled
 
 
+def configurations_plan(name: str, description: str, scenario: str, seed: int, reps: int,
+                        configurations: Sequence[tuple[str, Mapping[str, Any]]]) -> Plan:
+    """A sweep plan of named sets of overrides, for designs a spec's grid, one-at-a-time and Latin
+    hypercube cannot write: several fields moved together (every trust's beds, both ends of a shift).
+    The first set is configuration 0, the one the sweep's comparisons table is paired with; every
+    configuration runs replication r with seed ``seed + r``. Its factors are every path any set moves,
+    so the configurations table shows each configuration's value of each; the hash covers the scenario
+    and every set, as a spec's does, so a changed design is refused rather than resumed."""
+    base = load_scenario(scenario)
+    paths = list(dict.fromkeys(path for _, overrides in configurations for path in overrides))
+    values = [{path: overrides.get(path, base.value_at(path)) for path in paths}
+              for _, overrides in configurations]
+    factors = {path: list(dict.fromkeys(v[path] for v in values)) for path in paths}
+    spec = spec_from_dict({"name": name, "description": description, "scenario": scenario, "seed": seed,
+                           "design": "grid", "factors": factors, "replications": {"count": reps}})
+    scenarios = tuple(base.with_overrides(dict(overrides), source=label) if overrides else base
+                      for label, overrides in configurations)
+    digest = hashlib.sha256(json.dumps(
+        {"spec": spec.model_dump(mode="json", by_alias=True, exclude={"replications"}),
+         "baseline": base.model_dump(mode="json"), "configurations": [dict(o) for _, o in configurations]},
+        sort_keys=True, default=str).encode()).hexdigest()[:16]
+    rows = tuple(Configuration(number, label, value, dict(overrides), True) for number, ((label, overrides),
+                 value) in enumerate(zip(configurations, values, strict=True)))
+    return Plan(spec, f"study plan '{name}'", base, rows, scenarios, digest)
+
+
 def with_reps(spec: dict[str, Any], reps: int | None) -> dict[str, Any]:
     return spec if reps is None else {**spec, "replications": {"count": reps}}
 
@@ -126,9 +154,10 @@ class SweepRun:
     compute_seconds: float
 
 
-def run_sweep(spec: dict[str, Any], out: Path, workers: int | None, force: bool = False,
+def run_sweep(spec: dict[str, Any] | Plan, out: Path, workers: int | None, force: bool = False,
               progress: bool = True) -> SweepRun:
-    """Run (or resume) a sweep into ``out`` and write its tidy tables to ``out/tables``."""
+    """Run (or resume) a sweep (a spec in its TOML shape, or a plan) into ``out`` and write its tidy
+    tables to ``out/tables``."""
     before = _stored_runs(out)
     started = time.perf_counter()
     results = sweep(spec, out=out, workers=workers, force=force, progress=progress)
@@ -139,7 +168,8 @@ def run_sweep(spec: dict[str, Any], out: Path, workers: int | None, force: bool 
         write_table(table, out / "tables", stem)
     total = int(results.configurations["replications"].sum())
     new = max(0, total - len(before & _stored_runs(out)))
-    return SweepRun(results, out, spec, new, total, wall, stored_run_seconds(out))
+    shape = spec.spec.model_dump(mode="json", by_alias=True) if isinstance(spec, Plan) else spec
+    return SweepRun(results, out, shape, new, total, wall, stored_run_seconds(out))
 
 
 def _stored_runs(folder: Path) -> set[str]:
