@@ -85,6 +85,9 @@ _MODEL_KPIS: tuple[Kpi, ...] = (
         None),
     Kpi("deaths_in_hospital", "count", "deaths in an acute bed", None),
     Kpi("reablement_starts", "count", "reablement episodes started (discharges and step-ups)", None),
+    Kpi("place_waits_given_up", "count",
+        "people sent home without the reablement place or community bed they waited for, at the longest "
+        "wait (an unsupported discharge)", False),
     Kpi("reablement_wait_days_mean", "days", "mean wait for a reablement place", False),
     Kpi("reablement_independent_pct", "%", "reablement episodes ending with no ongoing support needed", True),
     Kpi("home_at_91d_pct", "%", "people discharged into reablement still at home 91 days later", True),

@@ -176,6 +176,7 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["weekend_discharge_ratio"] = _weekend_discharge_ratio(c, scenario)
     k["deaths_in_hospital"] = c["deaths_in_hospital"]
     k["reablement_starts"] = c["reablement_starts"]
+    k["place_waits_given_up"] = c["place_waits_given_up"]
     k["reablement_wait_days_mean"] = _ratio(c["reablement_wait_days"], c["reablement_waits"])
     k["reablement_independent_pct"] = _ratio(c["reablement_independent"], c["reablement_ends"], 100)
     k["home_at_91d_pct"] = _ratio(c["at_home_91d"], c["checks_91d"], 100)

@@ -96,3 +96,18 @@ def test_a_team_with_no_assessors_is_no_step_and_costs_nothing(small_runs, team)
     assert kpis[f"delay_bed_days_{team}"] == 0.0
     assert kpis[f"cost_{team}_gbp"] == 0.0
     assert math.isnan(kpis[f"{prefix}_utilisation_pct"])
+
+
+def test_the_longest_wait_for_intermediate_care_sends_people_home_without_it(small_runs):
+    """Bridging that fails: at ``max_wait_days`` the person goes home without the place (an
+    unsupported discharge); with no limit nobody gives up, and the days waiting are longer."""
+    scarce = {"reablement.places": 6, "community_beds.beds": 4}
+    unlimited = {**scarce, "reablement.max_wait_days": None, "community_beds.max_wait_days": None}
+    limited = {**scarce, "reablement.max_wait_days": 2.0, "community_beds.max_wait_days": 2.0}
+    assert small_runs.mean(unlimited, "place_waits_given_up") == 0
+    assert small_runs.mean(limited, "place_waits_given_up") > 0
+    assert small_runs.mean(limited, "reablement_wait_days_mean") <= 2.0
+    assert (small_runs.mean(limited, "delay_bed_days_intermediate_care")
+            < small_runs.mean(unlimited, "delay_bed_days_intermediate_care"))
+    # those who give up go home (pathway 0) instead of to the place
+    assert small_runs.mean(limited, "discharges_pathway_0") > small_runs.mean(unlimited, "discharges_pathway_0")

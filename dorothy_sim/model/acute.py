@@ -146,9 +146,12 @@ def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: flo
     place = None
     if discharge.needs_place(model, slot, route):
         delay = ledger.switch(delay, discharge.PLACE_REASON[route])
-        place = yield from discharge.wait_for_place(model, crisis, route, deadline)
-        if place is None:
-            route = HOME  # the stay cap was reached before the place was ready
+        latest = min(deadline, env.now + services.max_place_wait[route])
+        place = yield from discharge.wait_for_place(model, crisis, route, latest)
+        if place is None:  # the stay cap, or the longest wait for the place, came first
+            if env.now < deadline:
+                crisis.tally.place_waits_given_up += 1
+            route = HOME
     held = discharge.weekend_hold(model, crisis, deadline)
     if held:
         delay = ledger.switch(delay, DISCHARGE_PROCESS)

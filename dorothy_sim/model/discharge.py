@@ -233,6 +233,16 @@ def _offered(services: IcpServices, route: int, has_package: bool) -> bool:
     return services.care_homes.available
 
 
+def max_place_waits(scenario: Scenario) -> tuple[float, ...]:
+    """The longest a person waits in the acute bed for each route's place (by route): for a
+    reablement place or a community bed ``max_wait_days`` if set (then home without it: bridging
+    fails, an unsupported discharge), otherwise for as long as it takes."""
+    def most(days: float | None) -> float:
+        return math.inf if days is None else days
+    return (math.inf, most(scenario.reablement.max_wait_days), math.inf,
+            most(scenario.community_beds.max_wait_days), math.inf)
+
+
 def needs_place(model: DorothyModel, slot: int, route: int) -> bool:
     """Whether the route needs a place to be found (home does not, nor a package already in place)."""
     if route == HOME:

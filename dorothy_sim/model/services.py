@@ -170,6 +170,8 @@ class IcpServices:
         self.package_start_delay = (spa.package_start_delay_days_on if cap("spa", "call_handlers") > 0
                                     else spa.package_start_delay_days_off)
         self.community_stay = Duration(scenario.community_beds.stay_days)
+        # The longest wait in the acute bed for each route's place (model/discharge.py, by route)
+        self.max_place_wait = discharge_planning.max_place_waits(scenario)
         # Tables the discharge hot path reads instead of recomputing them for every patient
         self.pathway_edges = discharge_planning.pathway_edges(scenario)
         self.offered_route = discharge_planning.offered_routes(self)

@@ -23,7 +23,7 @@ COUNTERS = (
     "mdt_lapsed", "mdt_wait_days", "mdt_slots_offered", "falls_enrolled", "mh_liaison_cases",
     "ltc_admissions", "deaths", "discharges_to_community", "readmissions_30d", "readmissions_90d",
     "deaths_30d_after_admission", "deaths_90d_after_admission", "post_discharge_crises", "deconditioned",
-    "stayed_home_anyway",
+    "stayed_home_anyway", "place_waits_given_up",
 )
 """The tally's scalar counters and sums (its lists: ``pathway``, ``admissions_by_frailty``,
 ``los_histogram``)."""

@@ -399,6 +399,8 @@ class Reablement(_Service):
     episode_days: LogNormal
     p_independent: Probability
     at_home_check_days: Days
+    max_wait_days: Days | None = None
+    """The longest a person medically fit waits in the bed for a place; then home without it."""
 
 
 class HomeCare(_Service):
@@ -413,6 +415,8 @@ class CommunityBeds(_Service):
     stay_days: LogNormal
     p_care_home: Probability
     p_death: Probability
+    max_wait_days: Days | None = None
+    """The longest a person medically fit waits in the bed for a community bed; then home without it."""
 
 
 class CareHomes(_Service):
