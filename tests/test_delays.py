@@ -110,4 +110,5 @@ def test_the_longest_wait_for_intermediate_care_sends_people_home_without_it(sma
     assert (small_runs.mean(limited, "delay_bed_days_intermediate_care")
             < small_runs.mean(unlimited, "delay_bed_days_intermediate_care"))
     # those who give up go home (pathway 0) instead of to the place
-    assert small_runs.mean(limited, "discharges_pathway_0") > small_runs.mean(unlimited, "discharges_pathway_0")
+    home = "discharges_pathway_0"
+    assert small_runs.mean(limited, home) > small_runs.mean(unlimited, home)
