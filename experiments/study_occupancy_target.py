@@ -82,6 +82,8 @@ OCCUPANCY = "acute_occupancy_mean_pct"
 LEVERS: tuple[str, ...] = (
     "discharge.coordinators", "reablement.places", "home_care.packages", "community_beds.beds",
     "care_homes.placements_per_week", "mh_liaison.staff", "rapid_response.clinicians", "mdt.cases_per_week",
+    "social_care_assessment.assessors", "chc_assessment.assessors", "spa.call_handlers",
+    "expert_opinion.clinicians",
 )
 DEFAULTS = {"reps": 4, "max_steps": 6, "targets": [92.0, 85.0]}
 # The smoke test: small's baseline is about 83% occupied, so its targets are lower; the first is met
