@@ -95,8 +95,8 @@ def test_more_mdt_capacity_raises_reviews_and_does_not_raise_crises(small_runs):
     base = {"mdt.cases_per_week": 10}
     more = {"mdt.cases_per_week": 40}
     assert small_runs.mean(more, "mdt_reviews") > small_runs.mean(base, "mdt_reviews") + 100
-    assert small_runs.mean(more, "crises") <= small_runs.mean(base, "crises")
     # (within noise, 0.5%: the extra crises after a discharge take their draws in the order they come)
+    assert small_runs.mean(more, "crises") <= 1.005 * small_runs.mean(base, "crises")
     assert small_runs.mean(more, "admissions") <= 1.005 * small_runs.mean(base, "admissions")
     assert small_runs.mean(more, "care_plans_active_mean") > small_runs.mean(base, "care_plans_active_mean")
 
@@ -174,12 +174,13 @@ def test_the_levers_move_the_exposure_adjusted_outcomes_too(small_runs):
     """The main outcomes, not only the counts: more rapid response, expert opinion and reablement lower
     admissions per 1000 person-years at home and raise days alive and at home. Measured (seeds 1-3):
     rapid response 0 to 2 clinicians 355 to 294 and 338.0 to 340.8 days; expert opinion (the advice
-    line) 0 to 1 clinician 299 to 265 and 340.5 to 341.9; reablement 10 to 14 places 300 to 296 and
-    338.2 to 340.7."""
-    for lower, higher in (({"rapid_response.clinicians": 0}, {"rapid_response.clinicians": 2}),
-                          ({"expert_opinion.clinicians": 0}, {"expert_opinion.clinicians": 1}),
-                          ({"reablement.places": 10}, {"reablement.places": 14})):
+    line) 0 to 1 clinician 299 to 265 and 340.5 to 341.9; reablement 10 to 14 places 300.5 to 296.8
+    and 340.9 to 341.4 (a smaller gain in days at home since people waiting for a place go home
+    without it after the longest wait, 14 days, instead of staying in the bed)."""
+    for lower, higher, days in (({"rapid_response.clinicians": 0}, {"rapid_response.clinicians": 2}, 1.0),
+                                ({"expert_opinion.clinicians": 0}, {"expert_opinion.clinicians": 1}, 1.0),
+                                ({"reablement.places": 10}, {"reablement.places": 14}, 0.25)):
         assert small_runs.mean(higher, "admissions_per_1000_home_py") < small_runs.mean(
             lower, "admissions_per_1000_home_py"), higher
         assert small_runs.mean(higher, "days_at_home_per_person") > small_runs.mean(
-            lower, "days_at_home_per_person") + 1.0, higher
+            lower, "days_at_home_per_person") + days, higher

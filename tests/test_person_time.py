@@ -115,11 +115,13 @@ def test_person_time_adds_up_whatever_the_history(events):
 
 
 def test_keeping_people_in_hospital_is_not_a_benefit(small_runs):
-    """Halve reablement (14 places to 7, where the small scenario's beds gridlock): fewer admissions,
-    as people sit in beds where crises do not happen, but days alive and at home and person-years at
-    home fall. (The rate per person-year at home need not rise: the people still at home are, on
-    average, further from their last discharge and its raised risk.)"""
-    base, starved = {}, {"reablement.places": 7}
+    """Halve reablement (14 places to 7, where the small scenario's beds gridlock) and let people
+    wait for it as long as it takes: fewer admissions, as people sit in beds where crises do not
+    happen, but days alive and at home and person-years at home fall. (The rate per person-year at
+    home need not rise: the people still at home are, on average, further from their last discharge
+    and its raised risk.) With the default longest wait (14 days) they go home without it instead."""
+    waits = {"reablement.max_wait_days": 10000.0, "community_beds.max_wait_days": 10000.0}
+    base, starved = waits, {**waits, "reablement.places": 7}
     assert small_runs.mean(starved, "admissions") < small_runs.mean(base, "admissions")
     assert small_runs.mean(starved, "home_person_years") < small_runs.mean(base, "home_person_years")
     assert small_runs.mean(starved, "days_at_home_per_person") < small_runs.mean(

@@ -143,6 +143,7 @@ def test_everyone_is_accounted_for_with_community_beds_kept_over_a_weekend():
     shares = [0.1, 0.1, 0.7, 0.1]
     scenario = load_scenario("small", {
         "run.results_days": 27.5, "community_beds.beds": 30, "discharge.weekend_discharge_factor": 0.1,
+        "social_care_assessment.assessors": 20,  # (ample: pathway 2 at 70% would queue for them)
         **{f"discharge.pathway_shares.{level}": shares for level in ("mild", "moderate", "severe")}})
     kept = 0
     for seed in SEEDS:
