@@ -488,7 +488,8 @@ def test_halving_onward_care_is_not_a_benefit_and_is_marked_gridlocked() -> None
     place as long as it takes here (with the default longest wait of 14 days they go home without it)."""
     results = sweep({"name": "halved", "scenario": "small", "design": "one_at_a_time",
                      "replications": {"count": 4},
-                     "baseline": {"reablement.max_wait_days": 10000.0, "community_beds.max_wait_days": 10000.0},
+                     "baseline": {"reablement.max_wait_days": 10000.0,
+                                  "community_beds.max_wait_days": 10000.0},
                      "factors": {"reablement.places": [7], "discharge.coordinators": [0]}}, workers=2)
     table = results.headline().set_index("configuration")
     labels = results.configurations.set_index("configuration")["label"]
