@@ -70,11 +70,6 @@ class DelayLedger:
         """The person leaves the bed."""
         self.by_reason[current].add(-1)
 
-    @property
-    def people(self) -> float:
-        """People medically fit in a bed now."""
-        return sum_left_to_right(level.level for level in self.by_reason)
-
     def reset(self) -> None:
         for level in self.by_reason:
             level.reset()

@@ -24,14 +24,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from pydantic import model_validator
-
 from dorothy_sim.model.draws import duration
-from dorothy_sim.model.services import DailyHours, capacities
+from dorothy_sim.model.services import DailyHours, capacities, results_open_days
 from dorothy_sim.model.stations import Station
-from dorothy_sim.scenario.front_door import HourOfDay, check_hours
+from dorothy_sim.scenario.front_door import HourOfDay, OpenDaily
 from dorothy_sim.scenario.schema import Capacity, LogNormal, Money, Probability
-from dorothy_sim.scenario.schema import _Service as ServiceSection
 from dorothy_sim.streams import Duration
 
 if TYPE_CHECKING:
@@ -41,7 +38,7 @@ if TYPE_CHECKING:
 NAME = "expert_opinion"
 
 
-class Section(ServiceSection):
+class Section(OpenDaily):
     """The ``[expert_opinion]`` section of a scenario (defaults: no clinicians, the line off)."""
 
     clinicians: Capacity = 0
@@ -56,11 +53,6 @@ class Section(ServiceSection):
     rr_treated_at_home_gain: Probability = 0.0
     """Of answered calls from rapid response about someone it would convey: the chance they are
     treated at home after all."""
-
-    @model_validator(mode="after")
-    def _open_for_some_hours(self) -> Section:
-        check_hours(self.open_hour, self.close_hour, "open_hour", "close_hour")
-        return self
 
 
 duration("expert_call", lambda scenario: Duration(scenario.expert_opinion.call_minutes))
@@ -116,9 +108,7 @@ def build(env, scenario, services: IcpServices, cohort_sizes: list[int]) -> Advi
     """The ICP's share of the area's advice-line clinicians (largest remainder)."""
     clinicians = capacities(scenario, NAME, "clinicians", cohort_sizes)[services.index]
     section: Section = scenario.expert_opinion
-    warmup = scenario.run.warmup_days
-    open_days = DailyHours(section.open_hour, section.close_hour).open_days(
-        warmup, warmup + scenario.run.results_days)
+    open_days = results_open_days(scenario, section.open_hour, section.close_hour)
     return AdviceLine(env, Station(env, clinicians, f"{services.name}/{NAME}"), section, open_days)
 
 

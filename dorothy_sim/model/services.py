@@ -238,6 +238,13 @@ class IcpServices:
         return self.rr_hours.open_days(start, end)
 
 
+def results_open_days(scenario: Scenario, start_hour: float, end_hour: float) -> float:
+    """Clock days a service open ``start_hour`` to ``end_hour`` every day is open in the results
+    period (what a service costed by the open hour pays for)."""
+    warmup = scenario.run.warmup_days
+    return DailyHours(start_hour, end_hour).open_days(warmup, warmup + scenario.run.results_days)
+
+
 class DailyHours:
     """The hours a service is open every day (rapid response's shift, the single point of access,
     the advice line): from ``start_hour`` to ``end_hour``; 0 to 24 is round the clock, and an end

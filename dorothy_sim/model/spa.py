@@ -24,14 +24,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from pydantic import model_validator
-
 from dorothy_sim.model.draws import duration
-from dorothy_sim.model.services import DailyHours, capacities
+from dorothy_sim.model.services import DailyHours, capacities, results_open_days
 from dorothy_sim.model.stations import Station
-from dorothy_sim.scenario.front_door import AnswerMinutes, HourOfDay, check_hours
+from dorothy_sim.scenario.front_door import AnswerMinutes, HourOfDay, OpenDaily
 from dorothy_sim.scenario.schema import Capacity, Delay, LogNormal, Money, Probability
-from dorothy_sim.scenario.schema import _Service as ServiceSection
 from dorothy_sim.streams import Duration
 
 if TYPE_CHECKING:
@@ -41,7 +38,7 @@ if TYPE_CHECKING:
 NAME = "spa"
 
 
-class Section(ServiceSection):
+class Section(OpenDaily):
     """The ``[spa]`` section of a scenario (defaults: no handlers, the service off)."""
 
     call_handlers: Capacity = 0
@@ -60,11 +57,6 @@ class Section(ServiceSection):
     response anyway (GP and self-referrals)."""
     package_start_delay_days_on: Delay = 4.0
     package_start_delay_days_off: Delay = 4.0
-
-    @model_validator(mode="after")
-    def _open_for_some_hours(self) -> Section:
-        check_hours(self.open_hour, self.close_hour, "open_hour", "close_hour")
-        return self
 
 
 duration("spa_call", lambda scenario: Duration(scenario.spa.call_minutes))
@@ -98,9 +90,7 @@ def build(env, scenario, services: IcpServices, cohort_sizes: list[int]) -> Sing
     """The ICP's share of the area's handlers (largest remainder, by cohort size or allocation)."""
     handlers = capacities(scenario, NAME, "call_handlers", cohort_sizes)[services.index]
     section: Section = scenario.spa
-    warmup = scenario.run.warmup_days
-    open_days = DailyHours(section.open_hour, section.close_hour).open_days(
-        warmup, warmup + scenario.run.results_days)
+    open_days = results_open_days(scenario, section.open_hour, section.close_hour)
     return SinglePointOfAccess(Station(env, handlers, f"{services.name}/{NAME}"), section, open_days)
 
 

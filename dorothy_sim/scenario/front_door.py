@@ -24,7 +24,7 @@ from dorothy_sim.scenario.schema import (
     _Service,
 )
 
-__all__ = ["AnswerMinutes", "HourOfDay", "RapidResponse", "check_hours"]
+__all__ = ["AnswerMinutes", "HourOfDay", "OpenDaily", "RapidResponse", "check_hours"]
 
 MAX_ANSWER_MINUTES = 24 * 60.0
 _WHY_ANSWER = "a day: a call not answered within a day is not an urgent call; a larger number is a typo"
@@ -41,6 +41,19 @@ def check_hours(opens: float, closes: float, opens_field: str, closes_field: str
         raise FieldRule((closes_field,), (
             f"{opens_field} and {closes_field} are equal; use 0 and 24 for a "
             "service round the clock, or opening after closing for an overnight one"))
+
+
+class OpenDaily(_Service):
+    """A service section open ``open_hour`` to ``close_hour`` every day (the single point of access,
+    the advice line); each service gives its own default hours."""
+
+    open_hour: HourOfDay = 0.0
+    close_hour: HourOfDay = 24.0
+
+    @model_validator(mode="after")
+    def _open_for_some_hours(self) -> OpenDaily:
+        check_hours(self.open_hour, self.close_hour, "open_hour", "close_hour")
+        return self
 
 
 def _no_nan_hours(value: float) -> float:
