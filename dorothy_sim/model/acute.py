@@ -150,7 +150,7 @@ def _to_medically_fit_and_out(model: DorothyModel, crisis: Crisis, admitted: flo
         place = yield from discharge.wait_for_place(model, crisis, route, latest)
         if place is None:  # the stay cap, or the longest wait for the place, came first
             if env.now < deadline:
-                crisis.tally.place_waits_given_up += 1
+                tally.place_waits_given_up += 1
             route = HOME
     held = discharge.weekend_hold(model, crisis, deadline)
     if held:
