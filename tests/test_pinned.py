@@ -22,7 +22,7 @@ import pytest
 
 from dorothy_sim import load_scenario
 from dorothy_sim.experiment import run_one
-from tests.conftest import differences
+from tests.conftest import ZERO_CAPACITIES, differences
 
 PINNED = Path(__file__).with_name("data") / "pinned_small.json"
 SEEDS = (1, 2)
@@ -32,11 +32,7 @@ SEEDS = (1, 2)
 CASES: dict[str, dict[str, object]] = {
     "baseline": {},
     "stay_cap": {"acute.los_cap_days": 10},
-    "no_capacity": {
-        "rapid_response.clinicians": 0, "discharge.coordinators": 0, "reablement.places": 0,
-        "home_care.packages": 0, "community_beds.beds": 0, "care_homes.placements_per_week": 0,
-        "mdt.cases_per_week": 0, "falls_prevention.places_per_year": 0, "mh_liaison.staff": 0,
-    },
+    "no_capacity": ZERO_CAPACITIES,  # every service of the registry at 0
     "strained": {"icps.small_area.acute_beds": 60, "reablement.places": 8},
 }
 

@@ -14,9 +14,9 @@ decision goes ahead without advice); the geriatrician is then busy for the call'
 clinicians switch the line off: no call is made and every decision is as without the line. Cost:
 every clinician, every open hour, whether busy or not.
 
-This module is a plug-in service (``dorothy_sim.registry``): its scenario section, its station and
-its KPIs are here; the A&E decision (model/journey.py) and the rapid-response visit
-(model/rapid_response.py) make the calls.
+This module is a plug-in service (``dorothy_sim.registry``): its scenario section, its station, its
+KPIs and its hook into the journeys are here (:func:`second_opinion`, asked by the A&E decision in
+model/journey.py and the rapid-response visit in model/rapid_response.py).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dorothy_sim.streams import Duration
 
 if TYPE_CHECKING:
     from dorothy_sim.model.journey import Crisis
+    from dorothy_sim.model.model import DorothyModel
     from dorothy_sim.model.services import IcpServices
 
 NAME = "expert_opinion"
@@ -110,6 +111,24 @@ def build(env, scenario, services: IcpServices, cohort_sizes: list[int]) -> Advi
     section: Section = scenario.expert_opinion
     open_days = results_open_days(scenario, section.open_hour, section.close_hour)
     return AdviceLine(env, Station(env, clinicians, f"{services.name}/{NAME}"), section, open_days)
+
+
+# ----------------------------------------------------------------------------- the hook into the journeys
+
+def second_opinion(model: DorothyModel, crisis: Crisis, source: str, p_admit: float = 0.0) -> bool:
+    """A call to the advice line before a decision: to admit at A&E (``source`` "ed", with the chance
+    of admission ``p_admit``) or to convey after a rapid-response visit ("rapid_response"). True if
+    the answer turns the decision round (home from A&E, or treated at home), False if it stands (the
+    line closed or busy, or the advice changed nothing)."""
+    line: AdviceLine = crisis.services.plugins[NAME]
+    if not line.available or not line.ask(crisis):
+        return False
+    if source == "ed":
+        if crisis.draw.admit < p_admit * line.keep_admit:
+            return False
+        line.admissions_avoided += 1
+        return True
+    return crisis.draw.rr_expert < line.section.rr_treated_at_home_gain
 
 
 def kpis(c: dict[str, float], capacity: dict[str, float], scenario, days: float) -> dict[str, float]:

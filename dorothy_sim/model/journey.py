@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dorothy_sim.model import acute, mdt, rapid_response, spa
+from dorothy_sim.model import acute, mdt, rapid_response
 from dorothy_sim.model.cohort import AT_HOME, IN_CRISIS
 from dorothy_sim.model.draws import duration, uniform
 from dorothy_sim.streams import Duration
@@ -64,14 +64,14 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
     model.cohort.move(crisis.slot, IN_CRISIS)
     model.in_crisis += 1
 
-    # Single point of access (intervention 4): a call answered by a handler is routed to rapid
-    # response with the "on" share; any other crisis (closed, no handler in time, no service) "off".
+    # The first contact: a plug-in (the single point of access, intervention 4) takes the call while
+    # open and decides the share routed to rapid response; otherwise the usual routes' share.
     routing_share = model.rr_routing_share_off
-    line = services.plugins[spa.NAME]
-    if line.available and line.hours.is_open(env.now):
-        answered = yield from spa.call(env, line, crisis)
-        if answered:
-            routing_share = model.rr_routing_share_on
+    for first_contact in model.first_contacts:
+        call = first_contact(model, crisis)
+        if call is not None:
+            routing_share = yield from call
+            break
     if services.rr.available and crisis.draw.route < routing_share:
         treated_at_home = yield from rapid_response.visit(model, crisis)
         if treated_at_home:
@@ -94,11 +94,8 @@ def crisis_journey(model: DorothyModel, crisis: Crisis):
     tally.ed_attendances += 1
     p = p_admit(model, crisis.slot)
     admitted = crisis.draw.admit < p
-    advice = services.plugins["expert_opinion"]
-    if admitted and advice.available and advice.ask(crisis):  # the geriatrician advice line (6)
-        admitted = crisis.draw.admit < p * advice.keep_admit
-        if not admitted:
-            advice.admissions_avoided += 1
+    if admitted and model.turned_round(crisis, "ed", p):
+        admitted = False  # turned round by a second opinion (the geriatrician advice line, 6)
     yield env.timeout(crisis.days.ed_hours / 24.0)
     if not admitted:
         _back_home(model, crisis.slot)

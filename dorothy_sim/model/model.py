@@ -134,15 +134,20 @@ class DorothyModel:
         self.falls_ratio = scenario.falls_prevention.falls_rate_ratio
         self.package_factor = 1.0 - scenario.home_care.crisis_rate_reduction
         self.plan_factor = 1.0 - scenario.mdt.crisis_rate_reduction
-        spa = scenario.spa  # (the handlers' answer decides which share: journey.py)
+        spa = scenario.spa  # (the share without a first contact's answer: journey.py)
         self.rr_routing_share_on = spa.rr_routing_share_on
         self.rr_routing_share_off = spa.rr_routing_share_off
         self.stay_home_anyway_share = scenario.rapid_response.stay_home_anyway_share
         self.p_admit = scenario.ed.p_admit.as_tuple()  # (the advice line's effect: journey.py)
         self.plan_admit_factor = 1.0 - scenario.mdt.admission_reduction
-        # Plug-in services' hooks into the journeys (registry): alternatives to an acute admission
-        # (journey.py) and early supported discharge (acute.py).
+        # Plug-in services' hooks into the journeys (registry): the first contact of a crisis and
+        # second opinions before admitting or conveying (journey.py), alternatives to an acute
+        # admission (journey.py) and early supported discharge (acute.py).
         self.plugins = plugins()
+        self.first_contacts = [module.first_contact for module in self.plugins
+                               if hasattr(module, "first_contact")]
+        self.second_opinions = [module.second_opinion for module in self.plugins
+                                if hasattr(module, "second_opinion")]
         self.admission_alternatives = [module.instead_of_admission for module in self.plugins
                                        if hasattr(module, "instead_of_admission")]
         self.step_downs = [module for module in self.plugins if hasattr(module, "plan_step_down")]
@@ -155,6 +160,12 @@ class DorothyModel:
         self.post_discharge_hazard = [(crises.post_discharge_death_ratio - 1.0) * rate / 365.0
                                       for rate in crises.death_rate_per_year.as_tuple()]
         self.after_stay = readmission.AfterTheStay(self)  # deconditioning, readmission risk
+
+    def turned_round(self, crisis, source: str, p_admit: float = 0.0) -> bool:
+        """Whether a second opinion (a plug-in's hook: the geriatrician advice line) turns round a
+        decision to admit at A&E (``source`` "ed", chance ``p_admit``) or to convey after a
+        rapid-response visit ("rapid_response")."""
+        return any(ask(self, crisis, source, p_admit) for ask in self.second_opinions)
 
     # ----------------------------------------------------------------- people leaving the cohort
 

@@ -88,9 +88,7 @@ def visit(model: DorothyModel, crisis: Crisis):
     # Treated at home with p by crisis type; if not, the advice line may turn it round.
     treated = crisis.draw.rr_treated_at_home < crisis.services.rr_p_treated_at_home[crisis.kind]
     if not treated:
-        advice = crisis.services.plugins["expert_opinion"]
-        if advice.available and advice.ask(crisis):
-            treated = crisis.draw.rr_expert < advice.section.rr_treated_at_home_gain
+        treated = model.turned_round(crisis, "rapid_response")
     if treated:
         tally.rr_treated_at_home += 1
     return treated

@@ -16,7 +16,7 @@ contract), whether busy or not. A package referral also goes through it: with ha
 package starts after ``package_start_delay_days_on`` (``_off`` without; model/services.py).
 
 This module is a plug-in service (``dorothy_sim.registry``): its scenario section, its station and its
-KPIs are here; the crisis journey (model/journey.py) makes the call.
+KPIs are here, and its hook into the crisis journey (model/journey.py): :func:`first_contact`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dorothy_sim.streams import Duration
 
 if TYPE_CHECKING:
     from dorothy_sim.model.journey import Crisis
+    from dorothy_sim.model.model import DorothyModel
     from dorothy_sim.model.services import IcpServices
 
 NAME = "spa"
@@ -94,9 +95,21 @@ def build(env, scenario, services: IcpServices, cohort_sizes: list[int]) -> Sing
     return SinglePointOfAccess(Station(env, handlers, f"{services.name}/{NAME}"), section, open_days)
 
 
-def call(env, line: SinglePointOfAccess, crisis: Crisis):
-    """A crisis call to the single point of access, while it is open (a process to ``yield from``):
-    True if a handler answered within the answer time (after the call itself), else False."""
+# ----------------------------------------------------------------------------- the hook into the journey
+
+def first_contact(model: DorothyModel, crisis: Crisis):
+    """The crisis call (a process to follow, whose value is the share of such calls routed to rapid
+    response), or None if the single point of access is closed now or has no handlers (the crisis
+    goes the usual way: the journey's "off" share)."""
+    line: SinglePointOfAccess = crisis.services.plugins[NAME]
+    if not line.available or not line.hours.is_open(model.env.now):
+        return None
+    return _call(model.env, line, crisis)
+
+
+def _call(env, line: SinglePointOfAccess, crisis: Crisis):
+    """A handler answers within the answer time (the call then takes its minutes): the "on" share;
+    the caller gives up first: the "off" share."""
     line.calls += 1
     station = line.station
     request = station.request()
@@ -104,11 +117,11 @@ def call(env, line: SinglePointOfAccess, crisis: Crisis):
         yield request | env.timeout(line.answer_days)
         if not request.triggered:
             station.renege(request)
-            return False
+            return line.section.rr_routing_share_off
     with request:
         line.answered += 1
         yield env.timeout(crisis.days.spa_call / (24.0 * 60.0))
-    return True
+    return line.section.rr_routing_share_on
 
 
 def kpis(c: dict[str, float], capacity: dict[str, float], scenario, days: float) -> dict[str, float]:
