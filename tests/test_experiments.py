@@ -56,3 +56,15 @@ def test_the_occupancy_search_skips_gridlocked_steps_and_steps_that_raise_the_ad
     assert study.choose([cheapest, second, third]) is third
     assert study.choose([cheapest, second]) is None
     assert study.choose([candidate("d", 1_000.0), third]).lever == "d"
+
+
+def test_the_grid_study_starts_at_the_default_scenario():
+    """The grid's configuration 0 is the scenario's default mix (every other point is compared with
+    it), so a recalibrated default must move the grid with it."""
+    from dorothy_sim import load_scenario, load_spec
+
+    spec, _ = load_spec(EXPERIMENTS / "specs" / "rr_reablement_grid.toml")
+    default = load_scenario(spec.scenario)
+    for path, factor in spec.factors.items():
+        values = factor if isinstance(factor, list | tuple) else factor.values
+        assert values[0] == default.value_at(path), path
