@@ -446,23 +446,7 @@ class MentalHealthLiaison(_Service):
     care_home_reduction: Probability
 
 
-class Costs(_Section):
-    price_year: str
-    acute_bed_day: Money
-    non_elective_admission: Money
-    ed_attendance: Money
-    rr_visit: Money
-    rr_clinician_post_per_year: Money
-    reablement_day: Money
-    home_care_day: Money
-    community_bed_day: Money
-    care_home_week: Money
-    mdt_review: Money
-    discharge_coordinator_per_year: Money
-    mh_liaison_staff_per_year: Money
-    falls_prevention_place: Money
-
-
+from dorothy_sim.scenario.costs import Costs  # noqa: E402 (it builds on the types above)
 from dorothy_sim.scenario.front_door import RapidResponse  # noqa: E402 (it builds on the types above)
 
 
