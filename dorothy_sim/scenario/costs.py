@@ -49,11 +49,11 @@ Factor = Annotated[float, Field(gt=0.0, allow_inf_nan=False),
 
 
 class FunderShares(_Section):
-    """The shares of a cost component that each funder pays; they add up to 1."""
+    """The shares of a cost component that each funder pays; all three are given, and add up to 1."""
 
-    nhs: Probability = 0.0
-    council: Probability = 0.0
-    self_funded: Probability = 0.0
+    nhs: Probability
+    council: Probability
+    self_funded: Probability
 
     @model_validator(mode="after")
     def _add_up_to_one(self) -> FunderShares:
@@ -65,7 +65,7 @@ class FunderShares(_Section):
         return self
 
 
-NHS_ONLY = FunderShares(nhs=1.0)
+NHS_ONLY = FunderShares(nhs=1.0, council=0.0, self_funded=0.0)
 
 
 class Costs(_Section):

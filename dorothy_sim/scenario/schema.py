@@ -559,13 +559,14 @@ def _plugin_field(service: Service) -> tuple[str, Any]:
             Field(default_factory=lambda: plugin(service).Section()))
 
 
-from dorothy_sim.scenario import start_state  # noqa: E402 (its sections build on those above)
+from dorothy_sim.scenario import start_state, uncertainty  # noqa: E402 (they build on the sections above)
 
 Scenario = create_model(
     "Scenario", __base__=_Scenario, __module__=__name__,
     __doc__="Every parameter of one model run. Build it with :func:`load_scenario`.",
-    __validators__={"_start_state": model_validator(mode="after")(start_state.check)},
-    **start_state.FIELDS,
+    __validators__={"_start_state": model_validator(mode="after")(start_state.check),
+                    "_uncertainty": model_validator(mode="after")(uncertainty.check)},
+    **start_state.FIELDS, **uncertainty.FIELDS,
     **{service.section: _plugin_field(service) for service in SERVICES if service.module})
 """Every parameter of one model run (a pydantic model): the model's sections, the start state and
 external arrivals (:mod:`.start_state`) and each plug-in service's section
