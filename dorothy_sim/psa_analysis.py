@@ -2,8 +2,8 @@
 
 - :func:`unit_samples`: the design in the unit cube, Sobol (Saltelli's scheme, SALib) or a Latin
   hypercube (scipy.stats.qmc); each row is one parameter set, each column one uncertain input.
-- :func:`split_noise`: the variance of the per-set means against the replications' own variance,
-  so parameter uncertainty is told apart from simulation noise.
+- :func:`split_noise`: the variance of the per-set means against the noise left in them after
+  common random numbers, so parameter uncertainty is told apart from simulation noise.
 - :func:`sensitivity`: Sobol first-order and total indices (SALib, for the Sobol design) or
   partial rank correlation coefficients (PRCC, for any design).
 - :func:`ceac`, :func:`evpi`, :func:`evppi`: the decision: the probability that the option is
@@ -47,20 +47,29 @@ def unit_samples(sampler: str, names: Sequence[str], n: int, seed: int) -> np.nd
 
 
 def split_noise(per_replication: np.ndarray) -> dict[str, float]:
-    """``per_replication``: one row per parameter set, one column per replication. The variance of the
-    set means holds parameter uncertainty plus the noise of a mean of R replications; the noise part
-    is estimated by the mean within-set variance / R."""
+    """Parameter uncertainty against simulation noise, for ``per_replication``: one row per parameter
+    set, one column per replication, every set run with the same seeds (common random numbers).
+
+    A two-way additive fit, value = set effect + replication effect + residual: the replication
+    effect is shared by every set (it moves them all alike: uncertainty in the level, not in which
+    set is better); the residual is the noise that does separate sets, and it adds its variance / R
+    to the variance of the set means. The parameter variance is what remains."""
     values = np.asarray(per_replication, dtype=float)
     sets, reps = values.shape
     means = values.mean(axis=1)
     between = float(means.var(ddof=1)) if sets > 1 else float("nan")
-    within = float(values.var(axis=1, ddof=1).mean()) if reps > 1 else float("nan")
-    noise = within / reps if reps > 1 else float("nan")
-    parameter = max(between - noise, 0.0) if np.isfinite(noise) else float("nan")
-    share = noise / between if between > 0 and np.isfinite(noise) else float("nan")
-    return {"var_of_set_means": between, "within_set_var": within, "noise_var_of_a_mean": noise,
-            "parameter_var": parameter, "noise_share_pct": 100.0 * min(share, 1.0) if np.isfinite(share)
-            else float("nan")}
+    if reps < 2 or sets < 2:
+        return {"var_of_set_means": between, "replication_var": float("nan"), "residual_var": float("nan"),
+                "noise_var_of_a_mean": float("nan"), "parameter_var": float("nan"),
+                "noise_share_pct": float("nan")}
+    residual = values - means[:, None] - values.mean(axis=0)[None, :] + values.mean()
+    residual_var = float((residual ** 2).sum() / ((sets - 1) * (reps - 1)))
+    noise = residual_var / reps
+    share = noise / between if between > 0 else float("nan")
+    return {"var_of_set_means": between, "replication_var": float(values.mean(axis=0).var(ddof=1)),
+            "residual_var": residual_var, "noise_var_of_a_mean": noise,
+            "parameter_var": max(between - noise, 0.0),
+            "noise_share_pct": 100.0 * min(share, 1.0) if np.isfinite(share) else float("nan")}
 
 
 def sobol_indices(names: Sequence[str], y: np.ndarray, seed: int = 0) -> pd.DataFrame:
