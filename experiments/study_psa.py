@@ -102,8 +102,9 @@ def sections(results: PsaResults) -> list[tuple[str, str]]:
             "Every range is over parameter sets: the 2.5% and 97.5% quantiles of the sets' mean outcomes "
             "(each the mean of the replications, paired with the comparator under common random numbers). "
             "It is the uncertainty of the inputs, with the simulation noise left in a mean of the "
-            "replications (its share is in the noise table); it is not a confidence interval of one "
-            "configuration, and it does not cover structural uncertainty.")),
+            "replications (its share is in the noise table). It is not a sweep's 95% CI (which covers "
+            "simulation noise only, the inputs held at their point values), and it does not cover "
+            "structural uncertainty.")),
         ("Outcomes over parameter sets", markdown_table(summary)),
         ("Acceptability and EVPI", (
             "Probability that the option's net benefit (willingness to pay x effect + net saving) is "
