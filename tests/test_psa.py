@@ -159,3 +159,12 @@ def test_the_spec_refuses_an_input_that_the_option_also_fixes():
 
     with pytest.raises(SpecError, match="both an uncertain input"):
         plan_psa({**TINY, "option": {"costs.acute_bed_day": 400.0}})
+
+
+def test_a_sobol_psa_runs_saltellis_design_and_ranks_by_sobol_indices():
+    spec = {**TINY, "sampler": "sobol", "samples": 2, "replications": 1}
+    results = run_psa(spec, workers=1)
+    assert len(results.draws) == 2 * (len(NAMES) + 2)  # N x (d + 2)
+    ranking = results.sensitivity[results.sensitivity["outcome"] == "net_saving_gbp"]
+    assert {"S1", "ST", "S1_conf", "ST_conf"} <= set(ranking.columns)
+    assert sorted(ranking["rank"]) == [1, 2, 3]
