@@ -152,6 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stop_options(sweep_cmd, "sweep")
     sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
+    psa_cmd = commands.add_parser(
+        "psa", help="probabilistic sensitivity analysis from a spec file: an option against its comparator "
+                    "over parameter sets drawn from the scenario's [uncertainty] table")
+    psa_cmd.add_argument("spec", type=Path, metavar="SPEC.toml", help="the PSA spec (see docs/psa.md)")
+    psa_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                         help=f"local worker processes (default: cores, here {default_workers()})")
+    psa_cmd.add_argument("--dask", default=None, metavar="ADDRESS", help="a Dask distributed scheduler")
+    psa_cmd.add_argument("--out", type=Path, default=None,
+                         help="result folder (default: results/<spec name>); re-running resumes there")
+    psa_cmd.add_argument("--force", action="store_true",
+                         help="discard other results in --out and start again")
+    _add_stop_options(psa_cmd, "analysis")
+    psa_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+
     report_cmd = commands.add_parser(
         "report", help="write tables, an Excel workbook, figures and an HTML page for a sweep folder")
     report_cmd.add_argument("folder", type=Path, metavar="DIR", help="the --out folder of a 'dorothy sweep'")
@@ -217,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "psa":
+            return _psa(args)
         if args.command == "warmup":
             return _warmup(args)
         if args.command == "kpis":
@@ -260,6 +276,28 @@ def _sweep(args: argparse.Namespace) -> int:
     labels = results.configurations.set_index("configuration")["label"]
     _warn_unstable(unstable_queues(results.queues, by=["configuration"]),
                    lambda row: f"configuration {row.configuration} ({labels[row.configuration]}): ")
+    return 0
+
+
+def _psa(args: argparse.Namespace) -> int:
+    from dorothy_sim.psa import load_psa_spec, plan_psa, run_psa
+    from dorothy_sim.psa_report import summary_text, write_psa
+
+    spec = load_psa_spec(args.spec)
+    the_plan = plan_psa(spec)  # a bad spec or scenario fails here, before any folder is made
+    out = args.out if args.out is not None else Path("results") / spec.name
+    check_folder(out)
+    started = time.perf_counter()
+    results = run_psa(the_plan.spec, out=out, workers=args.workers, dask=args.dask, force=args.force,
+                      progress=not args.quiet, time_limit_seconds=args.time_limit)
+    elapsed = time.perf_counter() - started
+    command = f"dorothy psa {args.spec}" + (f" --out {args.out}" if args.out is not None else "")
+    write_psa(results, out, command=command)
+    print(summary_text(results))
+    runs = 2 * len(results.draws) * spec.replications
+    print(f"\n{len(results.draws)} parameter set(s) x 2 arms x {spec.replications} replication(s) = "
+          f"{runs} run(s) in {elapsed:.1f} s, the model {CORE}; tables, psa.xlsx, figures/ and report.html "
+          f"in {out}/")
     return 0
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from dorothy_sim.model.delays import KPIS as DELAY_KPIS
 from dorothy_sim.registry import SERVICES, Kpi
 
 __all__ = ["COMPARISON_BY_NAME", "COMPARISON_KPIS", "KPIS", "KPI_BY_NAME", "RANKING_KPI", "RAW_AVOIDED_KPI",
-           "Kpi", "UNITS", "exposure_adjusted_avoided"]
+           "Kpi", "UNITS", "exposure_adjusted_avoided", "money_comparisons"]
 
 _MODEL_KPIS: tuple[Kpi, ...] = (
     Kpi("cohort_size", "people", "people in the frail 65+ cohort (constant: a newly frail person replaces "
@@ -135,18 +137,31 @@ _MODEL_KPIS: tuple[Kpi, ...] = (
     Kpi("cost_acute_bed_days_gbp", "GBP", "acute bed days (waits for a bed included) x unit cost", False),
     Kpi("cost_ed_gbp", "GBP", "A&E attendances x unit cost", False),
     Kpi("cost_rapid_response_gbp", "GBP", "rapid-response posts and visits", False),
-    Kpi("cost_reablement_gbp", "GBP", "reablement place-days used x unit cost", False),
-    Kpi("cost_home_care_gbp", "GBP", "home-care package-days used x unit cost", False),
-    Kpi("cost_community_beds_gbp", "GBP", "community bed days used x unit cost", False),
+    Kpi("cost_reablement_gbp", "GBP",
+        "reablement places commissioned x days x cost per place-day (a block: used or not)", False),
+    Kpi("cost_home_care_gbp", "GBP",
+        "home-care packages commissioned x days x cost per package-day (a block: used or not)", False),
+    Kpi("cost_community_beds_gbp", "GBP",
+        "community beds commissioned x days x cost per bed day (a block: used or not)", False),
     Kpi("cost_care_homes_gbp", "GBP",
-        "first-year care-home cost of every entry to long-term care in the period", False),
-    Kpi("cost_mdt_gbp", "GBP", "MDT reviews x unit cost", False),
+        "entries to long-term care in the period x expected resident days after entry (survival) x "
+        "cost per day: the care the entries commit to, whoever pays", False),
+    Kpi("cost_mdt_gbp", "GBP", "MDT review slots commissioned x cost per review (a block)", False),
     Kpi("cost_discharge_gbp", "GBP", "discharge coordinators employed", False),
     Kpi("cost_mh_liaison_gbp", "GBP", "mental-health liaison staff employed", False),
-    Kpi("cost_falls_prevention_gbp", "GBP", "falls-prevention places filled x unit cost", False),
-    Kpi("cost_total_gbp", "GBP", "sum of the cost components above", False),
+    Kpi("cost_falls_prevention_gbp", "GBP",
+        "falls-prevention places commissioned x cost per place (a block: filled or not)", False),
+    Kpi("cost_total_gbp", "GBP", "sum of the cost components above (all funders)", False),
     Kpi("cost_admissions_tariff_gbp", "GBP",
         "admissions x national average tariff (a second view, not in the total)", False),
+    Kpi("cost_nhs_gbp", "GBP",
+        "the NHS's share of cost_total_gbp (acute and community health services, NHS-funded nursing "
+        "care and continuing healthcare in care homes): costs.funders", False),
+    Kpi("cost_council_gbp", "GBP",
+        "the councils' share of cost_total_gbp (Kent County Council, Medway Council: reablement, "
+        "home care, care homes, social-care assessment): costs.funders", False),
+    Kpi("cost_self_funded_gbp", "GBP",
+        "what people pay for their own care (home care, care homes): costs.funders", False),
 )
 
 KPIS: tuple[Kpi, ...] = (*_MODEL_KPIS, *(kpi for service in SERVICES for kpi in service.kpis))
@@ -171,6 +186,28 @@ COMPARISON_KPIS: tuple[Kpi, ...] = (
         "bed days saved / (results days x 0.92): beds that could close and run at 92% occupancy", True),
     Kpi("cost_change_gbp", "GBP", "scenario total cost minus baseline total cost (paired)", False),
     Kpi("net_saving_gbp", "GBP", "baseline total cost minus scenario total cost: positive is a saving", True),
+    Kpi("net_saving_nhs_gbp", "GBP", "baseline minus scenario cost_nhs_gbp (paired): the NHS's net saving",
+        True),
+    Kpi("net_saving_council_gbp", "GBP",
+        "baseline minus scenario cost_council_gbp (paired): the councils' net saving", True),
+    Kpi("net_saving_self_funded_gbp", "GBP",
+        "baseline minus scenario cost_self_funded_gbp (paired): what self-funders save", True),
+    Kpi("capacity_released_gbp", "GBP",
+        "bed days saved x cost per acute bed day (paired): capacity released, valued but not cash", True),
+    Kpi("cash_releasing_saving_gbp", "GBP",
+        "cash released by whole wards closing (costs.ward_beds beds each at costs.ward_occupancy; "
+        "costs.ward_closure_saving_per_bed_day) minus the change in every cost but acute bed days and "
+        "A&E (paired): what a finance director can take out of budgets", True),
+    Kpi("net_saving_stp_view_gbp", "GBP",
+        "acute bed-day and A&E savings net of seed 004's reinvestment rates (35% of avoided "
+        "admissions' bed days and A&E, 25% of shorter stays'), the STP's arithmetic: the reinvestment "
+        "stands for the new services' cost, which is not subtracted again (paired)", True),
+    Kpi("cost_per_avoided_admission_gbp", "GBP per admission",
+        "cost change (all funders) / exposure-adjusted avoided admissions, per replication (blank where "
+        "none is avoided): negative is a saving while avoiding admissions", False),
+    Kpi("cost_per_day_at_home_gbp", "GBP per day",
+        "cost change (all funders) / days at home gained, per replication (blank where none is "
+        "gained): negative is a saving while adding days at home", False),
 )
 COMPARISON_BY_NAME: dict[str, Kpi] = {k.name: k for k in COMPARISON_KPIS}
 UNITS: dict[str, str] = {k.name: k.unit for k in (*KPIS, *COMPARISON_KPIS)}
@@ -198,3 +235,44 @@ def exposure_adjusted_avoided(admissions: Any, home_person_years: Any, baseline_
     numbers, arrays and aligned pandas Series alike (one value per replication)."""
     baseline_rate = baseline_admissions / baseline_home_person_years
     return (baseline_rate - admissions / home_person_years) * home_person_years
+
+
+def money_comparisons(ours: Any, theirs: Any, avoided: np.ndarray, days_gained: np.ndarray,
+                      results_days: np.ndarray, costs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """The money comparison KPIs, one value per replication: net saving per funder, capacity released,
+    cash releasing saving, the STP view of net saving and the cost-effectiveness ratios.
+
+    ``ours`` and ``theirs`` hold the configuration's and the baseline's KPIs (columns) per replication
+    (rows, aligned); ``avoided`` (exposure-adjusted) and ``days_gained`` are the paired benefits;
+    ``costs`` is each replication's ``[costs]`` section as a dict (a stored run from before it was
+    kept gives NaN for the KPIs that need its prices)."""
+    change = (ours["cost_total_gbp"] - theirs["cost_total_gbp"]).to_numpy(dtype=float)
+    acute = (ours["cost_acute_bed_days_gbp"] - theirs["cost_acute_bed_days_gbp"]).to_numpy(dtype=float)
+    ed = (ours["cost_ed_gbp"] - theirs["cost_ed_gbp"]).to_numpy(dtype=float)
+    saved = (theirs["acute_bed_days"] - ours["acute_bed_days"]).to_numpy(dtype=float)
+
+    def price(name: str) -> np.ndarray:
+        return np.array([float(c.get(name, np.nan)) for c in costs], dtype=float)
+
+    ward_beds = price("ward_beds")
+    beds = saved / (results_days * price("ward_occupancy"))
+    wards = np.trunc(beds / ward_beds)  # whole wards only (opening one costs the same, if beds are needed)
+    cash_released = wards * ward_beds * results_days * price("ward_closure_saving_per_bed_day")
+    baseline_stay = (theirs["acute_bed_days"] / theirs["admissions"]).to_numpy(dtype=float)
+    from_admissions = (theirs["admissions"] - ours["admissions"]).to_numpy(dtype=float) * baseline_stay
+    bed_day = price("acute_bed_day")
+    stp = (bed_day * ((1.0 - price("reinvestment_admissions")) * from_admissions
+                      + (1.0 - price("reinvestment_los")) * (saved - from_admissions))
+           - (1.0 - price("reinvestment_ed")) * ed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_admission = np.where(avoided > 0, change / avoided, np.nan)
+        per_day = np.where(days_gained > 0, change / days_gained, np.nan)
+    return {
+        **{f"net_saving_{funder}_gbp": -(ours[f"cost_{funder}_gbp"] - theirs[f"cost_{funder}_gbp"]).to_numpy(
+            dtype=float) for funder in ("nhs", "council", "self_funded")},
+        "capacity_released_gbp": -acute,
+        "cash_releasing_saving_gbp": cash_released - (change - acute - ed),
+        "net_saving_stp_view_gbp": stp,
+        "cost_per_avoided_admission_gbp": per_admission,
+        "cost_per_day_at_home_gbp": per_day,
+    }

@@ -20,6 +20,7 @@ from dorothy_sim.model.tally import COUNTERS, LOS_BINS_PER_DAY, Tally
 from dorothy_sim.model.week import Week
 from dorothy_sim.registry import QUEUES, plugins
 from dorothy_sim.scenario import FRAILTY_LEVELS, Scenario
+from dorothy_sim.scenario.costs import FUNDERS, Costs, expected_resident_days
 
 ALL = "all"
 MIN_QUEUE_GROWTH = 10
@@ -216,22 +217,40 @@ def kpis_from_raw(raw: Raw, scenario: Scenario) -> dict[str, float]:
     k["cost_ed_gbp"] = c["ed_attendances"] * costs.ed_attendance
     k["cost_rapid_response_gbp"] = (cap["rr_clinicians"] * costs.rr_clinician_post_per_year * year
                                     + c["rr_seen_in_window"] * costs.rr_visit)
-    k["cost_reablement_gbp"] = c["reablement_busy"] * costs.reablement_day
-    k["cost_home_care_gbp"] = c["home_care_busy"] * costs.home_care_day
-    k["cost_community_beds_gbp"] = c["community_beds_busy"] * costs.community_bed_day
-    k["cost_care_homes_gbp"] = c["ltc_admissions"] * costs.care_home_week * 52
-    k["cost_mdt_gbp"] = c["mdt_reviews"] * costs.mdt_review
+    # Commissioned capacity is a block, paid for every day it is commissioned, used or not.
+    k["cost_reablement_gbp"] = cap["reablement"] * days * costs.reablement_day
+    k["cost_home_care_gbp"] = cap["home_care"] * days * costs.home_care_day
+    k["cost_community_beds_gbp"] = cap["community_beds"] * days * costs.community_bed_day
+    k["cost_care_homes_gbp"] = (c["ltc_admissions"] * costs.care_home_week / 7.0
+                                * expected_resident_days(costs.care_home_median_survival_days))
+    k["cost_mdt_gbp"] = c["mdt_slots_offered"] * costs.mdt_review
     k["cost_discharge_gbp"] = cap["coordinators"] * costs.discharge_coordinator_per_year * year
     k["cost_mh_liaison_gbp"] = cap["mh_staff"] * costs.mh_liaison_staff_per_year * year
-    k["cost_falls_prevention_gbp"] = c["falls_enrolled"] * costs.falls_prevention_place
+    k["cost_falls_prevention_gbp"] = cap["falls_places"] * costs.falls_prevention_place
     plugin_kpis: dict[str, float] = {}  # plug-in services' KPIs, costs included, from the summed counts
     for module in plugins():
         plugin_kpis.update(module.kpis(c, cap, scenario, days))
     k["cost_total_gbp"] = sum_left_to_right(
         v for name, v in (*k.items(), *plugin_kpis.items()) if name.startswith("cost_"))
     k["cost_admissions_tariff_gbp"] = c["admissions"] * costs.non_elective_admission
+    k.update(_by_funder({name: v for name, v in (*k.items(), *plugin_kpis.items())
+                         if name.startswith("cost_") and name not in _NOT_COMPONENTS}, costs))
     k.update(plugin_kpis)  # (after the model's own KPIs, in the order of kpis.KPIS)
     return k
+
+
+_NOT_COMPONENTS = frozenset({"cost_total_gbp", "cost_admissions_tariff_gbp"})
+
+
+def _by_funder(components: dict[str, float], costs: Costs) -> dict[str, float]:
+    """``cost_<funder>_gbp``: each cost component shared between its funders (``costs.funders``);
+    the three add up to ``cost_total_gbp``."""
+    paid = {funder: [] for funder in FUNDERS}
+    for name, value in components.items():
+        shares = costs.shares(name.removeprefix("cost_").removesuffix("_gbp"))
+        for funder in FUNDERS:
+            paid[funder].append(value * getattr(shares, funder))
+    return {f"cost_{funder}_gbp": sum_left_to_right(values) for funder, values in paid.items()}
 
 
 def _weekend_discharge_ratio(c: dict[str, float], scenario: Scenario) -> float:

@@ -40,6 +40,7 @@ class RunOutput:
     daily_occupancy_pct: dict[str, list[float]]  # area -> one value a day of the results period
     elapsed_seconds: float = 0.0
     queues: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # ICP -> queue -> stats
+    costs: dict[str, Any] = field(default_factory=dict)  # the scenario's [costs], for the comparisons
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +129,7 @@ def assemble(scenario: Scenario, seed: int, parts: list[PartOutput]) -> RunOutpu
         daily_occupancy_pct=occupancy,
         elapsed_seconds=sum(piece.elapsed_seconds for piece in parts),
         queues=queues,
+        costs=scenario.costs.model_dump(mode="json"),
     )
 
 

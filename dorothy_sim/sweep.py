@@ -23,7 +23,7 @@ import pandas as pd
 from dorothy_sim.analysis import interval_table, paired_differences, summarise, t_interval
 from dorothy_sim.errors import UserError
 from dorothy_sim.executors import Task
-from dorothy_sim.kpis import COMPARISON_KPIS, UNITS, exposure_adjusted_avoided
+from dorothy_sim.kpis import COMPARISON_KPIS, UNITS, exposure_adjusted_avoided, money_comparisons
 from dorothy_sim.monitor import ALL
 from dorothy_sim.replication import COLUMNS, RunOutput, queue_table, unstable_queues
 from dorothy_sim.runner import Key, Runner
@@ -242,7 +242,8 @@ def assemble(meta: dict[str, Any], outputs: dict[Key, RunOutput]) -> SweepResult
 
 
 _COMPARED = ("admissions", "home_person_years", "days_at_home_per_person", "cohort_size", "acute_bed_days",
-             "cost_total_gbp")
+             "cost_total_gbp", "cost_acute_bed_days_gbp", "cost_ed_gbp", "cost_nhs_gbp", "cost_council_gbp",
+             "cost_self_funded_gbp")
 """The KPIs the comparison KPIs are made from, per replication and paired with the baseline's."""
 
 
@@ -278,6 +279,9 @@ def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys
         "beds_released_at_92pct": saved / (results_days * 0.92),
         "cost_change_gbp": wide["cost_total_gbp"].to_numpy(),
         "net_saving_gbp": -wide["cost_total_gbp"].to_numpy(),
+        **money_comparisons(ours, theirs, adjusted.to_numpy(),
+                            (wide["days_at_home_per_person"] * ours["cohort_size"]).to_numpy(), results_days,
+                            [outputs[(c, r)].costs for c, _, r, _ in wide.index]),
     }
     long = pd.concat([pd.DataFrame({"kpi": name, "value": values}, index=wide.index)
                       for name, values in derived.items()]).reset_index()

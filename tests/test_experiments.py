@@ -18,6 +18,7 @@ EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
     ("study_intervention_sensitivity.py", ["report/avoided_admissions_tornado.png", "levers.csv"]),
     ("study_occupancy_target.py", ["path.csv", "candidates.csv"]),
     ("study_beds_released.py", ["configurations.csv", "probes.csv", "step_01/manifest.json"]),
+    ("study_psa.py", ["summary.csv", "ceac.csv", "figures/ce_plane.png", "report.html"]),
 ])
 def test_a_study_runs_in_smoke_mode_and_writes_its_readme(tmp_path, study, expected):
     done = subprocess.run([sys.executable, str(EXPERIMENTS / study), "--smoke", "--quiet", "--workers", "1",

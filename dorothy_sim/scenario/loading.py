@@ -170,7 +170,8 @@ def _parse_value(raw: str) -> Any:
 
 
 _REPLACED_TABLES = {"icps", "allocation"}
-"""Tables keyed by ICP name: a scenario that extends another replaces them whole, never merges."""
+"""Tables keyed by ICP name: a scenario that extends another replaces them whole, never merges. So is
+a distribution of ``[uncertainty]`` (a table with ``dist``): another kind has other parameters."""
 
 
 def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +181,7 @@ def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
             isinstance(value, dict)
             and isinstance(merged.get(key), dict)
             and key not in _REPLACED_TABLES
+            and "dist" not in value
         ):
             merged[key] = _deep_merge(merged[key], value)
         else:

@@ -446,23 +446,7 @@ class MentalHealthLiaison(_Service):
     care_home_reduction: Probability
 
 
-class Costs(_Section):
-    price_year: str
-    acute_bed_day: Money
-    non_elective_admission: Money
-    ed_attendance: Money
-    rr_visit: Money
-    rr_clinician_post_per_year: Money
-    reablement_day: Money
-    home_care_day: Money
-    community_bed_day: Money
-    care_home_week: Money
-    mdt_review: Money
-    discharge_coordinator_per_year: Money
-    mh_liaison_staff_per_year: Money
-    falls_prevention_place: Money
-
-
+from dorothy_sim.scenario.costs import Costs  # noqa: E402 (it builds on the types above)
 from dorothy_sim.scenario.front_door import RapidResponse  # noqa: E402 (it builds on the types above)
 
 
@@ -575,13 +559,14 @@ def _plugin_field(service: Service) -> tuple[str, Any]:
             Field(default_factory=lambda: plugin(service).Section()))
 
 
-from dorothy_sim.scenario import start_state  # noqa: E402 (its sections build on those above)
+from dorothy_sim.scenario import start_state, uncertainty  # noqa: E402 (they build on the sections above)
 
 Scenario = create_model(
     "Scenario", __base__=_Scenario, __module__=__name__,
     __doc__="Every parameter of one model run. Build it with :func:`load_scenario`.",
-    __validators__={"_start_state": model_validator(mode="after")(start_state.check)},
-    **start_state.FIELDS,
+    __validators__={"_start_state": model_validator(mode="after")(start_state.check),
+                    "_uncertainty": model_validator(mode="after")(uncertainty.check)},
+    **start_state.FIELDS, **uncertainty.FIELDS,
     **{service.section: _plugin_field(service) for service in SERVICES if service.module})
 """Every parameter of one model run (a pydantic model): the model's sections, the start state and
 external arrivals (:mod:`.start_state`) and each plug-in service's section
