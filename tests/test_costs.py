@@ -60,6 +60,7 @@ def test_one_price_year_and_every_new_kpi_is_declared():
     ("costs.funders.care_homes.council=0.9", "costs.funders.care_homes"),
     ("costs.funders.hospital_car_park={nhs=1.0}", "costs.funders"),
     ("costs.ward_beds=0", "costs.ward_beds"),
+    ("costs.inflation.2023/24=1.05", "costs.inflation"),
 ])
 def test_bad_cost_settings_exit_2_naming_the_field(override, field, capsys):
     assert main(["show", "--scenario", "small", "--set", override]) == 2

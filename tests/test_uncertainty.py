@@ -55,6 +55,12 @@ def test_case_management_is_centred_near_zero():
      ['uncertainty.reablement.places', "not a real number"]),
     ('mdt.admission_reduction = { dist = "beta", mean = 0.5, sd = 0.6, source = "[est] x" }',
      ['uncertainty.mdt.admission_reduction', "sd"]),
+    ('costs.mdt_review = { dist = "triangular", low = 100, mode = 300, high = 250, source = "[est] x" }',
+     ['uncertainty.costs.mdt_review.mode', "300"]),
+    ('costs.mdt_review = { dist = "uniform", low = 100, high = -5, source = "[est] x" }',
+     ['uncertainty.costs.mdt_review.high', "-5"]),
+    ('costs.mdt_review = { mean = 150, sd = 20, source = "[est] x" }',
+     ['uncertainty.costs.mdt_review.dist']),
     ('mdt.admission_reduction = { dist = "poisson", mean = 0.5, source = "[est] x" }',
      ['uncertainty.mdt.admission_reduction', "beta"]),
     ('falls_prevention.falls_rate_ratio = '

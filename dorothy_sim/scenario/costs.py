@@ -111,6 +111,15 @@ class Costs(_Section):
     """Share of the saving from avoided A&E attendances reinvested (the STP view)."""
 
     @model_validator(mode="after")
+    def _price_year_is_its_own_base(self) -> Costs:
+        factor = self.inflation.get(self.price_year)
+        if factor is not None and factor != 1.0:
+            raise FieldRule(("inflation",), (
+                f"the factor for the price year {self.price_year} itself is {factor:g}; it must be 1 "
+                "(the figures are at that year's prices)"))
+        return self
+
+    @model_validator(mode="after")
     def _funders_name_components(self) -> Costs:
         unknown = sorted(set(self.funders) - set(COST_COMPONENTS))
         if unknown:

@@ -122,17 +122,22 @@ class Distribution(_Section):
         if self.mean is not None and self.mean <= 0:
             raise FieldRule(("mean",), f"a gamma's mean must be above 0, not {self.mean:g}")
 
+    def _check_ordered(self) -> None:
+        """``low`` below ``high`` (named: a negative high, else low, is the likelier slip)."""
+        low, high = self.low, self.high
+        assert low is not None and high is not None
+        if not low < high:
+            raise FieldRule(("high" if high < 0 else "low",), f"low ({low:g}) must be below high ({high:g})")
+
     def _check_uniform(self) -> None:
-        assert self.low is not None and self.high is not None
-        if not self.low < self.high:
-            raise FieldRule(("low",), f"low ({self.low:g}) must be below high ({self.high:g})")
+        self._check_ordered()
 
     def _check_triangular(self) -> None:
+        self._check_ordered()
         low, mode, high = self.low, self.mode, self.high
         assert low is not None and mode is not None and high is not None
-        if not (low <= mode <= high and low < high):
-            raise FieldRule(("low",), (
-                f"low ({low:g}) <= mode ({mode:g}) <= high ({high:g}) must hold, with low below high"))
+        if not low <= mode <= high:
+            raise FieldRule(("mode",), f"the mode ({mode:g}) must be from low ({low:g}) to high ({high:g})")
 
     def frozen(self) -> Any:
         """The scipy.stats distribution."""
@@ -182,8 +187,8 @@ class Distribution(_Section):
 
 def _flat(value: Any) -> Any:
     """``{"costs": {"acute_bed_day": {...}}}`` and ``{"costs.acute_bed_day": {...}}`` alike ->
-    ``{"costs.acute_bed_day": {...}}``: a table with ``dist`` is a distribution, any other a level of
-    the path."""
+    ``{"costs.acute_bed_day": {...}}``: a table of tables is a level of the path, any other table a
+    distribution (so one missing its ``dist`` is reported as that)."""
     if not isinstance(value, dict):
         return value
     flat: dict[str, Any] = {}
@@ -191,7 +196,7 @@ def _flat(value: Any) -> Any:
     def walk(node: dict[str, Any], prefix: str) -> None:
         for key, child in node.items():
             path = f"{prefix}{key}"
-            if isinstance(child, dict) and "dist" not in child and child:
+            if isinstance(child, dict) and child and all(isinstance(v, dict) for v in child.values()):
                 walk(child, f"{path}.")
             else:
                 if path in flat:
