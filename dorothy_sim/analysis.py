@@ -6,6 +6,8 @@ with a handful of replications the t distribution (scipy) gives honest interval 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -51,12 +53,33 @@ def summarise(replications: pd.DataFrame, confidence: float = 0.95,
     return interval_table(grouped, confidence).reset_index()
 
 
+class UnpairedWarning(UserWarning):
+    """Replications of one side of a paired comparison had no partner (same seed) on the other."""
+
+
 def paired_differences(scenario: pd.DataFrame, baseline: pd.DataFrame,
-                       confidence: float = 0.95, keys: list[str] | None = None) -> pd.DataFrame:
-    """Scenario minus baseline, paired by replication seed (common random numbers)."""
+                       confidence: float = 0.95, keys: list[str] | None = None,
+                       unpaired: str = "warn") -> pd.DataFrame:
+    """Scenario minus baseline, paired by seed (common random numbers): ``mean``, ``baseline_mean``
+    and the paired ``diff_*`` of every KPI. A benefit of the scenario can be negative here (fewer
+    admissions): for avoided admissions and the other comparison KPIs oriented as a reader expects,
+    use :func:`dorothy_sim.compare.compare_runs`.
+
+    Seeds on one side only are dropped; ``unpaired="warn"`` (the default) says which with an
+    :class:`UnpairedWarning`, ``"ignore"`` does not (a sweep still running). No seed in common is a
+    :class:`ValueError`: there is nothing to pair."""
     keys = KEYS if keys is None else keys
-    merged = scenario.merge(baseline[["replication", "seed", "area", "kpi", "value"]],
-                            on=["replication", "seed", "area", "kpi"], suffixes=("", "_baseline"))
+    on = ["seed", "area", "kpi"]
+    if not scenario.empty and not baseline.empty:
+        ours, theirs = set(scenario["seed"]), set(baseline["seed"])
+        if not ours & theirs:
+            raise ValueError(f"no seed in common: the scenario has seeds {sorted(ours)}, the baseline "
+                             f"{sorted(theirs)}; paired differences need the same seeds")
+        if unpaired == "warn" and ours != theirs:
+            warnings.warn(UnpairedWarning(
+                f"unpaired replications dropped: scenario seeds {sorted(ours - theirs)}, baseline seeds "
+                f"{sorted(theirs - ours)}"), stacklevel=2)
+    merged = scenario.merge(baseline[[*on, "value"]], on=on, suffixes=("", "_baseline"))
     merged["diff"] = merged["value"] - merged["value_baseline"]
     grouped = merged.groupby(keys, sort=False)
     levels = grouped[["value", "value_baseline"]].mean().rename(

@@ -129,8 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask", default=None, metavar="ADDRESS",
                      help="run on an existing Dask distributed scheduler (needs the [distributed] extra)")
     run.add_argument("--out", type=Path, default=None,
-                     help="folder for the result tables (default: results/<scenario name>); finished "
-                          "replications are kept in its runs/ folder, so re-running resumes")
+                     help="folder for the result tables (default: results/<scenario name>, with a short "
+                          "hash of the scenario for --set overrides or a TOML without its own name); "
+                          "finished replications are kept in its runs/ folder, so re-running resumes")
+    run.add_argument("--compare-to", type=Path, default=None, metavar="BASE_DIR",
+                     help="after the run, compare it with this baseline run folder (as 'dorothy compare "
+                          "BASE_DIR <this run's folder>'); run both with the same --seed and --reps")
+    run.add_argument("--force", action="store_true",
+                     help="replace the replications of a different scenario or seed held in --out")
     _add_stop_options(run, "run")
     run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -151,6 +157,29 @@ def build_parser() -> argparse.ArgumentParser:
                             "in --out and start again")
     _add_stop_options(sweep_cmd, "sweep")
     sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+
+    compare_cmd = commands.add_parser(
+        "compare", help="paired differences of what-if runs from a baseline run, with a report",
+        description="Compare what-if 'dorothy run' folders with a baseline run folder: every comparison "
+                    "KPI (avoided admissions, exposure-adjusted and raw, days at home gained, bed days "
+                    "saved, beds released, cost change and net saving) as a paired difference by seed "
+                    "with its 95%% CI, oriented so that positive is better (avoided = baseline - what-if). "
+                    "Runs must share seeds (run them with the same --seed and --reps).",
+        epilog="example:\n  dorothy run --scenario small --reps 10\n"
+               "  dorothy run --scenario small --reps 10 --set reablement.places=20\n"
+               "  dorothy compare results/small results/small-1a2b3c4d",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    compare_cmd.add_argument("base", type=Path, metavar="BASE_DIR",
+                             help="the baseline's 'dorothy run' folder")
+    compare_cmd.add_argument("whatifs", type=Path, nargs="+", metavar="WHATIF_DIR",
+                             help="one or more what-if 'dorothy run' folders")
+    compare_cmd.add_argument("--label", dest="labels", action="append", default=[], metavar="TEXT",
+                             help="a label for the baseline, then each what-if in turn (repeatable; "
+                                  "default: each scenario's label or name)")
+    compare_cmd.add_argument("--out", type=Path, default=None,
+                             help="folder for the comparison's tables and report (default: "
+                                  "results/compare/<baseline>-vs-<what-ifs>)")
+    compare_cmd.add_argument("--no-report", action="store_true", help="tables only, no figures or HTML")
 
     report_cmd = commands.add_parser(
         "report", help="write tables, an Excel workbook, figures and an HTML page for a sweep folder")
@@ -215,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "compare":
+            return _compare(args)
         if args.command == "report":
             return _report(args)
         if args.command == "warmup":
@@ -240,11 +271,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from dorothy_sim.names import folder_name
     from dorothy_sim.output import write_table
     from dorothy_sim.spec import load_spec, plan
 
     spec, path = load_spec(args.spec)
-    out = args.out if args.out is not None else Path("results") / spec.name
+    out = args.out if args.out is not None else Path("results") / folder_name(spec.name)
     started = time.perf_counter()
     results = sweep(plan(spec, path), out=out, workers=args.workers, dask=args.dask, force=args.force,
                     progress=not args.quiet, time_limit_seconds=args.time_limit)
@@ -261,6 +293,52 @@ def _sweep(args: argparse.Namespace) -> int:
     _warn_unstable(unstable_queues(results.queues, by=["configuration"]),
                    lambda row: f"configuration {row.configuration} ({labels[row.configuration]}): ")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from dorothy_sim.compare import compare_runs
+
+    for folder in (args.base, *args.whatifs):
+        if not folder.is_dir():
+            raise UserError(f"'{folder}' is not a folder; give the --out folders of 'dorothy run's")
+    comparison = compare_runs(args.base, args.whatifs, args.labels or None)
+    out = args.out if args.out is not None else default_comparison_folder(args.base, args.whatifs)
+    return _write_comparison(comparison, out, _argv_text(), report=not args.no_report)
+
+
+def default_comparison_folder(base: Path, whatifs: list[Path]) -> Path:
+    from dorothy_sim.names import folder_name
+
+    return Path("results") / "compare" / folder_name(
+        f"{base.resolve().name}-vs-{'-'.join(w.resolve().name for w in whatifs)}")
+
+
+def _write_comparison(comparison: Any, out: Path, command: str, report: bool = True) -> int:
+    """Print the comparison and its warnings, write its tables (and its report) into ``out``."""
+    from dorothy_sim.compare import format_comparison
+    from dorothy_sim.output import write_table
+
+    check_folder(out)
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(format_comparison(comparison))
+    for stem, table in comparison.tables().items():
+        write_table(table, out / "tables", stem)
+    where = f"tables in {out / 'tables'}/"
+    if report:
+        from dorothy_sim.report import write_report
+
+        write_report(comparison.results, out / "report", command=command)
+        where += f", report in {out / 'report'}/"
+    print(f"\n{where}")
+    return 0
+
+
+def _argv_text() -> str:
+    """The command as typed (for a report's provenance)."""
+    import shlex
+
+    return "dorothy " + " ".join(shlex.quote(arg) for arg in sys.argv[1:]) if sys.argv[1:] else "dorothy"
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -294,8 +372,9 @@ def _warmup(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
-    out = args.out if args.out is not None else Path("results") / scenario.name
+    out = args.out if args.out is not None else default_run_folder(scenario, args.scenario, args.overrides)
     check_folder(out)
+    refuse_another_run(out, scenario, args.seed, args.force)
     started = time.perf_counter()
     try:
         results = run_replications(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
@@ -312,14 +391,70 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     files = write_results(results, scenario, out, command=_command_line(args), seed=args.seed,
                           elapsed_seconds=elapsed)
-    print(format_summary(results, scenario, args.all_kpis))
+    print(format_summary(results, scenario, args.all_kpis, overrides=args.overrides, out=out))
     print(f"\n{args.reps} replication(s) in {elapsed:.1f} s, the model {CORE}; tables written to {out}/: "
           + ", ".join(sorted(p.name for p in files)))
     if results.loaded:
         print(f"({results.loaded} of them loaded from {out / 'runs'}/, made by this command before with the "
               "same scenario, seed and code; delete that folder, or give another --out, to run them again)")
     _warn_unstable(results.unstable(), lambda row: "")
+    if args.compare_to is not None:
+        from dorothy_sim.compare import compare_runs
+
+        print()
+        comparison = compare_runs(args.compare_to, [out])
+        _write_comparison(comparison, default_comparison_folder(args.compare_to, [out]), _argv_text())
     return 0
+
+
+def default_run_folder(scenario: Scenario, given: str, overrides: list[str]) -> Path:
+    """``results/<name>`` for an embedded scenario, or a TOML that names itself, run as it is;
+    otherwise (overrides, or a TOML without its own ``name``, which inherits its parent's) the name
+    and a short hash of the resolved scenario, so a what-if never lands in its baseline's folder.
+    The name is made safe as a folder name (:func:`~dorothy_sim.names.folder_name`)."""
+    from dorothy_sim.experiment import scenario_hash
+    from dorothy_sim.names import folder_name
+
+    named_itself = given in embedded_scenarios() and not Path(given).is_file()
+    if not named_itself and Path(given).is_file():
+        import tomllib
+
+        try:
+            named_itself = "name" in tomllib.loads(Path(given).read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):  # (the loader has already read it)
+            named_itself = False
+    stem = folder_name(scenario.name)
+    if overrides or not named_itself:
+        stem = folder_name(f"{stem}-{scenario_hash(scenario)[:8]}")
+    return Path("results") / stem
+
+
+def refuse_another_run(out: Path, scenario: Scenario, seed: int, force: bool) -> None:
+    """Refuse, unless ``force``, to write a run into a folder holding another scenario's (or another
+    first seed's) replications: that would replace them without a word."""
+    from dorothy_sim.experiment import scenario_hash
+    from dorothy_sim.store import RUN_STORE_MANIFEST, folder_in_use
+
+    path = out / RUN_STORE_MANIFEST
+    if force or not path.is_file() or folder_in_use(out):
+        return  # (a folder in use: the store refuses it, naming the process that holds it)
+    try:
+        held = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return  # unreadable: nothing it could be compared with (the store remakes it)
+    if not isinstance(held, dict):
+        return
+    this = scenario_hash(scenario)
+    if held.get("scenario_hash") == this and held.get("first_seed") == seed:
+        return
+    what = ("a different scenario" if held.get("scenario_hash") != this
+            else f"the same scenario from first seed {held.get('first_seed')}")
+    named = held.get("label") or held.get("scenario")
+    raise UserError(
+        f"--out '{out}' holds the replications of {what} (scenario '{named}'"
+        f", hash {held.get('scenario_hash', 'unknown')}, first seed {held.get('first_seed')}; this run: "
+        f"'{scenario.display_name}', hash {this}, first seed {seed}). Give another --out folder, or --force "
+        "to replace them")
 
 
 def _warn_unstable(unstable: pd.DataFrame, prefix: Callable[[Any], str]) -> None:
@@ -372,12 +507,19 @@ def _command_line(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
-def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False) -> str:
-    """A readable table of the whole area's KPIs: mean and 95% confidence interval."""
+def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False,
+                   overrides: list[str] | None = None, out: Path | None = None) -> str:
+    """A readable table of the whole area's KPIs: mean and 95% confidence interval, under a header
+    naming the scenario (its label), the overrides applied and the folder written."""
     summary = results.summary[results.summary["area"] == "all"].set_index("kpi")
     names = [k.name for k in KPIS] if all_kpis else list(HEADLINE_KPIS)
     n = int(summary["n"].max()) if len(summary) else 0
-    lines = [f"Scenario '{scenario.name}': {scenario.description}",
+    named = (f"'{scenario.label}' (scenario '{scenario.name}')" if scenario.label
+             else f"Scenario '{scenario.name}'")
+    lines = [f"{named}: {scenario.description}",
+             f"Overrides: {' '.join('--set ' + item for item in overrides)}" if overrides
+             else "Overrides: none",
+             *([f"Folder: {out}"] if out is not None else []),
              f"Whole area, results period {scenario.run.results_days:g} days after "
              f"{scenario.run.warmup_days:g} days warm-up; mean and 95% CI over {n} replication(s)",
              "",

@@ -255,7 +255,8 @@ def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys
     baseline = replications[replications["configuration"] == 0]
     if baseline.empty:  # an unfinished sweep whose baseline has no finished run: nothing to pair
         return pd.DataFrame(columns=columns)
-    paired = paired_differences(replications, baseline, keys=[*RUN_KEYS, "area", "kpi", "unit"])
+    paired = paired_differences(replications, baseline, keys=[*RUN_KEYS, "area", "kpi", "unit"],
+                                unpaired="ignore")  # (an unfinished sweep pairs what has finished)
 
     merged = replications.merge(baseline[["replication", "area", "kpi", "value"]],
                                 on=["replication", "area", "kpi"], suffixes=("", "_baseline"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dorothy_sim.formatting import format_estimate, format_number
+from dorothy_sim.names import folder_name
 from dorothy_sim.output import atomic_write, check_folder, write_table
 from dorothy_sim.report.figures import (
     FIG_AVOIDED,
@@ -77,8 +78,9 @@ def write_report(results: SweepResults, folder: Path, command: str | None = None
     for chart in charts:
         written += save_chart(chart, folder)
     remove_stale_figures(folder, {chart.stem for chart in charts})
-    written.append(write_workbook(results, folder / f"{results.name}.xlsx", made))
-    page = folder / f"{results.name}.html"
+    stem = folder_name(results.name)  # a name is a label, never a path
+    written.append(write_workbook(results, folder / f"{stem}.xlsx", made))
+    page = folder / f"{stem}.html"
     names = [p.name for p in written] + [page.name]
     written.append(atomic_write(page, lambda p: p.write_text(render_html(results, charts, made, names),
                                                        encoding="utf-8")))
