@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from dorothy_sim._version import __version__
+from dorothy_sim.analysis import MIN_STABLE_REPLICATIONS
 from dorothy_sim.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, RunsStopped, ScenarioError, UserError
 from dorothy_sim.executors import default_workers
 from dorothy_sim.experiment import Results, run_replications
@@ -182,9 +183,22 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--no-report", action="store_true", help="tables only, no figures or HTML")
 
     report_cmd = commands.add_parser(
-        "report", help="write tables, an Excel workbook, figures and an HTML page for a sweep folder")
-    report_cmd.add_argument("folder", type=Path, metavar="DIR", help="the --out folder of a 'dorothy sweep'")
+        "report", help="write tables, an Excel workbook, figures and an HTML page for a run, comparison or "
+                       "sweep folder",
+        description="Write the tidy tables, an Excel workbook, PNG and SVG figures and one self-contained "
+                    "HTML page (printable on A4) for the --out folder of a 'dorothy run', 'dorothy compare' "
+                    "or 'dorothy sweep'.",
+        epilog="examples:\n  dorothy report results/small\n  dorothy report results/rr_x_reablement "
+               "--kpi bed_days_saved --kpi net_saving_gbp\n"
+               "  dorothy report results/compare/small-vs-small-1a2b3c4d",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    report_cmd.add_argument("folder", type=Path, metavar="DIR",
+                            help="the --out folder of a 'dorothy run', 'dorothy compare' or 'dorothy sweep'")
     report_cmd.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/report)")
+    report_cmd.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="NAME[,NAME]",
+                            help="the measure(s) the figures show (repeatable or comma-separated; default: "
+                                 "avoided admissions with bed days saved and net saving beside them; "
+                                 "see 'dorothy kpis')")
 
     warmup_cmd = commands.add_parser(
         "warmup", help="recommend a warm-up: MSER-5 on daily acute occupancy of empty-start runs")
@@ -319,6 +333,12 @@ def _write_comparison(comparison: Any, out: Path, command: str, report: bool = T
     from dorothy_sim.output import write_table
 
     check_folder(out)
+    out.mkdir(parents=True, exist_ok=True)
+    marker = {"base": str(comparison.baseline.folder),
+              "whatifs": [str(run.folder) for run in comparison.whatifs],
+              "labels": [run.label for run in comparison.runs]}
+    if all(run.folder is not None for run in comparison.runs):
+        (out / COMPARISON_MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(format_comparison(comparison))
@@ -341,14 +361,34 @@ def _argv_text() -> str:
     return "dorothy " + " ".join(shlex.quote(arg) for arg in sys.argv[1:]) if sys.argv[1:] else "dorothy"
 
 
-def _report(args: argparse.Namespace) -> int:
-    from dorothy_sim.report import write_report
+COMPARISON_MARKER = "comparison.json"
+"""What marks a 'dorothy compare' folder: the run folders compared and their labels, so 'dorothy
+report' can remake its report."""
 
-    results = load_results(args.folder)
-    out = args.out if args.out is not None else args.folder / "report"
+
+def _report(args: argparse.Namespace) -> int:
+    from dorothy_sim.compare import compare_runs, run_results
+    from dorothy_sim.report import write_report
+    from dorothy_sim.store import RUN_STORE_MANIFEST
+
+    folder = args.folder
+    kpis = [k.strip() for item in args.kpis for k in item.split(",") if k.strip()] or None
+    if not folder.is_dir():
+        raise UserError(f"'{folder}' is not a folder; give the --out folder of a 'dorothy run', "
+                        "'dorothy compare' or 'dorothy sweep'")
+    if (folder / RUN_STORE_MANIFEST).is_file():
+        results = run_results(folder)
+    elif (folder / COMPARISON_MARKER).is_file():
+        marker = json.loads((folder / COMPARISON_MARKER).read_text(encoding="utf-8"))
+        results = compare_runs(marker["base"], marker["whatifs"], marker.get("labels")).results
+    elif (folder / "manifest.json").is_file():
+        results = load_results(folder)
+    else:
+        raise UserError(f"'{folder}' is not a dorothy result folder: it has no store.json (a run), "
+                        f"{COMPARISON_MARKER} (a comparison) or manifest.json (a sweep)")
+    out = args.out if args.out is not None else folder / "report"
     check_folder(out)
-    command = f"dorothy report {args.folder}" + (f" --out {args.out}" if args.out is not None else "")
-    files = write_report(results, out, command=command)
+    files = write_report(results, out, command=_argv_text(), kpis=kpis)
     if not results.complete:
         print(f"note: the sweep in {args.folder} is not finished; this report covers the runs done so far "
               "(re-run the same 'dorothy sweep' command to finish it)")
@@ -532,6 +572,11 @@ def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False,
               if not pd.isna(row["ci_low"]) else "(needs 2+ replications)")
         mean = format_console(row["mean"])
         lines.append(f"{name:34s} {KPI_BY_NAME[name].unit:>16s} {mean:>14s}   {ci:>29s}")
+    if 0 < n < MIN_STABLE_REPLICATIONS:
+        lines += ["", f"note: {n} replication(s) are too few for a stable interval (a t interval from fewer "
+                      f"than {MIN_STABLE_REPLICATIONS} moves a lot with one more run); use --reps 10 or more "
+                      "before quoting one. Intervals are kept within what each KPI can be (>= 0; <= 100 "
+                      "for a share)."]
     return "\n".join(lines)
 
 

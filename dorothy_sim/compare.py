@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from dorothy_sim.analysis import MIN_STABLE_REPLICATIONS
 from dorothy_sim.errors import UserError
 from dorothy_sim.experiment import Results
 from dorothy_sim.kpis import COMPARISON_KPIS
@@ -32,10 +33,13 @@ from dorothy_sim.runner import Key
 from dorothy_sim.store import RUN_STORE_MANIFEST, RUNS, read_run
 from dorothy_sim.sweep import SweepResults, assemble
 
-__all__ = ["COMPARISON_DESIGN", "Comparison", "RunSet", "compare_runs", "load_run"]
+__all__ = ["COMPARISON_DESIGN", "RUN_DESIGN", "Comparison", "RunSet", "compare_runs", "load_run",
+           "run_results"]
 
 COMPARISON_DESIGN = "comparison"
 """The ``design`` of a comparison's :class:`~dorothy_sim.sweep.SweepResults` (reports draw it so)."""
+RUN_DESIGN = "run"
+"""The ``design`` of one run's :class:`~dorothy_sim.sweep.SweepResults` (:func:`run_results`)."""
 
 
 @dataclass
@@ -231,23 +235,34 @@ def _seeds_text(seeds: list[int]) -> str:
     return ", ".join(str(s) for s in seeds)
 
 
+def run_results(run: str | Path | RunSet | Results) -> SweepResults:
+    """One run (a folder, a :class:`RunSet` or in-process results) as a sweep of one configuration,
+    for its report: every table and figure but the comparisons."""
+    found = run_set(run)
+    outputs = {(0, r): found.outputs[seed] for r, seed in enumerate(found.seeds)}
+    return assemble(_meta([found], outputs), outputs)
+
+
 def _meta(runs: list[RunSet], outputs: dict[Key, RunOutput]) -> dict[str, Any]:
-    """A sweep manifest for the comparison: no factors, one configuration per run."""
+    """A sweep manifest for the comparison (or the single run): no factors, one configuration per
+    run."""
     counts = {c: sum(1 for key in outputs if key[0] == c) for c in range(len(runs))}
     configurations = [{"id": c, "label": run.label, "in_design": True, "values": {}}
                       for c, run in enumerate(runs)]
-    name = f"{runs[0].label} vs " + ", ".join(run.label for run in runs[1:])
     digest = hashlib.sha256(json.dumps([[run.label, run.seeds, run.command] for run in runs]).encode())
-    description = "Baseline " + runs[0].where() + "; what-if(s) " + ", ".join(r.where() for r in runs[1:])
+    if len(runs) == 1:
+        name, description, design = runs[0].label, f"Run {runs[0].where()}", RUN_DESIGN
+    else:
+        name = f"{runs[0].label} vs " + ", ".join(run.label for run in runs[1:])
+        description = "Baseline " + runs[0].where() + "; what-if(s) " + ", ".join(r.where() for r in runs[1:])
+        design = COMPARISON_DESIGN
     return {"configurations": configurations, "spec_hash": digest.hexdigest()[:16], "complete": True,
             "replications": {str(c): n for c, n in counts.items()},
-            "spec": {"name": name, "description": description, "factors": {}, "design": COMPARISON_DESIGN,
+            "command": "; ".join(run.command for run in runs if run.command),
+            "spec": {"name": name, "description": description, "factors": {}, "design": design,
                      "seed": runs[0].first_seed}}
 
 
-MIN_STABLE_REPLICATIONS = 5
-"""Fewer paired replications than this give a t interval too wide and too unstable to lean on (its
-half-width can change by half from one extra replication): the printout says so."""
 
 
 def format_comparison(comparison: Comparison, area: str = ALL) -> str:

@@ -47,7 +47,7 @@ BASE = {"scenario": "small", "set": {"run.results_days": 60, "run.warmup_days": 
         "replications": {"count": 2}}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TABLE_STEMS = ("configurations", "headline", "replications", "summary", "comparisons", "occupancy_daily",
-               "queues")
+               "occupancy_monthly", "queues")
 
 
 @dataclasses.dataclass

@@ -14,6 +14,7 @@ folder never holds a half-written file that looks complete.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from dorothy_sim.formatting import format_estimate, format_number
@@ -63,10 +64,13 @@ __all__ = [
 ]
 
 
-def write_report(results: SweepResults, folder: Path, command: str | None = None) -> list[Path]:
+def write_report(results: SweepResults, folder: Path, command: str | None = None,
+                 kpis: Sequence[str] | None = None) -> list[Path]:
     """Write the tidy tables, ``<name>.xlsx``, the figures (PNG and SVG) and ``<name>.html`` into
-    ``folder``; return the paths written. ``command`` is the command line that made the report,
-    shown under "how this was made" (the CLI passes its own; a default names the tools)."""
+    ``folder``; return the paths written. ``kpis`` chooses the measures the figures show (default:
+    avoided admissions, exposure-adjusted, with bed days and cost beside them). ``command`` is the
+    command line that made the report, shown under "how this was made" (the CLI passes its own; a
+    default names the tools)."""
     folder = Path(folder)
     check_folder(folder, "report folder")
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,7 +78,7 @@ def write_report(results: SweepResults, folder: Path, command: str | None = None
     written: list[Path] = []
     for stem, table in results.tables().items():
         written += write_table(table, folder, stem)
-    charts = make_charts(results)
+    charts = make_charts(results, kpis)
     for chart in charts:
         written += save_chart(chart, folder)
     remove_stale_figures(folder, {chart.stem for chart in charts})

@@ -35,13 +35,18 @@ TITLES: dict[str, str] = {
     "cost_change_gbp": "Cost change",
     "net_saving_gbp": "Net saving",
     "acute_occupancy_mean_pct": "Acute occupancy, mean",
+    "cost_total_gbp": "Total cost",
+    "admissions": "Emergency admissions",
+    "acute_bed_days": "Acute bed days",
+    "admissions_per_1000": "Admissions per 1,000 a year",
     "bed_wait_hours_mean": "Wait for an acute bed, mean",
 }
 CI_TEXT = "95% CI over replications (simulation noise only)"
 """What every interval the report draws or prints is: the paired t interval over replications."""
 
 WORDS: dict[str, str] = {"rr": "rapid-response", "mdt": "MDT", "mh": "mental-health", "icps": "ICPs",
-                         "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS"}
+                         "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS",
+                         "chc": "CHC", "nhs": "NHS", "gbp": "£", "pct": "%"}
 
 PAIRED_NOTE = (
     "Every configuration was run with the same seeds as the baseline (replication r uses seed "
@@ -69,9 +74,11 @@ class Made:
 
 
 def how_made(results: SweepResults, command: str | None) -> Made:
-    """The sweep's command and spec, the report's ``command`` (or the tool and version), and the time."""
-    sweep = (f"dorothy sweep SPEC.toml --out DIR (spec '{results.name}', hash {results.spec_hash}, "
-             f"seeds from {results.first_seed})")
+    """The command that made the runs (as typed, when the folder recorded it), the report's
+    ``command`` (or the tool and version), and the time."""
+    made_by = results.command or ("dorothy sweep <spec> --out <folder>" if results.design not in
+                                  ("run", "comparison") else "dorothy run")
+    sweep = f"{made_by} ('{results.name}', hash {results.spec_hash}, seeds from {results.first_seed})"
     report = command or f"dorothy report DIR (dorothy_sim {__version__})"
     return Made(sweep, report, datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -107,3 +114,56 @@ def value_text(value: Any) -> str:
 def replication_text(counts: pd.Series) -> str:
     low, high = int(counts.min()), int(counts.max())
     return f"{low} per configuration" if low == high else f"{low} to {high} per configuration"
+
+
+TRUSTS: dict[str, str] = {
+    "EKHUFT": "East Kent Hospitals University NHS Foundation Trust",
+    "DGT": "Dartford and Gravesham NHS Trust",
+    "MFT": "Medway NHS Foundation Trust",
+    "MTW": "Maidstone and Tunbridge Wells NHS Trust",
+}
+"""Acute trusts by the code a scenario's ``icps.<icp>.acute_trust`` gives."""
+
+
+def _embedded_icps() -> dict[str, dict[str, Any]]:
+    """The ICP tables of the embedded scenarios (label, acute trust), read from their TOML: the one
+    place ICP names are written."""
+    import tomllib
+    from importlib import resources
+
+    icps: dict[str, dict[str, Any]] = {}
+    folder = resources.files("dorothy_sim.scenarios")
+    for entry in folder.iterdir():
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            for code, table in (data.get("icps") or {}).items():
+                if isinstance(table, dict):
+                    icps.setdefault(code, table)
+    return icps
+
+
+ICPS: dict[str, dict[str, Any]] = _embedded_icps()
+
+
+def icp_name(code: str) -> str:
+    """``dgs`` -> ``Dartford, Gravesham and Swanley``; ``all`` -> ``Whole area``; an unknown code reads
+    as words."""
+    if code == "all":
+        return "Whole area"
+    table = ICPS.get(code, {})
+    return str(table.get("label") or pretty_path(code))
+
+
+def trust_name(code: str) -> str:
+    """The acute trust serving an ICP, as "Name (CODE)", or "" when unknown."""
+    trust = str(ICPS.get(code, {}).get("acute_trust", ""))
+    if not trust:
+        return ""
+    return f"{TRUSTS[trust]} ({trust})" if trust in TRUSTS else trust
+
+
+def area_title(code: str) -> str:
+    """An ICP with its trust, for panel titles: "Dartford, Gravesham and Swanley\\nDartford and
+    Gravesham NHS Trust (DGT)"."""
+    trust = trust_name(code)
+    return icp_name(code) + (f"\n{trust}" if trust else "")
