@@ -8,8 +8,8 @@ written until the run has succeeded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -18,10 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from dorothy_sim._version import __version__
 from dorothy_sim.analysis import MIN_STABLE_REPLICATIONS
+from dorothy_sim.cli_parser import build_parser
 from dorothy_sim.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, RunsStopped, ScenarioError, UserError
-from dorothy_sim.executors import default_workers
 from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.formatting import format_console
 from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS, RANKING_KPI, RAW_AVOIDED_KPI
@@ -52,195 +51,22 @@ HEADLINE_KPIS = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but errors name the option and exit 2 without the usage block's noise."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USER_ERROR,
-                  f"dorothy: error: {message}\n(see 'dorothy {self.prog.split()[-1]} --help')\n"
-                  if " " in self.prog else f"dorothy: error: {message}\n")
-
-
-def _positive_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
-        return value
-    return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {value}")
-    return value
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|m|min|h|hr|hours?|minutes?|seconds?)?\s*$",
-                       re.IGNORECASE)
-_SECONDS_PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def _duration(text: str) -> float:
-    """``--time-limit``: seconds, or a number with a unit: ``90``, ``90s``, ``30m``, ``1.5h``."""
-    match = _DURATION.match(text)
-    if match is None or float(match.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(
-            f"--time-limit must be a positive duration such as 90s, 30m or 1.5h (plain numbers are "
-            f"seconds), got {text!r}")
-    unit = (match.group(2) or "s")[0].lower()
-    return float(match.group(1)) * _SECONDS_PER[unit]
-
-
-def _add_stop_options(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--time-limit", type=_duration, default=None, metavar="DURATION",
-                        help=f"stop the {what} cleanly after this much wall-clock time (e.g. 90s, 30m, "
-                             "1.5h), keeping every finished run; the same command resumes")
-
-
-def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default="kent_medway", metavar="FILE|NAME",
-                        help="embedded scenario name or path to a TOML file (default: kent_medway)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="PATH=VALUE",
-                        help="override a field by dotted path, e.g. rapid_response.clinicians=12 "
-                             "(repeatable)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="dorothy", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"dorothy_sim {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    run = commands.add_parser("run", help="run replications of a scenario and summarise the KPIs")
-    _add_scenario_options(run)
-    run.add_argument("--reps", type=_positive_int("--reps"), default=5,
-                     help="number of replications (default 5)")
-    run.add_argument("--seed", type=_seed, default=1,
-                     help="seed of the first replication; replication i uses seed+i (default 1)")
-    run.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                     help=f"worker processes (default: cores, here {default_workers()})")
-    run.add_argument("--dask", default=None, metavar="ADDRESS",
-                     help="run on an existing Dask distributed scheduler (needs the [distributed] extra)")
-    run.add_argument("--out", type=Path, default=None,
-                     help="folder for the result tables (default: results/<scenario name>, with a short "
-                          "hash of the scenario for --set overrides or a TOML without its own name); "
-                          "finished replications are kept in its runs/ folder, so re-running resumes")
-    run.add_argument("--compare-to", type=Path, default=None, metavar="BASE_DIR",
-                     help="after the run, compare it with this baseline run folder (as 'dorothy compare "
-                          "BASE_DIR <this run's folder>'); run both with the same --seed and --reps")
-    run.add_argument("--force", action="store_true",
-                     help="replace the replications of a different scenario or seed held in --out")
-    _add_stop_options(run, "run")
-    run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    sweep_cmd = commands.add_parser(
-        "sweep", help="run a capacity sweep from a spec file, each configuration paired with the baseline")
-    sweep_cmd.add_argument("spec", type=Path, metavar="SPEC.toml",
-                           help="the sweep spec (see docs/experiments.md)")
-    sweep_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                       help=f"local worker processes (default: cores, here {default_workers()})")
-    sweep_cmd.add_argument("--dask", default=None, metavar="ADDRESS",
-                       help="run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786 "
-                            "(needs the [distributed] extra)")
-    sweep_cmd.add_argument("--out", type=Path, default=None,
-                       help="result folder (default: results/<spec name>); re-running resumes there")
-    sweep_cmd.add_argument("--force", action="store_true",
-                       help="discard results of a different spec, version or edited source of dorothy_sim "
-                            "in --out and start again")
-    _add_stop_options(sweep_cmd, "sweep")
-    sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table")
-
-    compare_cmd = commands.add_parser(
-        "compare", help="paired differences of what-if runs from a baseline run, with a report",
-        description="Compare what-if 'dorothy run' folders with a baseline run folder: every comparison "
-                    "KPI (avoided admissions, exposure-adjusted and raw, days at home gained, bed days "
-                    "saved, beds released, cost change and net saving) as a paired difference by seed "
-                    "with its 95%% CI, oriented so that positive is better (avoided = baseline - what-if). "
-                    "Runs must share seeds (run them with the same --seed and --reps).",
-        epilog="example:\n  dorothy run --scenario small --reps 10\n"
-               "  dorothy run --scenario small --reps 10 --set reablement.places=20\n"
-               "  dorothy compare results/small results/small-1a2b3c4d",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    compare_cmd.add_argument("base", type=Path, metavar="BASE_DIR",
-                             help="the baseline's 'dorothy run' folder")
-    compare_cmd.add_argument("whatifs", type=Path, nargs="+", metavar="WHATIF_DIR",
-                             help="one or more what-if 'dorothy run' folders")
-    compare_cmd.add_argument("--label", dest="labels", action="append", default=[], metavar="TEXT",
-                             help="a label for the baseline, then each what-if in turn (repeatable; "
-                                  "default: each scenario's label or name)")
-    compare_cmd.add_argument("--out", type=Path, default=None,
-                             help="folder for the comparison's tables and report (default: "
-                                  "results/compare/<baseline>-vs-<what-ifs>)")
-    compare_cmd.add_argument("--no-report", action="store_true", help="tables only, no figures or HTML")
-
-    report_cmd = commands.add_parser(
-        "report", help="write tables, an Excel workbook, figures and an HTML page for a run, comparison or "
-                       "sweep folder",
-        description="Write the tidy tables, an Excel workbook, PNG and SVG figures and one self-contained "
-                    "HTML page (printable on A4) for the --out folder of a 'dorothy run', 'dorothy compare' "
-                    "or 'dorothy sweep'.",
-        epilog="examples:\n  dorothy report results/small\n  dorothy report results/rr_x_reablement "
-               "--kpi bed_days_saved --kpi net_saving_gbp\n"
-               "  dorothy report results/compare/small-vs-small-1a2b3c4d",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    report_cmd.add_argument("folder", type=Path, metavar="DIR",
-                            help="the --out folder of a 'dorothy run', 'dorothy compare' or 'dorothy sweep'")
-    report_cmd.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/report)")
-    report_cmd.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="NAME[,NAME]",
-                            help="the measure(s) the figures show (repeatable or comma-separated; default: "
-                                 "avoided admissions with bed days saved and net saving beside them; "
-                                 "see 'dorothy kpis')")
-
-    warmup_cmd = commands.add_parser(
-        "warmup", help="recommend a warm-up: MSER-5 on daily acute occupancy of empty-start runs")
-    _add_scenario_options(warmup_cmd)
-    warmup_cmd.add_argument("--reps", type=_positive_int("--reps"), default=3,
-                        help="empty-start replications (default 3)")
-    warmup_cmd.add_argument("--seed", type=_seed, default=1, help="first seed (default 1)")
-    warmup_cmd.add_argument("--window-days", type=_positive_int("--window-days"), default=200,
-                        help="days from the start that MSER-5 looks at (default 200)")
-    warmup_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                        help="worker processes (default: cores)")
-    warmup_cmd.add_argument("--compare-days", type=_positive_int("--compare-days"), default=None,
-                            metavar="DAYS",
-                            help="also compare every KPI after the scenario's warm-up with the KPIs after "
-                                 "this longer one (e.g. 365): MSER-5 on occupancy misses slow stocks")
-    warmup_cmd.add_argument("--compare-reps", type=_positive_int("--compare-reps"), default=10,
-                            help="replications at each warm-up for --compare-days (default 10)")
-
-    commands.add_parser("scenarios", help="list the embedded scenarios")
-
-    show = commands.add_parser("show", help="print a scenario's resolved parameters as JSON")
-    _add_scenario_options(show)
-
-    commands.add_parser("kpis", help="list the KPI names, units and meanings")
-
-    validate = commands.add_parser(
-        "validate", help="run the default baseline against the source figures; write docs/validation.md",
-        description="Run the default baseline against its calibration, independent validation and input "
-                    "targets and write the report. Exits 0 whenever the runs finish, however many "
-                    "targets fail: a fail is a finding, written to the report, not an error.")
-    validate.add_argument("--reps", type=_positive_int("--reps"), default=5,
-                          help="replications of each run (default 5)")
-    validate.add_argument("--seed", type=_seed, default=1, help="first seed (default 1)")
-    validate.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                          help="worker processes (default: cores)")
-    validate.add_argument("--out", type=Path, default=Path("docs/validation.md"),
-                          help="report to write (default docs/validation.md)")
-    validate.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Run a ``dorothy`` command; its exit code. Output into a pipe closed early (``dorothy kpis |
+    head``) ends quietly, as for any command-line tool, not with a traceback."""
+    global _ARGV
+    _ARGV = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        import os
+
+        with contextlib.suppress(OSError, ValueError):  # later writes (the exit's flush) go nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -293,7 +119,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / folder_name(spec.name)
     started = time.perf_counter()
     results = sweep(plan(spec, path), out=out, workers=args.workers, dask=args.dask, force=args.force,
-                    progress=not args.quiet, time_limit_seconds=args.time_limit)
+                    progress=not args.quiet, time_limit_seconds=args.time_limit, command=_argv_text())
     elapsed = time.perf_counter() - started
     for stem, table in results.tables().items():
         write_table(table, out / "tables", stem)
@@ -303,6 +129,9 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"\n{len(results.configurations)} configuration(s), {runs} run(s) in {elapsed:.1f} s, the model "
           f"{CORE}; tables in "
           f"{out / 'tables'}/. For the workbook, figures and HTML page: dorothy report {out}")
+    if results.loaded:
+        print(f"(resumed: {results.loaded} of the {runs} run(s) were loaded from {out / 'runs'}/, finished "
+              f"by an earlier 'dorothy sweep' of the same spec and code; {runs - results.loaded} run now)")
     labels = results.configurations.set_index("configuration")["label"]
     _warn_unstable(unstable_queues(results.queues, by=["configuration"]),
                    lambda row: f"configuration {row.configuration} ({labels[row.configuration]}): ")
@@ -354,11 +183,15 @@ def _write_comparison(comparison: Any, out: Path, command: str, report: bool = T
     return 0
 
 
+_ARGV: list[str] = []
+"""The arguments of the command being run (``main``'s), for :func:`_argv_text`."""
+
+
 def _argv_text() -> str:
     """The command as typed (for a report's provenance)."""
     import shlex
 
-    return "dorothy " + " ".join(shlex.quote(arg) for arg in sys.argv[1:]) if sys.argv[1:] else "dorothy"
+    return "dorothy " + " ".join(shlex.quote(arg) for arg in _ARGV)
 
 
 COMPARISON_MARKER = "comparison.json"
@@ -572,12 +405,42 @@ def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False,
               if not pd.isna(row["ci_low"]) else "(needs 2+ replications)")
         mean = format_console(row["mean"])
         lines.append(f"{name:34s} {KPI_BY_NAME[name].unit:>16s} {mean:>14s}   {ci:>29s}")
+    lines += format_areas(results.summary, scenario)
     if 0 < n < MIN_STABLE_REPLICATIONS:
         lines += ["", f"note: {n} replication(s) are too few for a stable interval (a t interval from fewer "
                       f"than {MIN_STABLE_REPLICATIONS} moves a lot with one more run); use --reps 10 or more "
                       "before quoting one. Intervals are kept within what each KPI can be (>= 0; <= 100 "
                       "for a share)."]
     return "\n".join(lines)
+
+
+AREA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("admissions", "admissions"), ("admissions_per_1000", "per 1000/yr"), ("acute_bed_days", "bed days"),
+    ("acute_occupancy_mean_pct", "occupancy %"), ("bed_wait_hours_mean", "bed wait h"),
+    ("days_at_home_per_person", "days at home"), ("cost_total_gbp", "cost GBP"))
+"""The columns of the console's breakdown by ICP and acute trust."""
+
+
+def format_areas(summary: pd.DataFrame, scenario: Scenario) -> list[str]:
+    """Lines of a table by ICP (named, with its acute trust) of the main KPIs' means; none for a
+    scenario of one ICP (the whole-area table says it all)."""
+    if len(scenario.icps) < 2:
+        return []
+    from dorothy_sim.areas import TRUSTS
+
+    means = summary.set_index(["area", "kpi"])["mean"]
+    names = {code: f"{icp.label or code} ({icp.acute_trust})" for code, icp in scenario.icps.items()}
+    width = max(len(name) for name in names.values()) + 2
+    lines = ["", "By ICP (acute trust): means over the replications; the intervals are in summary.csv",
+             f"{'ICP (acute trust)':{width}s}" + "".join(f"{title:>14s}" for _, title in AREA_COLUMNS)]
+    for code in [*scenario.icps, "all"]:
+        name = names.get(code, "Whole area")
+        cells = [format_console(means.get((code, kpi), float("nan"))) for kpi, _ in AREA_COLUMNS]
+        lines.append(f"{name:{width}s}" + "".join(f"{cell:>14s}" for cell in cells))
+    trusts = sorted({icp.acute_trust for icp in scenario.icps.values() if icp.acute_trust in TRUSTS})
+    if trusts:
+        lines.append("Trusts: " + "; ".join(f"{code} {TRUSTS[code]}" for code in trusts))
+    return lines
 
 
 HEADLINE_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -295,9 +295,44 @@ def format_comparison(comparison: Comparison, area: str = ALL) -> str:
     counts = [int(table.loc[table["configuration"] == c, "n"].max()) if (table["configuration"] == c).any()
               else 0 for c in range(1, len(whatifs) + 1)]
     lines.append(f"{'paired replications':44s} {'':>9s} " + " ".join(f"{n:>{width}d}" for n in counts))
+    lines += _format_areas(comparison)
     few = min(counts) if counts else 0
     if few < MIN_STABLE_REPLICATIONS:
         lines += ["", f"note: {few} paired replication(s): too few for a stable interval (a t interval from "
                       f"fewer than {MIN_STABLE_REPLICATIONS} moves a lot with one more run); re-run both "
                       f"with --reps 10 or more before quoting it"]
     return "\n".join(lines)
+
+
+AREA_KPIS: tuple[tuple[str, str], ...] = (
+    ("avoided_admissions_exposure_adjusted", "avoided (exposure-adj.)"), ("bed_days_saved", "bed days saved"),
+    ("net_saving_gbp", "net saving GBP"))
+
+
+def _format_areas(comparison: Comparison) -> list[str]:
+    """Each what-if's main comparison KPIs by ICP (named, with its acute trust); none for one ICP."""
+    from dorothy_sim.areas import area_label
+    from dorothy_sim.formatting import format_console
+
+    rows = comparison.results.comparisons
+    areas = [a for a in rows["area"].unique() if a != ALL]
+    if len(areas) < 2:
+        return []
+    width = max(len(area_label(a)) for a in areas) + 2
+    lines = []
+    for configuration, run in enumerate(comparison.whatifs, start=1):
+        these = rows[rows["configuration"] == configuration].set_index(["area", "kpi"])
+        lines += ["", f"By ICP (acute trust), {run.label}: mean [95% CI]",
+                  f"{'':{width}s}" + "".join(f"{title:>32s}" for _, title in AREA_KPIS)]
+        for area in [*areas, ALL]:
+            cells = []
+            for kpi, _ in AREA_KPIS:
+                if (area, kpi) not in these.index:
+                    cells.append("n/a")
+                    continue
+                row = these.loc[(area, kpi)]
+                cells.append(f"{format_console(row['diff_mean'])} [{format_console(row['diff_ci_low'])}, "
+                             f"{format_console(row['diff_ci_high'])}]")
+            name = "Whole area" if area == ALL else area_label(area)
+            lines.append(f"{name:{width}s}" + "".join(f"{cell:>32s}" for cell in cells))
+    return lines

@@ -20,17 +20,15 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import StrMethodFormatter
 
+from dorothy_sim.areas import area_label
 from dorothy_sim.formatting import format_estimate
 from dorothy_sim.kpis import RANKING_KPI, UNITS
 from dorothy_sim.monitor import ALL
 from dorothy_sim.report.figures import FIG_BY_AREA, FIG_COMPARISON, Chart, _new_figure
 from dorothy_sim.report.labels import (
     CI_TEXT,
-    ICPS,
     TITLES,
-    TRUSTS,
     area_title,
-    icp_name,
     pretty_path,
     service_name,
     unit_label,
@@ -59,11 +57,6 @@ def _label(text: str, width: int = 26) -> str:
     """Wrapped to ``width`` characters a line, keeping the text's own line breaks."""
     return "\n".join("\n".join(textwrap.wrap(line, width)) or line for line in str(text).split("\n"))
 
-
-def _area_label(code: str) -> str:
-    """"Dartford, Gravesham and Swanley (DGT)": the ICP's name with its acute trust's code."""
-    trust = str(ICPS.get(code, {}).get("acute_trust", ""))
-    return icp_name(code) + (f" ({trust})" if trust and trust in TRUSTS else "")
 
 
 def _colour(low: float, high: float) -> Any:
@@ -270,7 +263,7 @@ def area_chart(results: SweepResults, configuration: int | None, label: str,
     width = 11.0
     figure, axes = _new_figure(width, (1.4 + 0.75 * len(areas)) * ((len(kpis) + 2) // 3), len(kpis),
                                sharey=True, columns=3)
-    names = [_area_label(a) for a in areas]
+    names = [area_label(a) for a in areas]
     for ax, kpi in zip(axes, kpis, strict=True):
         these = rows[rows["kpi"] == kpi].set_index("area").reindex(areas)
         mean = these["diff_mean"].to_numpy(float)
