@@ -455,7 +455,7 @@ def format_headline(results: SweepResults) -> str:
     admissions exposure-adjusted first; flags name gridlocked configurations and rising queues."""
     table = results.headline()
     width = max(12, *(len(label) for label in results.configurations["label"]))
-    lines = [f"Sweep '{results.name}': paired differences from the baseline (configuration 0), whole area, "
+    lines = [f"Sweep '{results.title}': paired differences from the baseline (configuration 0), whole area, "
              "mean [95% CI over replications, simulation noise only]; avoided admissions exposure-adjusted "
              "rank the configurations (the raw count also counts people kept in hospital)", "",
              f"{'configuration':{width}s} " + " ".join(f"{title:>30s}" for _, title in HEADLINE_COLUMNS)

@@ -75,6 +75,12 @@ class SweepResults:
     run_seconds: float = 0.0  # summed time of the runs themselves (each run records its own)
     occupancy_monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
     command: str = ""  # the command that made the runs, as typed (for a report's provenance)
+    label: str = ""  # the spec's friendly name ("Winter push"), shown instead of ``name`` where set
+
+    @property
+    def title(self) -> str:
+        """What headers and reports call the sweep: its label, else its name."""
+        return self.label or self.name
     loaded: int = 0  # runs read from the folder's store rather than run (a resumed sweep)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -242,6 +248,7 @@ def assemble(meta: dict[str, Any], outputs: dict[Key, RunOutput]) -> SweepResult
         configurations=config_table, replications=replications, summary=summary,
         comparisons=comparisons, occupancy_daily=_occupancy_daily(outputs, keys),
         occupancy_monthly=occupancy_monthly(outputs, keys), command=str(meta.get("command", "")),
+        label=str(spec.get("label") or ""),
         queues=queue_table({k: outputs[k] for k in keys}, with_configuration=True),
         complete=bool(meta.get("complete")) and len(keys) >= expected,
         ledgers={k: outputs[k].ledger for k in keys},

@@ -114,3 +114,14 @@ def test_writing_a_run_over_another_scenarios_run_is_refused_without_force(tmp_p
     assert main(common) == 2  # the folder now holds the what-if
     assert main(common + ["--reps", "2"]) == 2
     capsys.readouterr()
+
+
+def test_a_spec_label_is_shown_and_leaves_the_spec_hash_alone(capsys):
+    from dorothy_sim.spec import plan, spec_from_dict
+    from dorothy_sim.sweep import sweep
+
+    spec = {"name": "lab", "scenario": "small", "set": {"run.warmup_days": 5, "run.results_days": 20},
+            "factors": {"rapid_response.clinicians": [1]}, "replications": {"count": 1}}
+    labelled = {**spec, "label": "Winter push"}
+    assert plan(spec_from_dict(spec)).spec_hash == plan(spec_from_dict(labelled)).spec_hash
+    assert sweep(labelled, workers=1).title == "Winter push"

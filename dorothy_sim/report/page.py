@@ -74,8 +74,8 @@ def render_html(results: SweepResults, charts: Sequence[Chart], made: Made, file
     kind = {"run": "Run report", "comparison": "Comparison report"}.get(results.design, "Sweep report")
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>{kind}: {e(results.name)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-        f"<h1>{kind}: {e(results.name)}</h1>",
+        f"<title>{kind}: {e(results.title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+        f"<h1>{kind}: {e(results.title)}</h1>",
         f'<p class="summary">{e(plain_summary(results))}</p>',
         f"<p>{e(results.description)}</p>" if results.description else "",
     ]
