@@ -265,6 +265,10 @@ def _meta(runs: list[RunSet], outputs: dict[Key, RunOutput]) -> dict[str, Any]:
 
 
 
+TITLE_WIDTH = 56
+"""Characters of a measure's title in the comparison printout."""
+
+
 def format_comparison(comparison: Comparison, area: str = ALL) -> str:
     """The comparison KPIs of every what-if against the baseline, one column per what-if: mean and
     paired 95% CI, positive a benefit (cost change excepted), with the pairing stated."""
@@ -278,7 +282,7 @@ def format_comparison(comparison: Comparison, area: str = ALL) -> str:
              f"{'whole area' if area == ALL else area}: paired differences by seed (common random numbers), "
              "mean [95% CI over replications, simulation noise only]. Positive is better: avoided admissions "
              "and bed days saved are baseline minus what-if; cost change is what-if minus baseline.",
-             "", f"{'':44s} {'unit':>9s} " + " ".join(f"{run.label:>{width}s}" for run in whatifs)]
+             "", f"{'':{TITLE_WIDTH}s} {'unit':>9s} " + " ".join(f"{run.label:>{width}s}" for run in whatifs)]
     for kpi in COMPARISON_KPIS:
         cells = []
         for configuration in range(1, len(whatifs) + 1):
@@ -291,10 +295,12 @@ def format_comparison(comparison: Comparison, area: str = ALL) -> str:
                   if pd.notna(r["diff_ci_low"]) else " (needs 2+ reps)")
             cells.append(format_console(r["diff_mean"]) + ci)
         title = TITLES.get(kpi.name, pretty_path(kpi.name))
-        lines.append(f"{title[:44]:44s} {kpi.unit:>9s} " + " ".join(f"{c:>{width}s}" for c in cells))
+        row_title = f"{title[:TITLE_WIDTH]:{TITLE_WIDTH}s} {kpi.unit:>9s} "
+        lines.append(row_title + " ".join(f"{c:>{width}s}" for c in cells))
     counts = [int(table.loc[table["configuration"] == c, "n"].max()) if (table["configuration"] == c).any()
               else 0 for c in range(1, len(whatifs) + 1)]
-    lines.append(f"{'paired replications':44s} {'':>9s} " + " ".join(f"{n:>{width}d}" for n in counts))
+    lines.append(f"{'paired replications':{TITLE_WIDTH}s} {'':>9s} "
+                 + " ".join(f"{n:>{width}d}" for n in counts))
     lines += _format_areas(comparison)
     few = min(counts) if counts else 0
     if few < MIN_STABLE_REPLICATIONS:
@@ -323,7 +329,7 @@ def _format_areas(comparison: Comparison) -> list[str]:
     for configuration, run in enumerate(comparison.whatifs, start=1):
         these = rows[rows["configuration"] == configuration].set_index(["area", "kpi"])
         lines += ["", f"By ICP (acute trust), {run.label}: mean [95% CI]",
-                  f"{'':{width}s}" + "".join(f"{title:>32s}" for _, title in AREA_KPIS)]
+                  f"{'':{width}s}" + "".join(f" {title:>33s}" for _, title in AREA_KPIS)]
         for area in [*areas, ALL]:
             cells = []
             for kpi, _ in AREA_KPIS:
@@ -334,5 +340,5 @@ def _format_areas(comparison: Comparison) -> list[str]:
                 cells.append(f"{format_console(row['diff_mean'])} [{format_console(row['diff_ci_low'])}, "
                              f"{format_console(row['diff_ci_high'])}]")
             name = "Whole area" if area == ALL else area_label(area)
-            lines.append(f"{name:{width}s}" + "".join(f"{cell:>32s}" for cell in cells))
+            lines.append(f"{name:{width}s}" + "".join(f" {cell:>33s}" for cell in cells))
     return lines
