@@ -197,3 +197,13 @@ def test_the_page_opens_with_a_plain_summary_and_prints_on_a4(kent_comparison, t
     assert "More clinicians" in page[page.index('class="summary"'):page.index("<h2>")]
     assert "@media print" in page and "size: A4" in page and "table-layout: fixed" in page
     assert "Dartford, Gravesham and Swanley" in page and "Dartford and Gravesham NHS Trust" in page
+
+
+def test_a_sweep_charts_bed_days_and_cost_beside_admissions_by_default():
+    spec = {"name": "oat", "scenario": "small", "set": SHORT, "design": "one_at_a_time",
+            "factors": {"rapid_response.clinicians": [1, 3], "reablement.places": [14, 20]},
+            "replications": {"count": 2}}
+    stems = list(_charts(sweep(spec, workers=1)))
+    for kpi in ("avoided_admissions", "bed_days_saved", "net_saving_gbp"):
+        assert any(stem.startswith(kpi) and stem.endswith("tornado") for stem in stems), stems
+    assert "bed_days_saved_by_capacity" in stems and "net_saving_gbp_by_capacity" in stems

@@ -138,13 +138,19 @@ def make_charts(results: SweepResults, kpis: Sequence[str] | None = None) -> lis
         else:
             shown = _shown_configurations(results)
             best = best_configuration(results)
-            drawn = [*(_avoided_chart(results, kpi) for kpi in (kpis or (RANKING_KPI,))),
-                     _heatmap_chart(results), _tornado_chart(results),
+            chosen = tuple(kpis or SWEEP_KPIS)
+            drawn = [*(_avoided_chart(results, kpi) for kpi in chosen),
+                     _heatmap_chart(results), *(_tornado_chart(results, kpi) for kpi in chosen),
                      panels.occupancy_chart(results, shown, FIG_OCCUPANCY),
                      panels.bottleneck_chart(results, 0, "baseline", FIG_UTILISATION),
                      panels.area_chart(results, best, str(labels[best]), tuple(kpis or panels.DEFAULT_KPIS))
                      if best is not None else None]
     return [chart for chart in drawn if chart is not None]
+
+
+SWEEP_KPIS: tuple[str, ...] = (RANKING_KPI, "bed_days_saved", "net_saving_gbp")
+"""What a sweep's capacity charts and tornadoes show unless ``--kpi`` says: admissions, with bed days
+and cost beside them (a lever that frees beds without avoiding admissions is seen)."""
 
 
 def _restem(chart: Chart | None, index: int) -> Chart | None:
@@ -467,10 +473,10 @@ class _Swing:
         return abs(float(self.high["diff_mean"]) - float(self.low["diff_mean"]))
 
 
-def _swings(results: SweepResults) -> list[_Swing]:
+def _swings(results: SweepResults, kpi: str = RANKING_KPI) -> list[_Swing]:
     """For each factor, the effect at its lowest and at its highest value (the baseline counts as a
     value of every arm), smallest swing first."""
-    table = _with_raw(results)
+    table = _with_raw(results, kpi)
     swings = []
     for path in results.factors:
         arm = one_factor_rows(table, results, path)
@@ -483,16 +489,42 @@ def _swings(results: SweepResults) -> list[_Swing]:
     return sorted(swings, key=lambda s: s.size)
 
 
-def _tornado_chart(results: SweepResults) -> Chart | None:
+def _tornado_chart(results: SweepResults, kpi: str = RANKING_KPI) -> Chart | None:
     """One bar per factor from the effect of its lowest value to that of its highest (avoided
     admissions, exposure-adjusted), biggest swing on top: which lever moves them most, one at a time.
     The raw count is a grey diamond at each end; an end whose configuration is gridlocked gets a black X
     and hatches its bar, one with queues still rising an open red square."""
     if results.design != "one_at_a_time":
         return None
-    swings = _swings(results)
+    swings = _swings(results, kpi)
     if not swings:
         return None
+    if kpi != RANKING_KPI:
+        return _restyle_tornado(_tornado_figure(results, swings), kpi)
+    figure = _tornado_figure(results, swings)
+    title = "Which capacity moves avoided admissions most"
+    figure.suptitle(_fit(title, figure), fontweight="bold")
+    caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
+               "that of its highest (labelled) on avoided admissions, exposure-adjusted, the others at "
+               f"baseline; largest swing on top. Whiskers: {CI_TEXT}. Grey diamonds: the {RAW_TEXT}. "
+               f"Black X and a hatched bar: {GRIDLOCK_TEXT}, not a benefit whatever it shows; open red "
+               f"square: {UNSTABLE_TEXT}.")
+    return Chart(FIG_TORNADO, title, caption, figure)
+
+
+def _restyle_tornado(figure: Figure, kpi: str) -> Chart:
+    """The tornado of a measure other than the ranking one: its own axis label, title and stem."""
+    name = TITLES.get(kpi, pretty_path(kpi))
+    figure.axes[0].set_xlabel(f"{name} vs baseline ({unit_label(UNITS[kpi])})\nwhiskers: {CI_TEXT}")
+    title = f"Which capacity moves {name.lower()} most"
+    figure.suptitle(_fit(title, figure), fontweight="bold")
+    caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
+               f"that of its highest (labelled), the others at baseline; largest swing on top. Whiskers: "
+               f"{CI_TEXT}. Black X and a hatched bar: {GRIDLOCK_TEXT}; open red square: {UNSTABLE_TEXT}.")
+    return Chart(f"{kpi}_tornado", title, caption, figure)
+
+
+def _tornado_figure(results: SweepResults, swings: list[_Swing]) -> Figure:
     baseline = baseline_values(results)
     figure, (ax,) = _new_figure(8.0, 1.4 + 0.9 * len(swings))
     low_color, high_color = sns.color_palette()[0], sns.color_palette()[3]
@@ -522,14 +554,7 @@ def _tornado_chart(results: SweepResults) -> Chart | None:
     ax.set_ylim(-0.7, len(swings) - 0.3)
     ax.set_xlabel(f"Avoided admissions vs baseline, exposure-adjusted (count)\nwhiskers: {CI_TEXT}")
     _legend(ax, on=figure, loc="outside lower center", fontsize="small")
-    title = "Which capacity moves avoided admissions most"
-    figure.suptitle(_fit(title, figure), fontweight="bold")
-    caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
-               "that of its highest (labelled) on avoided admissions, exposure-adjusted, the others at "
-               f"baseline; largest swing on top. Whiskers: {CI_TEXT}. Grey diamonds: the {RAW_TEXT}. "
-               f"Black X and a hatched bar: {GRIDLOCK_TEXT}, not a benefit whatever it shows; open red "
-               f"square: {UNSTABLE_TEXT}.")
-    return Chart(FIG_TORNADO, title, caption, figure)
+    return figure
 
 
 BEST_TEXT = "Most avoided admissions (exposure-adjusted, not gridlocked, no days at home lost)"
