@@ -92,9 +92,21 @@ def load_run(folder: str | Path) -> RunSet:
     if not outputs:
         raise UserError(f"'{folder}' holds no finished replication of this code; run it again")
     name = str(manifest.get("scenario") or scenario.get("name") or folder.name)
-    label = str(manifest.get("label") or scenario.get("label") or name)
+    label = str(scenario.get("label") or _with_overrides(name, str(tables.get("command", ""))))
     return RunSet(label, name, int(manifest.get("first_seed", min(outputs))), outputs, folder,
                   str(tables.get("command", "")))
+
+
+def _with_overrides(name: str, command: str) -> str:
+    """An unlabelled run's name with the overrides it was run with: "small (reablement.places=20)"."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return name
+    overrides = [value for flag, value in zip(words, words[1:], strict=False) if flag == "--set"]
+    return f"{name} ({', '.join(overrides)})" if overrides else name
 
 
 def _json_or_empty(path: Path) -> dict[str, Any]:
