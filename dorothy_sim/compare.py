@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +193,7 @@ def compare_runs(base: str | Path | RunSet | Results, whatifs: Sequence[str | Pa
         raise UserError("give at least one what-if to compare with the baseline")
     names = list(labels or [])
     names += [None] * (len(whatifs) + 1 - len(names))
-    runs = [run_set(run, label) for run, label in zip([base, *whatifs], names, strict=True)]
+    runs = [replace(run_set(run, label)) for run, label in zip([base, *whatifs], names, strict=True)]
     _distinct_labels(runs)
     baseline = runs[0]
     index = {seed: r for r, seed in enumerate(baseline.seeds)}
