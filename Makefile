@@ -26,6 +26,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(CORE_SOURCES)
 	touch $(STAMP)
 
 run: $(STAMP)
+	@echo "make: running the default scenario (kent_medway, 5 replications) into results/default"
 	$(BIN)/dorothy run --out results/default
 
 # The whole suite on the compiled core, then the tests that pin tables to the bit once more on the

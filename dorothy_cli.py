@@ -47,7 +47,32 @@ def _import_command_line():
     return None if interrupted else run_command
 
 
+HELP_FLAGS = ("-h", "--help", "--version")
+
+
+def _answer_help(argv: list[str]) -> None:
+    """For ``dorothy --help``, ``dorothy <command> --help`` or ``--version``: parse with the parser
+    alone (dorothy_sim/cli_parser.py, loaded by its path so the package and its numpy, pandas and
+    scipy are not imported), which prints the answer and exits."""
+    if argv and not any(arg in HELP_FLAGS for arg in argv):
+        return
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("dorothy_sim")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    path = Path(next(iter(spec.submodule_search_locations))) / "cli_parser.py"
+    loader = importlib.util.spec_from_file_location("_dorothy_cli_parser", path)
+    if loader is None or loader.loader is None:
+        return
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    module.build_parser().parse_args(argv)  # exits with the help, or an error, before any import
+
+
 def main() -> int:
+    _answer_help(sys.argv[1:])
     run_command = _import_command_line()
     if run_command is None:
         print("\ndorothy: interrupted while starting; nothing was run", file=sys.stderr)

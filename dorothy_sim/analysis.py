@@ -6,6 +6,8 @@ with a handful of replications the t distribution (scipy) gives honest interval 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -45,18 +47,76 @@ def interval_table(groups: pd.core.groupby.SeriesGroupBy, confidence: float = 0.
 
 def summarise(replications: pd.DataFrame, confidence: float = 0.95,
               keys: list[str] | None = None) -> pd.DataFrame:
-    """One row per ``keys`` (default scenario, area and KPI): ``mean, std, ci_low, ci_high, n``."""
+    """One row per ``keys`` (default scenario, area and KPI): ``mean, std, ci_low, ci_high, n``, each
+    interval kept within what its KPI can be (:func:`bounded`)."""
     keys = KEYS if keys is None else keys
     grouped = replications.groupby(keys, sort=False)["value"]
-    return interval_table(grouped, confidence).reset_index()
+    table = interval_table(grouped, confidence).reset_index()
+    return bounded(table) if {"kpi", "unit"} <= set(table.columns) else table
+
+
+PERCENT_ABOVE_100 = ("acute_occupancy", "acute_utilisation", "readmissions_")
+"""Prefixes of the % KPIs that can exceed 100: occupancy of core beds (escalation beds are above them)
+and readmissions per 100 discharges (one discharge can be followed by more than one)."""
+
+
+def kpi_bounds(kpi: str, unit: str) -> tuple[float, float]:
+    """What a KPI's level can be: every KPI of one run is a count, a time, a cost or a share, so at
+    least 0; a percentage is at most 100 unless it is one of :data:`PERCENT_ABOVE_100`."""
+    high = 100.0 if unit == "%" and not kpi.startswith(PERCENT_ABOVE_100) else np.inf
+    return 0.0, high
+
+
+def bounded(table: pd.DataFrame, low: str = "ci_low", high: str = "ci_high") -> pd.DataFrame:
+    """The t interval of each KPI's mean clipped to the KPI's range (:func:`kpi_bounds`).
+
+    Why clip rather than transform: with few replications the symmetric t interval of a KPI near a
+    bound (a utilisation near 100%, a count near 0) reaches past the bound, an impossible value; the
+    mean itself always lies within it, so the clipped interval is the t interval intersected with the
+    possible values. It is no more certain for that: too few replications still give a wide,
+    unstable interval, which the printouts warn of (:data:`MIN_STABLE_REPLICATIONS`)."""
+    bounds = [kpi_bounds(kpi, unit) for kpi, unit in zip(table["kpi"], table["unit"], strict=True)]
+    lows = np.array([b[0] for b in bounds], dtype=float)
+    highs = np.array([b[1] for b in bounds], dtype=float)
+    table = table.copy()
+    table[low] = np.where(table[low].notna(), np.maximum(table[low].to_numpy(float), lows), np.nan)
+    table[high] = np.where(table[high].notna(), np.minimum(table[high].to_numpy(float), highs), np.nan)
+    return table
+
+
+MIN_STABLE_REPLICATIONS = 5
+"""Fewer replications than this give a t interval too wide and too unstable to quote (its half-width
+moves a lot with one more run, the t quantile alone is 2.78 at n = 5 and 4.30 at n = 3): printouts
+say so."""
+
+
+class UnpairedWarning(UserWarning):
+    """Replications of one side of a paired comparison had no partner (same seed) on the other."""
 
 
 def paired_differences(scenario: pd.DataFrame, baseline: pd.DataFrame,
-                       confidence: float = 0.95, keys: list[str] | None = None) -> pd.DataFrame:
-    """Scenario minus baseline, paired by replication seed (common random numbers)."""
+                       confidence: float = 0.95, keys: list[str] | None = None,
+                       unpaired: str = "warn") -> pd.DataFrame:
+    """Scenario minus baseline, paired by seed (common random numbers): ``mean``, ``baseline_mean``
+    and the paired ``diff_*`` of every KPI. A benefit of the scenario can be negative here (fewer
+    admissions): for avoided admissions and the other comparison KPIs oriented as a reader expects,
+    use :func:`dorothy_sim.compare.compare_runs`.
+
+    Seeds on one side only are dropped; ``unpaired="warn"`` (the default) says which with an
+    :class:`UnpairedWarning`, ``"ignore"`` does not (a sweep still running). No seed in common is a
+    :class:`ValueError`: there is nothing to pair."""
     keys = KEYS if keys is None else keys
-    merged = scenario.merge(baseline[["replication", "seed", "area", "kpi", "value"]],
-                            on=["replication", "seed", "area", "kpi"], suffixes=("", "_baseline"))
+    on = ["seed", "area", "kpi"]
+    if not scenario.empty and not baseline.empty:
+        ours, theirs = set(scenario["seed"]), set(baseline["seed"])
+        if not ours & theirs:
+            raise ValueError(f"no seed in common: the scenario has seeds {sorted(ours)}, the baseline "
+                             f"{sorted(theirs)}; paired differences need the same seeds")
+        if unpaired == "warn" and ours != theirs:
+            warnings.warn(UnpairedWarning(
+                f"unpaired replications dropped: scenario seeds {sorted(ours - theirs)}, baseline seeds "
+                f"{sorted(theirs - ours)}"), stacklevel=2)
+    merged = scenario.merge(baseline[[*on, "value"]], on=on, suffixes=("", "_baseline"))
     merged["diff"] = merged["value"] - merged["value_baseline"]
     grouped = merged.groupby(keys, sort=False)
     levels = grouped[["value", "value_baseline"]].mean().rename(

@@ -8,8 +8,8 @@ written until the run has succeeded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from dorothy_sim._version import __version__
+from dorothy_sim.analysis import MIN_STABLE_REPLICATIONS
+from dorothy_sim.cli_parser import build_parser
 from dorothy_sim.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, RunsStopped, ScenarioError, UserError
-from dorothy_sim.executors import default_workers
 from dorothy_sim.experiment import Results, run_replications
 from dorothy_sim.formatting import format_console
 from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS, RANKING_KPI, RAW_AVOIDED_KPI
@@ -51,167 +51,22 @@ HEADLINE_KPIS = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but errors name the option and exit 2 without the usage block's noise."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USER_ERROR,
-                  f"dorothy: error: {message}\n(see 'dorothy {self.prog.split()[-1]} --help')\n"
-                  if " " in self.prog else f"dorothy: error: {message}\n")
-
-
-def _positive_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
-        return value
-    return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {value}")
-    return value
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|m|min|h|hr|hours?|minutes?|seconds?)?\s*$",
-                       re.IGNORECASE)
-_SECONDS_PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def _duration(text: str) -> float:
-    """``--time-limit``: seconds, or a number with a unit: ``90``, ``90s``, ``30m``, ``1.5h``."""
-    match = _DURATION.match(text)
-    if match is None or float(match.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(
-            f"--time-limit must be a positive duration such as 90s, 30m or 1.5h (plain numbers are "
-            f"seconds), got {text!r}")
-    unit = (match.group(2) or "s")[0].lower()
-    return float(match.group(1)) * _SECONDS_PER[unit]
-
-
-def _add_stop_options(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--time-limit", type=_duration, default=None, metavar="DURATION",
-                        help=f"stop the {what} cleanly after this much wall-clock time (e.g. 90s, 30m, "
-                             "1.5h), keeping every finished run; the same command resumes")
-
-
-def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default="kent_medway", metavar="FILE|NAME",
-                        help="embedded scenario name or path to a TOML file (default: kent_medway)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="PATH=VALUE",
-                        help="override a field by dotted path, e.g. rapid_response.clinicians=12 "
-                             "(repeatable)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="dorothy", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"dorothy_sim {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    run = commands.add_parser("run", help="run replications of a scenario and summarise the KPIs")
-    _add_scenario_options(run)
-    run.add_argument("--reps", type=_positive_int("--reps"), default=5,
-                     help="number of replications (default 5)")
-    run.add_argument("--seed", type=_seed, default=1,
-                     help="seed of the first replication; replication i uses seed+i (default 1)")
-    run.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                     help=f"worker processes (default: cores, here {default_workers()})")
-    run.add_argument("--dask", default=None, metavar="ADDRESS",
-                     help="run on an existing Dask distributed scheduler (needs the [distributed] extra)")
-    run.add_argument("--out", type=Path, default=None,
-                     help="folder for the result tables (default: results/<scenario name>); finished "
-                          "replications are kept in its runs/ folder, so re-running resumes")
-    _add_stop_options(run, "run")
-    run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    sweep_cmd = commands.add_parser(
-        "sweep", help="run a capacity sweep from a spec file, each configuration paired with the baseline")
-    sweep_cmd.add_argument("spec", type=Path, metavar="SPEC.toml",
-                           help="the sweep spec (see docs/experiments.md)")
-    sweep_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                       help=f"local worker processes (default: cores, here {default_workers()})")
-    sweep_cmd.add_argument("--dask", default=None, metavar="ADDRESS",
-                       help="run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786 "
-                            "(needs the [distributed] extra)")
-    sweep_cmd.add_argument("--out", type=Path, default=None,
-                       help="result folder (default: results/<spec name>); re-running resumes there")
-    sweep_cmd.add_argument("--force", action="store_true",
-                       help="discard results of a different spec, version or edited source of dorothy_sim "
-                            "in --out and start again")
-    _add_stop_options(sweep_cmd, "sweep")
-    sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table")
-
-    psa_cmd = commands.add_parser(
-        "psa", help="probabilistic sensitivity analysis from a spec file: an option against its comparator "
-                    "over parameter sets drawn from the scenario's [uncertainty] table")
-    psa_cmd.add_argument("spec", type=Path, metavar="SPEC.toml", help="the PSA spec (see docs/psa.md)")
-    psa_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                         help=f"local worker processes (default: cores, here {default_workers()})")
-    psa_cmd.add_argument("--dask", default=None, metavar="ADDRESS", help="a Dask distributed scheduler")
-    psa_cmd.add_argument("--out", type=Path, default=None,
-                         help="result folder (default: results/<spec name>); re-running resumes there")
-    psa_cmd.add_argument("--force", action="store_true",
-                         help="discard other results in --out and start again")
-    _add_stop_options(psa_cmd, "analysis")
-    psa_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    report_cmd = commands.add_parser(
-        "report", help="write tables, an Excel workbook, figures and an HTML page for a sweep folder")
-    report_cmd.add_argument("folder", type=Path, metavar="DIR", help="the --out folder of a 'dorothy sweep'")
-    report_cmd.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/report)")
-
-    warmup_cmd = commands.add_parser(
-        "warmup", help="recommend a warm-up: MSER-5 on daily acute occupancy of empty-start runs")
-    _add_scenario_options(warmup_cmd)
-    warmup_cmd.add_argument("--reps", type=_positive_int("--reps"), default=3,
-                        help="empty-start replications (default 3)")
-    warmup_cmd.add_argument("--seed", type=_seed, default=1, help="first seed (default 1)")
-    warmup_cmd.add_argument("--window-days", type=_positive_int("--window-days"), default=200,
-                        help="days from the start that MSER-5 looks at (default 200)")
-    warmup_cmd.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                        help="worker processes (default: cores)")
-    warmup_cmd.add_argument("--compare-days", type=_positive_int("--compare-days"), default=None,
-                            metavar="DAYS",
-                            help="also compare every KPI after the scenario's warm-up with the KPIs after "
-                                 "this longer one (e.g. 365): MSER-5 on occupancy misses slow stocks")
-    warmup_cmd.add_argument("--compare-reps", type=_positive_int("--compare-reps"), default=10,
-                            help="replications at each warm-up for --compare-days (default 10)")
-
-    commands.add_parser("scenarios", help="list the embedded scenarios")
-
-    show = commands.add_parser("show", help="print a scenario's resolved parameters as JSON")
-    _add_scenario_options(show)
-
-    commands.add_parser("kpis", help="list the KPI names, units and meanings")
-
-    validate = commands.add_parser(
-        "validate", help="run the default baseline against the source figures; write docs/validation.md",
-        description="Run the default baseline against its calibration, independent validation and input "
-                    "targets and write the report. Exits 0 whenever the runs finish, however many "
-                    "targets fail: a fail is a finding, written to the report, not an error.")
-    validate.add_argument("--reps", type=_positive_int("--reps"), default=5,
-                          help="replications of each run (default 5)")
-    validate.add_argument("--seed", type=_seed, default=1, help="first seed (default 1)")
-    validate.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                          help="worker processes (default: cores)")
-    validate.add_argument("--out", type=Path, default=Path("docs/validation.md"),
-                          help="report to write (default docs/validation.md)")
-    validate.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Run a ``dorothy`` command; its exit code. Output into a pipe closed early (``dorothy kpis |
+    head``) ends quietly, as for any command-line tool, not with a traceback."""
+    global _ARGV
+    _ARGV = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        import os
+
+        with contextlib.suppress(OSError, ValueError):  # later writes (the exit's flush) go nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -229,10 +84,12 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "sweep":
             return _sweep(args)
-        if args.command == "report":
-            return _report(args)
         if args.command == "psa":
             return _psa(args)
+        if args.command == "compare":
+            return _compare(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "warmup":
             return _warmup(args)
         if args.command == "kpis":
@@ -256,14 +113,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from dorothy_sim.names import folder_name
     from dorothy_sim.output import write_table
     from dorothy_sim.spec import load_spec, plan
 
     spec, path = load_spec(args.spec)
-    out = args.out if args.out is not None else Path("results") / spec.name
+    out = args.out if args.out is not None else Path("results") / folder_name(spec.name)
     started = time.perf_counter()
     results = sweep(plan(spec, path), out=out, workers=args.workers, dask=args.dask, force=args.force,
-                    progress=not args.quiet, time_limit_seconds=args.time_limit)
+                    progress=not args.quiet, time_limit_seconds=args.time_limit, command=_argv_text())
     elapsed = time.perf_counter() - started
     for stem, table in results.tables().items():
         write_table(table, out / "tables", stem)
@@ -273,6 +131,9 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"\n{len(results.configurations)} configuration(s), {runs} run(s) in {elapsed:.1f} s, the model "
           f"{CORE}; tables in "
           f"{out / 'tables'}/. For the workbook, figures and HTML page: dorothy report {out}")
+    if results.loaded:
+        print(f"(resumed: {results.loaded} of the {runs} run(s) were loaded from {out / 'runs'}/, finished "
+              f"by an earlier 'dorothy sweep' of the same spec and code; {runs - results.loaded} run now)")
     labels = results.configurations.set_index("configuration")["label"]
     _warn_unstable(unstable_queues(results.queues, by=["configuration"]),
                    lambda row: f"configuration {row.configuration} ({labels[row.configuration]}): ")
@@ -280,19 +141,19 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _psa(args: argparse.Namespace) -> int:
+    from dorothy_sim.names import folder_name
     from dorothy_sim.psa import load_psa_spec, plan_psa, run_psa
     from dorothy_sim.psa_report import summary_text, write_psa
 
     spec = load_psa_spec(args.spec)
     the_plan = plan_psa(spec)  # a bad spec or scenario fails here, before any folder is made
-    out = args.out if args.out is not None else Path("results") / spec.name
+    out = args.out if args.out is not None else Path("results") / folder_name(spec.name)
     check_folder(out)
     started = time.perf_counter()
     results = run_psa(the_plan.spec, out=out, workers=args.workers, dask=args.dask, force=args.force,
                       progress=not args.quiet, time_limit_seconds=args.time_limit)
     elapsed = time.perf_counter() - started
-    command = f"dorothy psa {args.spec}" + (f" --out {args.out}" if args.out is not None else "")
-    write_psa(results, out, command=command)
+    write_psa(results, out, command=_argv_text())
     print(summary_text(results))
     runs = 2 * len(results.draws) * spec.replications
     print(f"\n{len(results.draws)} parameter set(s) x 2 arms x {spec.replications} replication(s) = "
@@ -301,18 +162,123 @@ def _psa(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    from dorothy_sim.report import write_report
+def _compare(args: argparse.Namespace) -> int:
+    from dorothy_sim.compare import compare_runs
 
-    results = load_results(args.folder)
-    out = args.out if args.out is not None else args.folder / "report"
+    for folder in (args.base, *args.whatifs):
+        if not folder.is_dir():
+            raise UserError(f"'{folder}' is not a folder; give the --out folders of 'dorothy run's")
+    comparison = compare_runs(args.base, args.whatifs, args.labels or None)
+    out = args.out if args.out is not None else default_comparison_folder(args.base, args.whatifs)
+    return _write_comparison(comparison, out, _argv_text(), report=not args.no_report)
+
+
+def default_comparison_folder(base: Path, whatifs: list[Path]) -> Path:
+    from dorothy_sim.names import folder_name
+
+    return Path("results") / "compare" / folder_name(
+        f"{base.resolve().name}-vs-{'-'.join(w.resolve().name for w in whatifs)}")
+
+
+def _write_comparison(comparison: Any, out: Path, command: str, report: bool = True) -> int:
+    """Print the comparison and its warnings, write its tables (and its report) into ``out``."""
+    from dorothy_sim.compare import format_comparison
+    from dorothy_sim.output import write_table
+
     check_folder(out)
-    command = f"dorothy report {args.folder}" + (f" --out {args.out}" if args.out is not None else "")
-    files = write_report(results, out, command=command)
+    out.mkdir(parents=True, exist_ok=True)
+    marker = {"base": str(comparison.baseline.folder),
+              "whatifs": [str(run.folder) for run in comparison.whatifs],
+              "labels": [run.label for run in comparison.runs]}
+    if all(run.folder is not None for run in comparison.runs):
+        (out / COMPARISON_MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(format_comparison(comparison))
+    for stem, table in comparison.tables().items():
+        write_table(table, out / "tables", stem)
+    where = f"tables in {out / 'tables'}/"
+    if report:
+        from dorothy_sim.report import write_report
+
+        write_report(comparison.results, out / "report", command=command)
+        where += f", report in {out / 'report'}/"
+    print(f"\n{where}")
+    return 0
+
+
+_ARGV: list[str] = []
+"""The arguments of the command being run (``main``'s), for :func:`_argv_text`."""
+
+
+def _argv_text() -> str:
+    """The command as typed (for a report's provenance)."""
+    import shlex
+
+    return "dorothy " + " ".join(shlex.quote(arg) for arg in _ARGV)
+
+
+COMPARISON_MARKER = "comparison.json"
+"""What marks a 'dorothy compare' folder: the run folders compared and their labels, so 'dorothy
+report' can remake its report."""
+
+
+def _report(args: argparse.Namespace) -> int:
+    from dorothy_sim.compare import compare_runs, run_results
+    from dorothy_sim.report import write_report
+    from dorothy_sim.store import RUN_STORE_MANIFEST
+
+    folder = args.folder
+    kpis = [k.strip() for item in args.kpis for k in item.split(",") if k.strip()] or None
+    if not folder.is_dir():
+        raise UserError(f"'{folder}' is not a folder; give the --out folder of a 'dorothy run', "
+                        "'dorothy compare' or 'dorothy sweep'")
+    if (folder / RUN_STORE_MANIFEST).is_file():
+        results = run_results(folder)
+    elif (folder / COMPARISON_MARKER).is_file():
+        marker = json.loads((folder / COMPARISON_MARKER).read_text(encoding="utf-8"))
+        results = compare_runs(marker["base"], marker["whatifs"], marker.get("labels")).results
+    elif (folder / "manifest.json").is_file():
+        if _psa_manifest(folder) is not None:
+            return _report_psa(folder, args.out)
+        results = load_results(folder)
+    else:
+        raise UserError(f"'{folder}' is not a dorothy result folder: it has no store.json (a run), "
+                        f"{COMPARISON_MARKER} (a comparison) or manifest.json (a sweep or a PSA)")
+    out = args.out if args.out is not None else folder / "report"
+    check_folder(out)
+    files = write_report(results, out, command=_argv_text(), kpis=kpis)
     if not results.complete:
         print(f"note: the sweep in {args.folder} is not finished; this report covers the runs done so far "
               "(re-run the same 'dorothy sweep' command to finish it)")
     print(f"report for '{results.name}' written to {out}/: " + ", ".join(sorted(p.name for p in files)))
+    return 0
+
+
+def _psa_manifest(folder: Path) -> dict[str, Any] | None:
+    """A 'dorothy psa' folder's manifest (its spec and whether it finished), or None for a sweep's."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("kind") == "psa" else None
+
+
+def _report_psa(folder: Path, out: Path | None) -> int:
+    """The report of a finished PSA folder, from its stored runs (none is run again)."""
+    from dorothy_sim.psa import run_psa
+    from dorothy_sim.psa_report import write_psa
+
+    manifest = _psa_manifest(folder)
+    if not manifest.get("complete"):
+        raise UserError(f"the PSA in '{folder}' is not finished; re-run its 'dorothy psa' command to finish "
+                        "it (finished runs are loaded, not run again), which writes the report")
+    results = run_psa(manifest["spec"], out=folder)
+    target = out if out is not None else folder
+    check_folder(target)
+    files = write_psa(results, target, command=_argv_text())
+    print(f"report for the PSA '{manifest['spec']['name']}' written to {target}/: "
+          + ", ".join(sorted(Path(p).name for p in files)))
     return 0
 
 
@@ -332,8 +298,9 @@ def _warmup(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
-    out = args.out if args.out is not None else Path("results") / scenario.name
+    out = args.out if args.out is not None else default_run_folder(scenario, args.scenario, args.overrides)
     check_folder(out)
+    refuse_another_run(out, scenario, args.seed, args.force)
     started = time.perf_counter()
     try:
         results = run_replications(scenario, reps=args.reps, seed=args.seed, workers=args.workers,
@@ -350,14 +317,70 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     files = write_results(results, scenario, out, command=_command_line(args), seed=args.seed,
                           elapsed_seconds=elapsed)
-    print(format_summary(results, scenario, args.all_kpis))
+    print(format_summary(results, scenario, args.all_kpis, overrides=args.overrides, out=out))
     print(f"\n{args.reps} replication(s) in {elapsed:.1f} s, the model {CORE}; tables written to {out}/: "
           + ", ".join(sorted(p.name for p in files)))
     if results.loaded:
         print(f"({results.loaded} of them loaded from {out / 'runs'}/, made by this command before with the "
               "same scenario, seed and code; delete that folder, or give another --out, to run them again)")
     _warn_unstable(results.unstable(), lambda row: "")
+    if args.compare_to is not None:
+        from dorothy_sim.compare import compare_runs
+
+        print()
+        comparison = compare_runs(args.compare_to, [out])
+        _write_comparison(comparison, default_comparison_folder(args.compare_to, [out]), _argv_text())
     return 0
+
+
+def default_run_folder(scenario: Scenario, given: str, overrides: list[str]) -> Path:
+    """``results/<name>`` for an embedded scenario, or a TOML that names itself, run as it is;
+    otherwise (overrides, or a TOML without its own ``name``, which inherits its parent's) the name
+    and a short hash of the resolved scenario, so a what-if never lands in its baseline's folder.
+    The name is made safe as a folder name (:func:`~dorothy_sim.names.folder_name`)."""
+    from dorothy_sim.experiment import scenario_hash
+    from dorothy_sim.names import folder_name
+
+    named_itself = given in embedded_scenarios() and not Path(given).is_file()
+    if not named_itself and Path(given).is_file():
+        import tomllib
+
+        try:
+            named_itself = "name" in tomllib.loads(Path(given).read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):  # (the loader has already read it)
+            named_itself = False
+    stem = folder_name(scenario.name)
+    if overrides or not named_itself:
+        stem = folder_name(f"{stem}-{scenario_hash(scenario)[:8]}")
+    return Path("results") / stem
+
+
+def refuse_another_run(out: Path, scenario: Scenario, seed: int, force: bool) -> None:
+    """Refuse, unless ``force``, to write a run into a folder holding another scenario's (or another
+    first seed's) replications: that would replace them without a word."""
+    from dorothy_sim.experiment import scenario_hash
+    from dorothy_sim.store import RUN_STORE_MANIFEST, folder_in_use
+
+    path = out / RUN_STORE_MANIFEST
+    if force or not path.is_file() or folder_in_use(out):
+        return  # (a folder in use: the store refuses it, naming the process that holds it)
+    try:
+        held = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return  # unreadable: nothing it could be compared with (the store remakes it)
+    if not isinstance(held, dict):
+        return
+    this = scenario_hash(scenario)
+    if held.get("scenario_hash") == this and held.get("first_seed") == seed:
+        return
+    what = ("a different scenario" if held.get("scenario_hash") != this
+            else f"the same scenario from first seed {held.get('first_seed')}")
+    named = held.get("label") or held.get("scenario")
+    raise UserError(
+        f"--out '{out}' holds the replications of {what} (scenario '{named}'"
+        f", hash {held.get('scenario_hash', 'unknown')}, first seed {held.get('first_seed')}; this run: "
+        f"'{scenario.display_name}', hash {this}, first seed {seed}). Give another --out folder, or --force "
+        "to replace them")
 
 
 def _warn_unstable(unstable: pd.DataFrame, prefix: Callable[[Any], str]) -> None:
@@ -410,12 +433,19 @@ def _command_line(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
-def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False) -> str:
-    """A readable table of the whole area's KPIs: mean and 95% confidence interval."""
+def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False,
+                   overrides: list[str] | None = None, out: Path | None = None) -> str:
+    """A readable table of the whole area's KPIs: mean and 95% confidence interval, under a header
+    naming the scenario (its label), the overrides applied and the folder written."""
     summary = results.summary[results.summary["area"] == "all"].set_index("kpi")
     names = [k.name for k in KPIS] if all_kpis else list(HEADLINE_KPIS)
     n = int(summary["n"].max()) if len(summary) else 0
-    lines = [f"Scenario '{scenario.name}': {scenario.description}",
+    named = (f"'{scenario.label}' (scenario '{scenario.name}')" if scenario.label
+             else f"Scenario '{scenario.name}'")
+    lines = [f"{named}: {scenario.description}",
+             f"Overrides: {' '.join('--set ' + item for item in overrides)}" if overrides
+             else "Overrides: none",
+             *([f"Folder: {out}"] if out is not None else []),
              f"Whole area, results period {scenario.run.results_days:g} days after "
              f"{scenario.run.warmup_days:g} days warm-up; mean and 95% CI over {n} replication(s)",
              "",
@@ -428,7 +458,42 @@ def format_summary(results: Results, scenario: Scenario, all_kpis: bool = False)
               if not pd.isna(row["ci_low"]) else "(needs 2+ replications)")
         mean = format_console(row["mean"])
         lines.append(f"{name:34s} {KPI_BY_NAME[name].unit:>16s} {mean:>14s}   {ci:>29s}")
+    lines += format_areas(results.summary, scenario)
+    if 0 < n < MIN_STABLE_REPLICATIONS:
+        lines += ["", f"note: {n} replication(s) are too few for a stable interval (a t interval from fewer "
+                      f"than {MIN_STABLE_REPLICATIONS} moves a lot with one more run); use --reps 10 or more "
+                      "before quoting one. Intervals are kept within what each KPI can be (>= 0; <= 100 "
+                      "for a share)."]
     return "\n".join(lines)
+
+
+AREA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("admissions", "admissions"), ("admissions_per_1000", "per 1000/yr"), ("acute_bed_days", "bed days"),
+    ("acute_occupancy_mean_pct", "occupancy %"), ("bed_wait_hours_mean", "bed wait h"),
+    ("days_at_home_per_person", "days at home"), ("cost_total_gbp", "cost GBP"))
+"""The columns of the console's breakdown by ICP and acute trust."""
+
+
+def format_areas(summary: pd.DataFrame, scenario: Scenario) -> list[str]:
+    """Lines of a table by ICP (named, with its acute trust) of the main KPIs' means; none for a
+    scenario of one ICP (the whole-area table says it all)."""
+    if len(scenario.icps) < 2:
+        return []
+    from dorothy_sim.areas import TRUSTS
+
+    means = summary.set_index(["area", "kpi"])["mean"]
+    names = {code: f"{icp.label or code} ({icp.acute_trust})" for code, icp in scenario.icps.items()}
+    width = max(len(name) for name in names.values()) + 2
+    lines = ["", "By ICP (acute trust): means over the replications; the intervals are in summary.csv",
+             f"{'ICP (acute trust)':{width}s}" + "".join(f"{title:>14s}" for _, title in AREA_COLUMNS)]
+    for code in [*scenario.icps, "all"]:
+        name = names.get(code, "Whole area")
+        cells = [format_console(means.get((code, kpi), float("nan"))) for kpi, _ in AREA_COLUMNS]
+        lines.append(f"{name:{width}s}" + "".join(f"{cell:>14s}" for cell in cells))
+    trusts = sorted({icp.acute_trust for icp in scenario.icps.values() if icp.acute_trust in TRUSTS})
+    if trusts:
+        lines.append("Trusts: " + "; ".join(f"{code} {TRUSTS[code]}" for code in trusts))
+    return lines
 
 
 HEADLINE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -443,7 +508,7 @@ def format_headline(results: SweepResults) -> str:
     admissions exposure-adjusted first; flags name gridlocked configurations and rising queues."""
     table = results.headline()
     width = max(12, *(len(label) for label in results.configurations["label"]))
-    lines = [f"Sweep '{results.name}': paired differences from the baseline (configuration 0), whole area, "
+    lines = [f"Sweep '{results.title}': paired differences from the baseline (configuration 0), whole area, "
              "mean [95% CI over replications, simulation noise only]; avoided admissions exposure-adjusted "
              "rank the configurations (the raw count also counts people kept in hospital)", "",
              f"{'configuration':{width}s} " + " ".join(f"{title:>30s}" for _, title in HEADLINE_COLUMNS)

@@ -34,6 +34,29 @@ def _nothing() -> None:
     pass
 
 
+START_METHOD_VARIABLE = "DOROTHY_START_METHOD"
+"""The environment variable that chooses how pool workers start: ``fork`` or ``spawn``."""
+
+
+def start_method() -> str:
+    """How pool workers start: ``fork`` where the platform has it (Linux, macOS), else ``spawn``
+    (Windows); the environment variable :data:`START_METHOD_VARIABLE` chooses either.
+
+    Why fork by default, named rather than left to Python's default (forkserver from Python 3.14 on
+    Linux, spawn on macOS): a forked worker starts with the imports already done and frozen out of
+    its collector's walks (:func:`_start_worker`), so the first run starts at once. Under spawn each
+    worker imports the package itself (about a second) and then runs the same replications: every
+    task and result crosses the pipe pickled either way, so the tables are identical."""
+    chosen = os.environ.get(START_METHOD_VARIABLE, "").strip().lower()
+    available = multiprocessing.get_all_start_methods()
+    if chosen:
+        if chosen not in ("fork", "spawn") or chosen not in available:
+            raise UserError(f"{START_METHOD_VARIABLE}={chosen!r}: give fork or spawn (this platform has "
+                            f"{', '.join(m for m in available if m in ('fork', 'spawn'))})")
+        return chosen
+    return "fork" if "fork" in available else "spawn"
+
+
 @dataclass(frozen=True)
 class Work:
     """What a replication is and how a worker gets ready for one, given by the caller.
@@ -261,9 +284,7 @@ def _execute_pool(pieces: list[Piece], work: Work, workers: int,
 
 def _run_in_pool(pieces: list[Piece], work: Work, workers: int, deadline: float | None,
                  ctrl_c: list[int]) -> Iterator[tuple[Hashable, Any]]:
-    # Forked, named rather than left to the default (forkserver from Python 3.14 on Linux): a worker
-    # starts with the imports already done and frozen out of its collector's walks (_start_worker).
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method()),
                                initializer=_start_worker, initargs=(work.initializer,))
     pending: dict[Future, Piece] = {}
     arrived: dict[Hashable, list[Any]] = {}

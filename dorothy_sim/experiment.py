@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class Results:
     queues: pd.DataFrame
     complete: bool = True
     loaded: int = 0
+    outputs: dict[Key, RunOutput] = field(default_factory=dict, repr=False)  # for comparisons (compare.py)
 
     def unstable(self) -> pd.DataFrame:
         """The queues still rising at the end in at least one replication (see :func:`unstable_queues`)."""
@@ -106,8 +107,17 @@ def run_manifest(scenario: Scenario, seed: int) -> dict[str, Any]:
     first seed (hashed, so a changed scenario or seed is never resumed into)."""
     digest = hashlib.sha256(json.dumps({"scenario": scenario.model_dump(mode="json"), "first_seed": seed},
                                        sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return {"kind": "run", "spec_hash": digest, "scenario": scenario.name, "first_seed": seed,
+    return {"kind": "run", "spec_hash": digest, "scenario": scenario.name, "label": scenario.display_name,
+            "scenario_hash": scenario_hash(scenario), "first_seed": seed,
             "seed_rule": f"replication r uses seed {seed} + r", "dorothy_sim_version": __version__}
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A short hash of the resolved scenario (every parameter but the label, which is only shown):
+    what tells two runs' scenarios apart in a folder name and in the refusal to write one run over
+    another."""
+    return hashlib.sha256(json.dumps(scenario.model_dump(mode="json", exclude={"label"}), sort_keys=True,
+                                     default=str).encode()).hexdigest()[:16]
 
 
 def results_of(scenario: Scenario, outputs: dict[Key, RunOutput], complete: bool = True,
@@ -117,4 +127,5 @@ def results_of(scenario: Scenario, outputs: dict[Key, RunOutput], complete: bool
     table = pd.DataFrame([row for key in keys for row in outputs[key].rows(scenario.name, key[1])],
                          columns=COLUMNS)
     return Results(replications=table, summary=summarise(table), ledgers=[outputs[k].ledger for k in keys],
-                   queues=queue_table(outputs, with_configuration=False), complete=complete, loaded=loaded)
+                   queues=queue_table(outputs, with_configuration=False), complete=complete, loaded=loaded,
+                   outputs={k: outputs[k] for k in keys})

@@ -143,6 +143,7 @@ class Replications(_Strict):
 
 class SweepSpec(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    label: Annotated[str, Field(max_length=120)] = ""  # shown in headers and reports ("Winter push")
     description: str = ""
     scenario: str = "kent_medway"
     seed: Annotated[int, Field(ge=0, le=2**32 - 1, strict=True)] = 1
@@ -445,9 +446,10 @@ def plan(spec: SweepSpec, spec_path: Path | None = None) -> Plan:
         scenarios.append(scenario)
     # The replication rule is left out of the hash: runs are keyed by configuration and replication
     # (seed = spec.seed + replication), so asking for more replications reuses every finished run.
+    # So are the labels, which are only shown.
     digest = hashlib.sha256(json.dumps(
-        {"spec": spec.model_dump(mode="json", by_alias=True, exclude={"replications"}),
-         "baseline": baseline.model_dump(mode="json"),
+        {"spec": spec.model_dump(mode="json", by_alias=True, exclude={"replications", "label"}),
+         "baseline": baseline.model_dump(mode="json", exclude={"label"}),
          "configurations": [c.overrides for c in configurations]},
         sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Plan(spec, source, baseline, tuple(configurations), tuple(scenarios), digest)

@@ -200,6 +200,20 @@ class ResultStore:
                         configuration, replication, self.discarded)
 
 
+def folder_in_use(folder: Path) -> bool:
+    """Whether another process holds the lock of a result folder right now."""
+    path = Path(folder) / LOCK
+    if not path.is_file():
+        return False
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
 @functools.cache
 def code_fingerprint() -> str:
     """A hash of the package's own source (with the compiled core's ``.pxd`` types) and embedded

@@ -73,13 +73,22 @@ class SweepResults:
     complete: bool = True
     ledgers: dict[Key, dict[str, int]] = field(default_factory=dict, repr=False)
     run_seconds: float = 0.0  # summed time of the runs themselves (each run records its own)
+    occupancy_monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    command: str = ""  # the command that made the runs, as typed (for a report's provenance)
+    label: str = ""  # the spec's friendly name ("Winter push"), shown instead of ``name`` where set
+
+    @property
+    def title(self) -> str:
+        """What headers and reports call the sweep: its label, else its name."""
+        return self.label or self.name
+    loaded: int = 0  # runs read from the folder's store rather than run (a resumed sweep)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by the file stem they are written under."""
         return {"configurations": self.configurations, "headline": self.headline(),
                 "replications": self.replications, "summary": self.summary,
                 "comparisons": self.comparisons, "occupancy_daily": self.occupancy_daily,
-                "queues": self.queues}
+                "occupancy_monthly": self.occupancy_monthly, "queues": self.queues}
 
     def headline(self, area: str = ALL) -> pd.DataFrame:
         """One row per configuration: factor values, replications, the comparison KPIs with their
@@ -112,7 +121,8 @@ class SweepResults:
 
 def sweep(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path, out: str | Path | None = None,
           workers: int | None = None, dask: str | None = None, force: bool = False,
-          progress: bool = False, time_limit_seconds: float | None = None) -> SweepResults:
+          progress: bool = False, time_limit_seconds: float | None = None,
+          command: str = "") -> SweepResults:
     """Run a sweep and return its tables.
 
     ``spec`` is a spec object, a dict in the spec's TOML shape, the path of a TOML file, or a plan. With
@@ -122,7 +132,8 @@ def sweep(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path, out: str | Pa
     :class:`~dorothy_sim.errors.RunsStopped` saying what was kept and how to resume.
     """
     the_plan = _plan_of(spec)
-    store = ResultStore(Path(out), the_plan.manifest(), force=force) if out is not None else None
+    manifest = {**the_plan.manifest(), **({"command": command} if command else {})}
+    store = ResultStore(Path(out), manifest, force=force) if out is not None else None
     with store if store is not None else nullcontext():
         def task_of(key: Key) -> Task:
             return Task(key, the_plan.scenarios[key[0]], the_plan.spec.seed + key[1])
@@ -141,7 +152,9 @@ def sweep(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path, out: str | Pa
                     "seeds": [the_plan.spec.seed + r for r in range(max(wanted.values()))]}
         if store is not None:
             store.write_manifest(**finished)
-    return assemble({**the_plan.manifest(), **finished}, runner.outputs)
+    results = assemble({**manifest, **finished}, runner.outputs)
+    results.loaded = runner.loaded
+    return results
 
 
 def _plan_of(spec: Plan | SweepSpec | Mapping[str, Any] | str | Path) -> Plan:
@@ -234,6 +247,8 @@ def assemble(meta: dict[str, Any], outputs: dict[Key, RunOutput]) -> SweepResult
         factors=factors, spec_hash=meta["spec_hash"], first_seed=int(spec["seed"]),
         configurations=config_table, replications=replications, summary=summary,
         comparisons=comparisons, occupancy_daily=_occupancy_daily(outputs, keys),
+        occupancy_monthly=occupancy_monthly(outputs, keys), command=str(meta.get("command", "")),
+        label=str(spec.get("label") or ""),
         queues=queue_table({k: outputs[k] for k in keys}, with_configuration=True),
         complete=bool(meta.get("complete")) and len(keys) >= expected,
         ledgers={k: outputs[k].ledger for k in keys},
@@ -256,7 +271,8 @@ def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys
     baseline = replications[replications["configuration"] == 0]
     if baseline.empty:  # an unfinished sweep whose baseline has no finished run: nothing to pair
         return pd.DataFrame(columns=columns)
-    paired = paired_differences(replications, baseline, keys=[*RUN_KEYS, "area", "kpi", "unit"])
+    paired = paired_differences(replications, baseline, keys=[*RUN_KEYS, "area", "kpi", "unit"],
+                                unpaired="ignore")  # (an unfinished sweep pairs what has finished)
 
     merged = replications.merge(baseline[["replication", "area", "kpi", "value"]],
                                 on=["replication", "area", "kpi"], suffixes=("", "_baseline"))
@@ -313,5 +329,32 @@ def _occupancy_daily(outputs: dict[Key, RunOutput], keys: list[Key]) -> pd.DataF
             table.insert(0, "configuration", configuration)
             frames.append(table)
     table = pd.concat(frames, ignore_index=True)
+    table["ci_low"] = table["ci_low"].clip(lower=0.0)  # occupancy is never negative
     return table.rename(columns={"mean": "mean_pct", "ci_low": "ci_low_pct", "ci_high": "ci_high_pct"}) \
         .drop(columns="std")
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def occupancy_monthly(outputs: dict[Key, RunOutput], keys: list[Key]) -> pd.DataFrame:
+    """Acute occupancy (% of core beds) by configuration, area and month of the results period.
+
+    Two different things, kept apart: ``mean_pct`` with ``ci_low_pct``/``ci_high_pct``, the 95% CI of
+    the month's mean occupancy over replications (how sure the mean is); and ``p10_pct``/``p90_pct``,
+    the 10th and 90th percentiles of the daily occupancy in that month over every replication (what a
+    day could be like). The CI is bounded below at 0 (:func:`~dorothy_sim.analysis.bounded`)."""
+    rows = []
+    for configuration in sorted({k[0] for k in keys}):
+        runs = [outputs[k] for k in keys if k[0] == configuration]
+        for area in runs[0].daily_occupancy_pct:
+            series = np.array([run.daily_occupancy_pct[area] for run in runs], dtype=float)
+            month = (np.arange(series.shape[1]) // DAYS_PER_MONTH).astype(int)
+            for m in np.unique(month):
+                days = series[:, month == m]
+                mean, _, low, high, n = t_interval(days.mean(axis=1))
+                rows.append((configuration, area, int(m) + 1, int(days.shape[1]), mean,
+                             max(low, 0.0) if np.isfinite(low) else low, high,
+                             float(np.percentile(days, 10)), float(np.percentile(days, 90)), n))
+    return pd.DataFrame(rows, columns=["configuration", "area", "month", "days", "mean_pct", "ci_low_pct",
+                                       "ci_high_pct", "p10_pct", "p90_pct", "n"])

@@ -28,12 +28,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dorothy_sim.analysis import mser5
+from dorothy_sim.analysis import MIN_STABLE_REPLICATIONS, mser5
 from dorothy_sim.errors import UserError
 from dorothy_sim.executors import Task, execute
 from dorothy_sim.monitor import ALL
 from dorothy_sim.runner import replications
 from dorothy_sim.scenario import Scenario
+
+STABLE_SPREAD_DAYS = 20
+"""Single replications' MSER-5 points may differ by this much (two 10-day steps of the recommendation)
+before the warm-up verdict is called unstable."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,23 @@ class WarmupCheck:
     def current_is_enough(self) -> bool:
         return self.current_days >= self.recommended_days
 
+    @property
+    def needs_more_replications(self) -> bool:
+        """Whether the verdict could flip with more replications: fewer than
+        :data:`~dorothy_sim.analysis.MIN_STABLE_REPLICATIONS` of them, or single replications whose
+        truncation points spread over more than :data:`STABLE_SPREAD_DAYS` (the mean series' point,
+        and so the recommendation, then moves with each replication added)."""
+        spread = max(self.per_replication) - min(self.per_replication) if self.per_replication else 0
+        return len(self.per_replication) < MIN_STABLE_REPLICATIONS or spread > STABLE_SPREAD_DAYS
+
     def describe(self) -> str:
         verdict = ("is enough" if self.current_is_enough
                    else f"is too short: set run.warmup_days = {self.recommended_days}")
+        caution = ([f"  this verdict needs more replications: {len(self.per_replication)} empty-start "
+                    f"replication(s) whose truncation points range over "
+                    f"{min(self.per_replication)}-{max(self.per_replication)} days can flip it; run "
+                    f"'dorothy warmup --reps {max(10, 2 * len(self.per_replication))}' before relying on it"]
+                   if self.needs_more_replications else [])
         return "\n".join([
             f"Warm-up check for '{self.scenario}': MSER-5 on daily acute occupancy (area 'all') over the "
             f"first {self.window_days} days of {len(self.per_replication)} empty-start replication(s)",
@@ -63,6 +81,7 @@ class WarmupCheck:
             f"  recommended warm-up: {self.recommended_days} days (the mean series' point, rounded up to "
             "10 days; single replications are noisier)",
             f"  the scenario's warm-up of {self.current_days:g} days {verdict}",
+            *caution,
         ])
 
 

@@ -278,7 +278,9 @@ def test_run_writes_to_results_folder_by_default(tmp_path, capsys, monkeypatch):
     code, _, err = run_cli(["run", "--scenario", "small", "--reps", "1", "--workers", "1", "--quiet",
                             "--set", "run.results_days=30"], capsys)
     assert code == 0, err
-    assert {p.name for p in (tmp_path / "results" / "small").iterdir()} == OUTPUT_FILES | STORE_FILES
+    (folder,) = (tmp_path / "results").iterdir()  # a what-if (--set): its own folder, name + scenario hash
+    assert folder.name.startswith("small-")
+    assert {p.name for p in folder.iterdir()} == OUTPUT_FILES | STORE_FILES
 
 
 # --------------------------------------------------------------------------- other commands

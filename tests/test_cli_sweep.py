@@ -30,7 +30,7 @@ count = 2
 """
 TABLES = {f"{stem}.{ext}"
           for stem in ("configurations", "headline", "replications", "summary", "comparisons",
-                       "occupancy_daily", "queues")
+                       "occupancy_daily", "occupancy_monthly", "queues")
           for ext in ("csv", "parquet")}
 
 
@@ -99,9 +99,9 @@ def test_a_bad_spec_is_one_clear_error_and_writes_nothing(tmp_path, capsys, text
     assert not (tmp_path / "out").exists()
 
 
-def test_report_of_a_folder_that_is_not_a_sweep_is_a_clear_error(tmp_path, capsys):
+def test_report_of_a_folder_that_is_not_a_result_folder_is_a_clear_error(tmp_path, capsys):
     code, out, err = run_cli(["report", str(tmp_path)], capsys)
-    assert_one_clear_error(code, out, err, "not a sweep folder", "manifest.json")
+    assert_one_clear_error(code, out, err, "not a dorothy result folder", "store.json", "manifest.json")
 
 
 def test_warmup_recommends_a_warmup(capsys):

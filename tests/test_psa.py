@@ -128,6 +128,14 @@ def test_dorothy_psa_writes_tables_figures_workbook_and_report(tmp_path, capsys)
     assert len(list((out / "figures").glob("*.png"))) >= 4
     assert "probability of a net saving" in (out / "report.html").read_text(encoding="utf-8")
 
+    # `dorothy report` on the PSA folder writes the report again from the stored runs (none re-run).
+    (out / "report.html").unlink()
+    runs = sorted(p.stat().st_mtime_ns for p in (out / "runs").iterdir())
+    assert main(["report", str(out)]) == 0
+    assert "report for the PSA 'tiny'" in capsys.readouterr().out
+    assert "probability of a net saving" in (out / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.stat().st_mtime_ns for p in (out / "runs").iterdir()) == runs
+
 
 @pytest.mark.parametrize(("text", "fragment"), [
     ('name = "x"\nsampler = "halton"\n', "sampler"),

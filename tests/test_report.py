@@ -47,7 +47,7 @@ BASE = {"scenario": "small", "set": {"run.results_days": 60, "run.warmup_days": 
         "replications": {"count": 2}}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TABLE_STEMS = ("configurations", "headline", "replications", "summary", "comparisons", "occupancy_daily",
-               "queues")
+               "occupancy_monthly", "queues")
 
 
 @dataclasses.dataclass
@@ -119,7 +119,8 @@ def test_numbers_are_formatted_for_a_board_report() -> None:
 
 
 def test_report_writes_every_file_and_nothing_half_written(grid: Built) -> None:
-    figures = (FIG_AVOIDED, FIG_HEATMAP, FIG_OCCUPANCY, FIG_UTILISATION)
+    figures = (FIG_AVOIDED, FIG_HEATMAP, FIG_OCCUPANCY, FIG_UTILISATION, "bed_days_saved_by_capacity",
+               "net_saving_gbp_by_capacity")
     expected = ({f"{stem}.{ext}" for stem in TABLE_STEMS for ext in ("csv", "parquet")}
                 | {f"{stem}.{ext}" for stem in figures for ext in ("png", "svg")}
                 | {"grid2.xlsx", "grid2.html"})
@@ -256,7 +257,8 @@ def test_heatmap_only_for_two_factor_grids_and_tornado_only_for_one_at_a_time(
                              "reablement.places": {"from": 5, "to": 30}}}, workers=2)
     for results in (one_factor, lhs):
         stems = [chart.stem for chart in make_charts(results)]
-        assert stems == [FIG_AVOIDED, FIG_OCCUPANCY, FIG_UTILISATION], results.design
+        assert stems == [FIG_AVOIDED, "bed_days_saved_by_capacity", "net_saving_gbp_by_capacity",
+                         FIG_OCCUPANCY, FIG_UTILISATION], results.design  # bed days, cost beside admissions
 
 
 def test_tornado_puts_the_biggest_swing_on_top(oat: Built) -> None:
@@ -298,7 +300,7 @@ def test_html_shows_the_headline_numbers(grid: Built) -> None:
 def test_html_embeds_every_figure_and_stands_alone(grid: Built) -> None:
     page = grid.html()
     images = re.findall(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 4
+    assert len(images) == 6  # three capacity charts (admissions, bed days, cost), heatmap, occupancy, queues
     for data in images:
         assert ET.fromstring(base64.b64decode(data)).tag == "{http://www.w3.org/2000/svg}svg"
     assert "<script" not in page and "<link" not in page and 'src="http' not in page

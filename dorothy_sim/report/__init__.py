@@ -14,9 +14,11 @@ folder never holds a half-written file that looks complete.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from dorothy_sim.formatting import format_estimate, format_number
+from dorothy_sim.names import folder_name
 from dorothy_sim.output import atomic_write, check_folder, write_table
 from dorothy_sim.report.figures import (
     FIG_AVOIDED,
@@ -62,10 +64,13 @@ __all__ = [
 ]
 
 
-def write_report(results: SweepResults, folder: Path, command: str | None = None) -> list[Path]:
+def write_report(results: SweepResults, folder: Path, command: str | None = None,
+                 kpis: Sequence[str] | None = None) -> list[Path]:
     """Write the tidy tables, ``<name>.xlsx``, the figures (PNG and SVG) and ``<name>.html`` into
-    ``folder``; return the paths written. ``command`` is the command line that made the report,
-    shown under "how this was made" (the CLI passes its own; a default names the tools)."""
+    ``folder``; return the paths written. ``kpis`` chooses the measures the figures show (default:
+    avoided admissions, exposure-adjusted, with bed days and cost beside them). ``command`` is the
+    command line that made the report, shown under "how this was made" (the CLI passes its own; a
+    default names the tools)."""
     folder = Path(folder)
     check_folder(folder, "report folder")
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,12 +78,13 @@ def write_report(results: SweepResults, folder: Path, command: str | None = None
     written: list[Path] = []
     for stem, table in results.tables().items():
         written += write_table(table, folder, stem)
-    charts = make_charts(results)
+    charts = make_charts(results, kpis)
     for chart in charts:
         written += save_chart(chart, folder)
     remove_stale_figures(folder, {chart.stem for chart in charts})
-    written.append(write_workbook(results, folder / f"{results.name}.xlsx", made))
-    page = folder / f"{results.name}.html"
+    stem = folder_name(results.name)  # a name is a label, never a path
+    written.append(write_workbook(results, folder / f"{stem}.xlsx", made))
+    page = folder / f"{stem}.html"
     names = [p.name for p in written] + [page.name]
     written.append(atomic_write(page, lambda p: p.write_text(render_html(results, charts, made, names),
                                                        encoding="utf-8")))

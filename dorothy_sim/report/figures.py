@@ -9,7 +9,7 @@ import io
 import math
 import textwrap
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,16 +26,17 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from dorothy_sim._version import __version__
+from dorothy_sim.errors import UserError
 from dorothy_sim.formatting import format_number, shared_decimals
-from dorothy_sim.kpis import RAW_AVOIDED_KPI
-from dorothy_sim.monitor import ALL
+from dorothy_sim.kpis import RANKING_KPI, RAW_AVOIDED_KPI, UNITS
 from dorothy_sim.output import atomic_write
 from dorothy_sim.report.findings import baseline_values, best_configuration, effects, one_factor_rows
 from dorothy_sim.report.labels import (
     CI_TEXT,
     RAW_TEXT,
+    TITLES,
     pretty_path,
-    service_name,
+    unit_label,
     value_text,
 )
 from dorothy_sim.sweep import GRIDLOCK_TEXT, UNSTABLE_TEXT, SweepResults
@@ -44,9 +45,14 @@ from dorothy_sim.sweep import GRIDLOCK_TEXT, UNSTABLE_TEXT, SweepResults
 FIG_AVOIDED = "avoided_admissions_by_capacity"
 FIG_HEATMAP = "avoided_admissions_heatmap"
 FIG_TORNADO = "avoided_admissions_tornado"
-FIG_OCCUPANCY = "acute_occupancy_by_day"
-FIG_UTILISATION = "utilisation_by_service"
-FIGURES: tuple[str, ...] = (FIG_AVOIDED, FIG_HEATMAP, FIG_TORNADO, FIG_OCCUPANCY, FIG_UTILISATION)
+FIG_OCCUPANCY = "acute_occupancy_by_month"
+FIG_UTILISATION = "bottlenecks_queues_and_waits"
+FIG_COMPARISON = "whatif_vs_baseline"
+FIG_BY_AREA = "by_icp_and_trust"
+FIGURES: tuple[str, ...] = (FIG_AVOIDED, FIG_HEATMAP, FIG_TORNADO, FIG_OCCUPANCY, FIG_UTILISATION,
+                            FIG_COMPARISON, FIG_BY_AREA)
+RETIRED_FIGURES: tuple[str, ...] = ("acute_occupancy_by_day", "utilisation_by_service")
+"""Stems earlier reports wrote: removed from a report folder remade now."""
 DPI = 150
 
 
@@ -85,7 +91,7 @@ class _XAxis:
         return np.asarray([self.levels.index(v) for v in values], dtype=float)
 
     def style(self, ax: Axes) -> None:
-        ax.set_xlabel(f"{pretty_path(self.path)} ({self.path})")
+        ax.set_xlabel(pretty_path(self.path))
         if not self.numeric:
             ax.set_xticks(range(len(self.levels)), [value_text(v) for v in self.levels])
         elif all(float(v).is_integer() for v in self.levels):
@@ -103,21 +109,63 @@ class Chart:
     svg: str = ""
 
 
-def make_charts(results: SweepResults) -> list[Chart]:
-    """Every figure the design supports: capacity curves, heatmap (two-factor grids), tornado
-    (one-at-a-time), occupancy over the year and service utilisation."""
+def make_charts(results: SweepResults, kpis: Sequence[str] | None = None) -> list[Chart]:
+    """Every figure the design supports. A sweep: a capacity chart per measure (``kpis``, default the
+    ranking measure), heatmap (two-factor grids), tornado (one-at-a-time); a comparison: the what-ifs
+    against the baseline (``kpis``, default admissions, bed days and cost); every kind: occupancy by
+    month, where people queue, and the breakdown by ICP and trust (with two or more ICPs)."""
+    from dorothy_sim.compare import COMPARISON_DESIGN, RUN_DESIGN
+    from dorothy_sim.report import panels
+
+    unknown = [k for k in kpis or () if k not in UNITS]
+    if unknown:
+        raise UserError(f"--kpi {', '.join(unknown)}: not a KPI; see 'dorothy kpis' for the names")
+    labels = results.configurations.set_index("configuration")["label"]
     with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.9):
-        drawn = [_avoided_chart(results), _heatmap_chart(results), _tornado_chart(results),
-                 _occupancy_chart(results), _utilisation_chart(results)]
+        if results.design == COMPARISON_DESIGN:
+            whatifs = [c for c in results.configurations["configuration"] if c != 0]
+            chosen = tuple(kpis or panels.DEFAULT_KPIS)
+            shown = [(0, f"Baseline: {labels[0]}"), *((c, str(labels[c])) for c in whatifs)]
+            drawn = [panels.comparison_chart(results, chosen),
+                     panels.occupancy_chart(results, shown, FIG_OCCUPANCY),
+                     panels.bottleneck_chart(results, 0, f"baseline: {labels[0]}", FIG_UTILISATION),
+                     *(_restem(panels.area_chart(results, c, str(labels[c]), chosen), i)
+                       for i, c in enumerate(whatifs))]
+        elif results.design == RUN_DESIGN:
+            drawn = [panels.occupancy_chart(results, [(0, str(labels[0]))], FIG_OCCUPANCY),
+                     panels.bottleneck_chart(results, 0, str(labels[0]), FIG_UTILISATION),
+                     panels.area_chart(results, None, str(labels[0]), tuple(kpis or panels.RUN_KPIS))]
+        else:
+            shown = _shown_configurations(results)
+            best = best_configuration(results)
+            chosen = tuple(kpis or SWEEP_KPIS)
+            drawn = [*(_avoided_chart(results, kpi) for kpi in chosen),
+                     _heatmap_chart(results), *(_tornado_chart(results, kpi) for kpi in chosen),
+                     panels.occupancy_chart(results, shown, FIG_OCCUPANCY),
+                     panels.bottleneck_chart(results, 0, "baseline", FIG_UTILISATION),
+                     panels.area_chart(results, best, str(labels[best]), tuple(kpis or panels.DEFAULT_KPIS))
+                     if best is not None else None]
     return [chart for chart in drawn if chart is not None]
 
 
+SWEEP_KPIS: tuple[str, ...] = (RANKING_KPI, "bed_days_saved", "net_saving_gbp")
+"""What a sweep's capacity charts and tornadoes show unless ``--kpi`` says: admissions, with bed days
+and cost beside them (a lever that frees beds without avoiding admissions is seen)."""
+
+
+def _restem(chart: Chart | None, index: int) -> Chart | None:
+    """The second and later copies of a figure get their own file stem."""
+    if chart is not None and index:
+        chart.stem = f"{chart.stem}_{index + 1}"
+    return chart
+
+
 def _new_figure(width: float, height: float, panels: int = 1,
-                sharey: bool = True) -> tuple[Figure, list[Axes]]:
+                sharey: bool = True, columns: int = 3) -> tuple[Figure, list[Axes]]:
     """A figure that belongs to no pyplot window (so nothing needs closing and no backend is touched)."""
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
-    columns = min(panels, 3)
+    columns = min(panels, columns)
     rows = math.ceil(panels / columns)
     axes = figure.subplots(rows, columns, sharey=sharey, squeeze=False).ravel().tolist()
     for ax in axes[panels:]:
@@ -132,6 +180,17 @@ def _band(ax: Axes, x: np.ndarray, table: pd.DataFrame, label: str, color: Any, 
     x = x[order]
     table = table.iloc[order]
     mean = table["diff_mean"].to_numpy(float)
+    if len(x) <= 2:  # two points joined by a line would suggest a dose-response between them
+        error = np.vstack([mean - table["diff_ci_low"].to_numpy(float), table["diff_ci_high"].to_numpy(float)
+                           - mean])
+        ax.errorbar(x, mean, yerr=np.nan_to_num(error), fmt=marker, linestyle="none", color=color, capsize=4,
+                    label=label)
+        ax.plot(x, table["raw_mean"].to_numpy(float), linestyle="none", marker="D", markersize=4,
+                color=color, alpha=0.6)
+        _mark_flags(ax, x, mean, table)
+        if len(x) == 1 or np.ptp(x) == 0:
+            ax.set_xlim(x[0] - 1, x[0] + 1)
+        return
     ax.fill_between(x, table["diff_ci_low"].to_numpy(float),
                     table["diff_ci_high"].to_numpy(float), color=color, alpha=0.2, linewidth=0)
     ax.plot(x, mean, marker=marker, color=color, label=label)
@@ -171,11 +230,19 @@ def _legend(ax: Axes, extra: Iterable[Any] = (), on: Axes | Figure | None = None
     (on or ax).legend(list(unique.values()), list(unique), **kwargs)
 
 
-def _with_raw(results: SweepResults) -> pd.DataFrame:
-    """The ranking measure's effects (:func:`effects`) with the raw count beside them (``raw_mean``)."""
+def _with_raw(results: SweepResults, kpi: str = RANKING_KPI) -> pd.DataFrame:
+    """A measure's effects (:func:`effects`); for the ranking measure, the raw count beside them
+    (``raw_mean``; NaN, so not drawn, for any other measure)."""
+    table = effects(results, kpi)
+    if kpi != RANKING_KPI:
+        return table.assign(raw_mean=np.nan)
     raw = effects(results, RAW_AVOIDED_KPI)[["configuration", "diff_mean"]]
-    return effects(results).merge(raw.rename(columns={"diff_mean": "raw_mean"}), on="configuration",
-                                  how="left")
+    return table.merge(raw.rename(columns={"diff_mean": "raw_mean"}), on="configuration", how="left")
+
+
+def _fit(title: str, figure: Figure) -> str:
+    """A figure title wrapped to the figure's width, so it is never clipped."""
+    return "\n".join(textwrap.wrap(title, max(24, int(figure.get_figwidth() * 9))))
 
 
 def _mark_baseline(ax: Axes, x: float) -> None:
@@ -185,24 +252,35 @@ def _mark_baseline(ax: Axes, x: float) -> None:
 AVOIDED_Y = "Avoided admissions vs baseline,\nexposure-adjusted (count)"
 
 
-def _avoided_chart(results: SweepResults) -> Chart | None:
-    """Avoided admissions (exposure-adjusted) against capacity with paired 95% CI bands, the raw count
-    dashed beside them, gridlocked and unstable configurations marked; drawn to suit the design."""
-    table = _with_raw(results)
+def _avoided_chart(results: SweepResults, kpi: str = RANKING_KPI) -> Chart | None:
+    """A measure (default avoided admissions, exposure-adjusted) against capacity with paired 95% CI
+    bands (points with whiskers where there are only two), the raw count dashed beside the ranking
+    measure, gridlocked and unstable configurations marked; drawn to suit the design."""
+    table = _with_raw(results, kpi)
     if not (table["configuration"] != 0).any():
         return None
+    ylabel = AVOIDED_Y if kpi == RANKING_KPI else "\n".join(textwrap.wrap(
+        f"{TITLES.get(kpi, pretty_path(kpi))} vs baseline ({unit_label(UNITS[kpi])})", 36))
     if results.design == "one_at_a_time":
-        figure = _avoided_one_at_a_time(results, table)
+        figure = _avoided_one_at_a_time(results, table, ylabel)
         how = "one panel per factor, the others at their baseline values"
     elif results.design == "latin_hypercube":
-        figure = _avoided_scatter(results, table)
+        figure = _avoided_scatter(results, table, ylabel)
         how = "each sampled configuration against each factor, with error bars"
     else:
-        figure = _avoided_grid(results, table)
+        figure = _avoided_grid(results, table, ylabel)
         how = ("one line per value of " + pretty_path(results.factors[1]) if len(results.factors) > 1
                else "a line over the factor's values")
+    how += "; where a line would join only two points, the points stand alone with their whiskers"
+    if kpi != RANKING_KPI:
+        title = f"{TITLES.get(kpi, pretty_path(kpi))} by capacity"
+        figure.suptitle(_fit(title, figure), fontweight="bold")
+        caption = (f"{title} (whole area, {unit_label(UNITS[kpi])} over the results period, paired with the "
+                   f"baseline): {how}. Shading or whiskers: its {CI_TEXT}. Black X: {GRIDLOCK_TEXT}; open "
+                   f"red square: {UNSTABLE_TEXT}.")
+        return Chart(f"{kpi}_by_capacity", title, caption, figure)
     title = "Avoided admissions by capacity"
-    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
+    figure.suptitle(_fit(title, figure), fontweight="bold")
     caption = (f"{title} (whole area, count over the results period, paired with the baseline): {how}. "
                "Solid: avoided admissions, exposure-adjusted (the fall in admissions per person-year at "
                f"home times the configuration's person-years at home); shading or bars: its {CI_TEXT}. "
@@ -212,7 +290,8 @@ def _avoided_chart(results: SweepResults) -> Chart | None:
     return Chart(FIG_AVOIDED, title, caption, figure)
 
 
-def _avoided_one_at_a_time(results: SweepResults, table: pd.DataFrame) -> Figure:
+def _avoided_one_at_a_time(results: SweepResults, table: pd.DataFrame,
+                           ylabel: str = AVOIDED_Y) -> Figure:
     figure, axes = _new_figure(4.6 * min(len(results.factors), 3), 4.2 * math.ceil(len(results.factors) / 3),
                                len(results.factors))
     baseline = baseline_values(results)
@@ -223,14 +302,15 @@ def _avoided_one_at_a_time(results: SweepResults, table: pd.DataFrame) -> Figure
         _mark_baseline(ax, float(axis([baseline[path]])[0]))
         ax.axhline(0, color="grey", linewidth=0.8)
         axis.style(ax)
-        ax.set_ylabel(AVOIDED_Y)
+        ax.set_ylabel(ylabel)
         ax.set_title(pretty_path(path))
     _legend(axes[0], [Line2D([], [], color="grey", linestyle="--", label=RAW_LINE)], loc="best",
             fontsize="small")
     return figure
 
 
-def _avoided_scatter(results: SweepResults, table: pd.DataFrame) -> Figure:
+def _avoided_scatter(results: SweepResults, table: pd.DataFrame,
+                     ylabel: str = AVOIDED_Y) -> Figure:
     n = len(results.factors)
     figure, axes = _new_figure(4.6 * min(n, 3), 4.2 * math.ceil(n / 3), n)
     design = table[table["configuration"] != 0]
@@ -250,12 +330,13 @@ def _avoided_scatter(results: SweepResults, table: pd.DataFrame) -> Figure:
         _mark_baseline(ax, float(axis([baseline[path]])[0]))
         ax.axhline(0, color="grey", linewidth=0.8)
         axis.style(ax)
-        ax.set_ylabel(AVOIDED_Y)
+        ax.set_ylabel(ylabel)
     _legend(axes[0], loc="best", fontsize="small")
     return figure
 
 
-def _avoided_grid(results: SweepResults, table: pd.DataFrame) -> Figure:
+def _avoided_grid(results: SweepResults, table: pd.DataFrame,
+                  ylabel: str = AVOIDED_Y) -> Figure:
     """x = first factor, one line per value of the second, one panel per combination of the rest.
     The baseline is a star at zero in the panel of its own values of the rest."""
     factors = results.factors
@@ -274,7 +355,7 @@ def _avoided_grid(results: SweepResults, table: pd.DataFrame) -> Figure:
             _mark_baseline(ax, float(axis([baseline[x_path]])[0]))
         ax.axhline(0, color="grey", linewidth=0.8)
         axis.style(ax)
-        ax.set_ylabel(AVOIDED_Y)
+        ax.set_ylabel(ylabel)
         if rest:
             ax.set_title(", ".join(f"{pretty_path(p)} = {value_text(v)}"
                                    for p, v in zip(rest, key, strict=True)), fontsize="medium")
@@ -324,12 +405,12 @@ def _heatmap_chart(results: SweepResults) -> Chart | None:
     if flagged:
         figure.legend(handles=flagged, loc="outside lower center", fontsize="small")
     ax.set_facecolor("#e6e6e6")  # cells not run yet
-    ax.set_xlabel(f"{pretty_path(x_path)} ({x_path})")
-    ax.set_ylabel(f"{pretty_path(y_path)} ({y_path})")
+    ax.set_xlabel(pretty_path(x_path))
+    ax.set_ylabel(pretty_path(y_path))
     ax.set_xticklabels([value_text(v) for v in columns], rotation=0)
     ax.set_yticklabels([value_text(v) for v in index], rotation=0)
     title = "Avoided admissions over the capacity grid"
-    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
+    figure.suptitle(_fit(title, figure), fontweight="bold")
     caption = (f"{title}: mean avoided admissions, exposure-adjusted (whole area, paired with the "
                f"baseline) for each combination of {pretty_path(x_path)} and {pretty_path(y_path)}"
                + (f"; the {CI_TEXT} is in brackets" if cells <= 64 else "")
@@ -392,10 +473,10 @@ class _Swing:
         return abs(float(self.high["diff_mean"]) - float(self.low["diff_mean"]))
 
 
-def _swings(results: SweepResults) -> list[_Swing]:
+def _swings(results: SweepResults, kpi: str = RANKING_KPI) -> list[_Swing]:
     """For each factor, the effect at its lowest and at its highest value (the baseline counts as a
     value of every arm), smallest swing first."""
-    table = _with_raw(results)
+    table = _with_raw(results, kpi)
     swings = []
     for path in results.factors:
         arm = one_factor_rows(table, results, path)
@@ -408,16 +489,42 @@ def _swings(results: SweepResults) -> list[_Swing]:
     return sorted(swings, key=lambda s: s.size)
 
 
-def _tornado_chart(results: SweepResults) -> Chart | None:
+def _tornado_chart(results: SweepResults, kpi: str = RANKING_KPI) -> Chart | None:
     """One bar per factor from the effect of its lowest value to that of its highest (avoided
     admissions, exposure-adjusted), biggest swing on top: which lever moves them most, one at a time.
     The raw count is a grey diamond at each end; an end whose configuration is gridlocked gets a black X
     and hatches its bar, one with queues still rising an open red square."""
     if results.design != "one_at_a_time":
         return None
-    swings = _swings(results)
+    swings = _swings(results, kpi)
     if not swings:
         return None
+    if kpi != RANKING_KPI:
+        return _restyle_tornado(_tornado_figure(results, swings), kpi)
+    figure = _tornado_figure(results, swings)
+    title = "Which capacity moves avoided admissions most"
+    figure.suptitle(_fit(title, figure), fontweight="bold")
+    caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
+               "that of its highest (labelled) on avoided admissions, exposure-adjusted, the others at "
+               f"baseline; largest swing on top. Whiskers: {CI_TEXT}. Grey diamonds: the {RAW_TEXT}. "
+               f"Black X and a hatched bar: {GRIDLOCK_TEXT}, not a benefit whatever it shows; open red "
+               f"square: {UNSTABLE_TEXT}.")
+    return Chart(FIG_TORNADO, title, caption, figure)
+
+
+def _restyle_tornado(figure: Figure, kpi: str) -> Chart:
+    """The tornado of a measure other than the ranking one: its own axis label, title and stem."""
+    name = TITLES.get(kpi, pretty_path(kpi))
+    figure.axes[0].set_xlabel(f"{name} vs baseline ({unit_label(UNITS[kpi])})\nwhiskers: {CI_TEXT}")
+    title = f"Which capacity moves {name.lower()} most"
+    figure.suptitle(_fit(title, figure), fontweight="bold")
+    caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
+               f"that of its highest (labelled), the others at baseline; largest swing on top. Whiskers: "
+               f"{CI_TEXT}. Black X and a hatched bar: {GRIDLOCK_TEXT}; open red square: {UNSTABLE_TEXT}.")
+    return Chart(f"{kpi}_tornado", title, caption, figure)
+
+
+def _tornado_figure(results: SweepResults, swings: list[_Swing]) -> Figure:
     baseline = baseline_values(results)
     figure, (ax,) = _new_figure(8.0, 1.4 + 0.9 * len(swings))
     low_color, high_color = sns.color_palette()[0], sns.color_palette()[3]
@@ -447,14 +554,7 @@ def _tornado_chart(results: SweepResults) -> Chart | None:
     ax.set_ylim(-0.7, len(swings) - 0.3)
     ax.set_xlabel(f"Avoided admissions vs baseline, exposure-adjusted (count)\nwhiskers: {CI_TEXT}")
     _legend(ax, on=figure, loc="outside lower center", fontsize="small")
-    title = "Which capacity moves avoided admissions most"
-    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
-    caption = (f"Tornado chart. {title}: for each factor, a bar from the effect of its lowest value to "
-               "that of its highest (labelled) on avoided admissions, exposure-adjusted, the others at "
-               f"baseline; largest swing on top. Whiskers: {CI_TEXT}. Grey diamonds: the {RAW_TEXT}. "
-               f"Black X and a hatched bar: {GRIDLOCK_TEXT}, not a benefit whatever it shows; open red "
-               f"square: {UNSTABLE_TEXT}.")
-    return Chart(FIG_TORNADO, title, caption, figure)
+    return figure
 
 
 BEST_TEXT = "Most avoided admissions (exposure-adjusted, not gridlocked, no days at home lost)"
@@ -471,68 +571,6 @@ def _shown_configurations(results: SweepResults) -> list[tuple[int, str]]:
         text = f"{BEST_TEXT}: {label}" + (f" ({UNSTABLE_TEXT})" if unstable else "")
         shown.append((best, "\n".join(textwrap.wrap(text, 60))))
     return shown
-
-
-def _occupancy_chart(results: SweepResults) -> Chart | None:
-    """Daily acute occupancy (whole area) of the baseline and the best configuration, against the
-    85% and 92% occupancy levels boards plan to."""
-    daily = results.occupancy_daily[results.occupancy_daily["area"] == ALL]
-    shown = [(c, label) for c, label in _shown_configurations(results) if (daily["configuration"] == c).any()]
-    if not shown:
-        return None
-    figure, (ax,) = _new_figure(9.0, 4.6)
-    for (configuration, label), color in zip(shown, sns.color_palette(n_colors=len(shown)), strict=True):
-        rows = daily[daily["configuration"] == configuration].sort_values("day")
-        ax.fill_between(rows["day"], rows["ci_low_pct"], rows["ci_high_pct"], color=color, alpha=0.2,
-                        linewidth=0)
-        sns.lineplot(x=rows["day"].to_numpy(), y=rows["mean_pct"].to_numpy(), ax=ax, color=color,
-                     label=label, linewidth=1.2, legend=False)
-    for level, color in ((85, "tab:orange"), (92, "tab:red")):
-        ax.axhline(level, color=color, linestyle="--", linewidth=1, label=f"{level}% occupancy")
-    ax.set_xlabel("Day of the results period")
-    ax.set_ylabel("Acute occupancy (% of core beds)")
-    figure.legend(loc="outside lower center", ncols=2, fontsize="small")  # long labels: off the data
-    title = "Acute bed occupancy over the year"
-    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
-    caption = (f"{title} (whole area, all patients, % of core beds): daily mean over replications with "
-               f"its {CI_TEXT} as a band, for the baseline and the configuration with the most avoided "
-               "admissions, exposure-adjusted, among those not gridlocked; dashed lines at 85% and 92%.")
-    return Chart(FIG_OCCUPANCY, title, caption, figure)
-
-
-def _utilisation_chart(results: SweepResults) -> Chart | None:
-    """Utilisation of every service (whole area) for the baseline and the best configuration, busiest
-    first: the bottlenecks that limit what extra capacity elsewhere can achieve."""
-    summary = results.summary
-    rows = summary[(summary["area"] == ALL) & summary["kpi"].str.endswith("_utilisation_pct")]
-    rows = rows[np.isfinite(rows["mean"].astype(float))]
-    shown = [(c, label) for c, label in _shown_configurations(results) if (rows["configuration"] == c).any()]
-    if not shown:
-        return None
-    first = rows[rows["configuration"] == shown[0][0]]
-    order = first.sort_values("mean", ascending=True)["kpi"].tolist()
-    order += sorted(set(rows["kpi"]) - set(order))
-    figure, (ax,) = _new_figure(8.5, 1.4 + 0.28 * len(order) * len(shown))
-    height = 0.8 / len(shown)
-    for i, ((configuration, label), color) in enumerate(zip(shown, sns.color_palette(n_colors=len(shown)),
-                                                            strict=True)):
-        these = rows[rows["configuration"] == configuration].set_index("kpi").reindex(order)
-        y = np.arange(len(order)) + (len(shown) - 1 - 2 * i) * height / 2
-        mean = these["mean"].to_numpy(float)
-        error = np.vstack([mean - these["ci_low"].to_numpy(float), these["ci_high"].to_numpy(float) - mean])
-        ax.barh(y, mean, height=height, color=color, label=label)
-        ax.errorbar(mean, y, xerr=np.nan_to_num(error), fmt="none", ecolor="black", elinewidth=1, capsize=2)
-    ax.axvline(85, color="tab:red", linestyle="--", linewidth=1, label="85% utilisation")
-    ax.set_yticks(range(len(order)), [service_name(kpi) for kpi in order])
-    ax.set_xlabel(f"Utilisation (% of capacity busy); whiskers: {CI_TEXT}")
-    ax.set_xlim(0, max(105.0, float(np.nanmax(rows["ci_high"].fillna(rows["mean"]))) * 1.05))
-    figure.legend(loc="outside lower center", ncols=2, fontsize="small")  # long labels: off the data
-    title = "Service utilisation: where the bottlenecks are"
-    figure.suptitle(f"{title}: {results.name}", fontweight="bold")
-    caption = (f"{title} (whole area): mean utilisation of each service with its {CI_TEXT}, busiest "
-               "at the top, for the baseline and the configuration with the most avoided admissions, "
-               "exposure-adjusted, among those not gridlocked; dashed line at 85%.")
-    return Chart(FIG_UTILISATION, title, caption, figure)
 
 
 def render_chart(chart: Chart, fmt: str) -> bytes:
@@ -558,6 +596,6 @@ def save_chart(chart: Chart, folder: Path) -> list[Path]:
 def remove_stale_figures(folder: Path, made: set[str]) -> None:
     """A figure an earlier report drew (say a heatmap) but this design does not would otherwise sit
     next to the new report as if it belonged to it."""
-    for stem in set(FIGURES) - made:
+    for stem in (set(FIGURES) | set(RETIRED_FIGURES)) - made:
         for suffix in (".png", ".svg"):
             (folder / f"{stem}{suffix}").unlink(missing_ok=True)

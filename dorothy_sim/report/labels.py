@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dorothy_sim._version import __version__
+from dorothy_sim.areas import ICPS, TRUSTS, area_title, icp_name, trust_name  # noqa: F401 (re-exported)
 from dorothy_sim.registry import LABELS
 from dorothy_sim.sweep import SweepResults
 
@@ -43,13 +44,18 @@ TITLES: dict[str, str] = {
     "cost_per_avoided_admission_gbp": "Cost per avoided admission",
     "cost_per_day_at_home_gbp": "Cost per day at home gained",
     "acute_occupancy_mean_pct": "Acute occupancy, mean",
+    "cost_total_gbp": "Total cost",
+    "admissions": "Emergency admissions",
+    "acute_bed_days": "Acute bed days",
+    "admissions_per_1000": "Admissions per 1,000 a year",
     "bed_wait_hours_mean": "Wait for an acute bed, mean",
 }
 CI_TEXT = "95% CI over replications (simulation noise only)"
 """What every interval the report draws or prints is: the paired t interval over replications."""
 
 WORDS: dict[str, str] = {"rr": "rapid-response", "mdt": "MDT", "mh": "mental-health", "icps": "ICPs",
-                         "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS"}
+                         "ed": "A&E", "spa": "SPA", "ltc": "long-term care", "los": "LOS",
+                         "chc": "CHC", "nhs": "NHS", "gbp": "£", "pct": "%"}
 
 PAIRED_NOTE = (
     "Every configuration was run with the same seeds as the baseline (replication r uses seed "
@@ -77,9 +83,11 @@ class Made:
 
 
 def how_made(results: SweepResults, command: str | None) -> Made:
-    """The sweep's command and spec, the report's ``command`` (or the tool and version), and the time."""
-    sweep = (f"dorothy sweep SPEC.toml --out DIR (spec '{results.name}', hash {results.spec_hash}, "
-             f"seeds from {results.first_seed})")
+    """The command that made the runs (as typed, when the folder recorded it), the report's
+    ``command`` (or the tool and version), and the time."""
+    made_by = results.command or ("dorothy sweep <spec> --out <folder>" if results.design not in
+                                  ("run", "comparison") else "dorothy run")
+    sweep = f"{made_by} ('{results.name}', hash {results.spec_hash}, seeds from {results.first_seed})"
     report = command or f"dorothy report DIR (dorothy_sim {__version__})"
     return Made(sweep, report, datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -115,3 +123,4 @@ def value_text(value: Any) -> str:
 def replication_text(counts: pd.Series) -> str:
     low, high = int(counts.min()), int(counts.max())
     return f"{low} per configuration" if low == high else f"{low} to {high} per configuration"
+

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from dorothy_sim.formatting import format_estimate, format_number
-from dorothy_sim.kpis import RANKING_KPI, RAW_AVOIDED_KPI, UNITS
+from dorothy_sim.kpis import KPI_BY_NAME, RANKING_KPI, RAW_AVOIDED_KPI, UNITS
 from dorothy_sim.replication import unstable_queues
 from dorothy_sim.report.figures import Chart, render_chart
 from dorothy_sim.report.findings import best_configuration, strained_configurations
@@ -22,10 +22,15 @@ from dorothy_sim.report.labels import (
     unit_label,
     value_text,
 )
+from dorothy_sim.report.summary import area_table, plain_summary
 from dorothy_sim.sweep import GRIDLOCK_BED_WAIT_HOURS, GRIDLOCK_OCCUPANCY_PCT, SweepResults, flags_text
 
 # The headline measures shown on the HTML page, the ranking measure first and the raw count (labelled
 # as such) after days at home gained; cost change is minus the net saving, so left out.
+BOUNDS_NOTE = ("Intervals of levels are kept within what a measure can be: a count, time or cost at or above "
+               "0, a share within 0 to 100% (the t interval clipped at the bound). With fewer than 5 "
+               "replications an interval is unstable: re-run with more before quoting it.")
+
 HTML_HEADLINE: tuple[str, ...] = (RANKING_KPI, "days_at_home_gained", RAW_AVOIDED_KPI, "bed_days_saved",
                                   "beds_released_at_85pct", "beds_released_at_92pct", "net_saving_gbp",
                                   "acute_occupancy_mean_pct")
@@ -45,30 +50,51 @@ figcaption { font-size: 0.9rem; color: #444; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; }
 code { background: #f4f4f4; padding: 0 0.2rem; }
+p.summary { font-size: 1.05rem; background: #eef4fa; border-left: 4px solid #3a6ea5; padding: 0.6rem 1rem; }
+.wide { overflow-x: auto; }
+@page { size: A4 portrait; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 9pt; }
+  .wide { overflow: visible; }
+  table { width: 100%; table-layout: fixed; font-size: 6.5pt; page-break-inside: auto; }
+  th, td { padding: 1px 2px; word-wrap: break-word; overflow-wrap: anywhere; white-space: normal; }
+  td.num { white-space: normal; }
+  tr { page-break-inside: avoid; }
+  figure { page-break-inside: avoid; } figure img { max-width: 100%; max-height: 240mm; }
+  h2 { page-break-after: avoid; }
+}
 """
+PRINT_NOTE = "Prints on A4: the tables wrap their cells to the page width, so no column is lost."
 
 
 def render_html(results: SweepResults, charts: Sequence[Chart], made: Made, files: Sequence[str]) -> str:
     """One page that stands alone: text, the headline table, every figure as an embedded SVG image, a
     note on paired intervals and the list of files. Every piece of text from the results is escaped."""
     e = html.escape
+    kind = {"run": "Run report", "comparison": "Comparison report"}.get(results.design, "Sweep report")
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>Sweep report: {e(results.name)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-        f"<h1>Sweep report: {e(results.name)}</h1>",
+        f"<title>{kind}: {e(results.title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+        f"<h1>{kind}: {e(results.title)}</h1>",
+        f'<p class="summary">{e(plain_summary(results))}</p>',
         f"<p>{e(results.description)}</p>" if results.description else "",
     ]
     if not results.complete:
         parts.append('<p class="warning"><strong>Incomplete sweep.</strong> Not every run has finished; '
                      "this report covers the runs done so far. Run the same <code>dorothy sweep</code> "
                      "command again to finish it, then remake the report.</p>")
-    parts += [_facts_html(results, made), "<h2>Headline results (whole area)</h2>", _headline_html(results),
-              _best_html(results), _strain_html(results), _unstable_html(results)]
+    if results.design == "run":
+        parts += [_facts_html(results, made), "<h2>Results (whole area)</h2>", _levels_html(results)]
+    else:
+        parts += [_facts_html(results, made), "<h2>Headline results (whole area)</h2>",
+                  f'<div class="wide">{_headline_html(results)}</div>', _best_html(results)]
+    parts += [_areas_html(results), _strain_html(results), _unstable_html(results)]
     if not charts:
         parts.append("<p>No figures: the sweep has no finished runs to draw.</p>")
     for chart in charts:
         parts.append(_figure_html(chart))
     parts += ["<h2>Reading the confidence intervals</h2>", f"<p>{e(PAIRED_NOTE)}</p>",
+              f"<p>{e(BOUNDS_NOTE)}</p>", f"<p><small>{e(PRINT_NOTE)}</small></p>",
               "<h2>Files</h2>", "<ul>", *(f'<li><a href="{e(name)}">{e(name)}</a></li>' for name in files),
               "</ul>", "</body>", "</html>", ""]
     return "\n".join(part for part in parts if part)
@@ -98,7 +124,7 @@ def headline_cells(results: SweepResults) -> pd.DataFrame:
     names = [(f"{c} (baseline)" if c == 0 else str(c)) + (" \u2020" if c in strained else "")
              for c in table["configuration"]]
     out = pd.DataFrame({"Configuration": names})
-    if results.design == "one_at_a_time" or len(results.factors) > 4:
+    if results.design in ("one_at_a_time", "comparison", "run") or len(results.factors) > 4:
         out["Scenario"] = [str(labels[c]) for c in table["configuration"]]
     else:
         for path in results.factors:
@@ -138,6 +164,57 @@ def _headline_html(results: SweepResults) -> str:
             "the model gives them no crises) as admissions avoided, so it is never used to rank. Days "
             "at home gained are summed over the cohort. Acute occupancy is the mean over the results "
             "period, % of core beds.</p>")
+
+
+def _table_html(cells: pd.DataFrame, text_columns: Sequence[str]) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(str(c))}</th>" for c in cells.columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" if c in text_columns else
+                                    f'<td class="num">{e(str(v))}</td>' for c, v in row.items()) + "</tr>"
+                   for _, row in cells.iterrows())
+    return f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table></div>'
+
+
+LEVEL_KPIS: tuple[str, ...] = ("crises", "admissions", "admissions_per_1000", "acute_bed_days",
+                               "acute_occupancy_mean_pct", "bed_wait_hours_mean", "los_mean_days",
+                               "days_at_home_per_person", "home_at_91d_pct", "cost_total_gbp")
+
+
+def _levels_html(results: SweepResults) -> str:
+    """A run's main KPIs (whole area): mean and 95% CI, the measure named in words."""
+    summary = results.summary[(results.summary["area"] == "all") & (results.summary["configuration"] == 0)]
+    summary = summary.set_index("kpi")
+    rows = [(TITLES.get(k, KPI_BY_NAME[k].meaning.capitalize()), unit_label(UNITS[k]),
+             format_estimate(*summary.loc[k, ["mean", "ci_low", "ci_high"]], UNITS[k]))
+            for k in LEVEL_KPIS if k in summary.index]
+    cells = pd.DataFrame(rows, columns=["Measure", "Unit", "Mean (95% CI)"])
+    return _table_html(cells, ("Measure", "Unit")) + "<p>Every KPI is in the summary table (summary.csv).</p>"
+
+
+def _areas_html(results: SweepResults) -> str:
+    """The table by ICP and acute trust (a run's levels; each what-if's or the best configuration's
+    differences from the baseline); nothing for a single-ICP scenario."""
+    if results.design == "run":
+        shown: list[int | None] = [None]
+    elif results.design == "comparison":
+        shown = [int(c) for c in results.configurations["configuration"] if c != 0]
+    else:
+        best = best_configuration(results)
+        shown = [best] if best is not None else []
+    labels = results.configurations.set_index("configuration")["label"]
+    parts = []
+    for configuration in shown:
+        cells = area_table(results, configuration)
+        if len(cells) <= 2:  # one ICP and the whole area: nothing to break down
+            return ""
+        what = "" if configuration is None else f": {labels[configuration]} against the baseline"
+        parts += [f"<h3>{html.escape(what.removeprefix(': ') or 'Levels')}</h3>" if len(shown) > 1 else "",
+                  _table_html(cells, ("ICP", "Acute trust"))]
+    if not parts:
+        return ""
+    return ("<h2>By ICP and acute trust" + "</h2>\n" + "\n".join(p for p in parts if p)
+            + "<p>Each integrated care partnership (ICP) with the acute trust that serves it; mean and 95% "
+              "CI over replications.</p>")
 
 
 def _best_html(results: SweepResults) -> str:

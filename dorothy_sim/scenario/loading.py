@@ -96,7 +96,10 @@ def _scenario_text(name_or_path: str | Path) -> tuple[str, str]:
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists() or "/" in str(name_or_path):
         if not path.is_file():
-            raise ScenarioError(f"scenario file '{path}' does not exist")
+            hint = difflib.get_close_matches(path.stem, embedded_scenarios(), n=1)
+            suggestion = (f"; did you mean the embedded scenario '{hint[0]}' (--scenario {hint[0]})?"
+                          if hint else "")
+            raise ScenarioError(f"scenario file '{path}' does not exist{suggestion}")
         try:
             return path.read_text(encoding="utf-8"), str(path)
         except UnicodeDecodeError as exc:

@@ -455,6 +455,9 @@ class _Scenario(_Section):
 
     name: str
     description: str = ""
+    label: Annotated[str, Field(max_length=120)] = ""
+    """A friendly name for headers, reports and comparisons ("Winter push"); the ``name`` is used
+    when it is empty. Only ever shown, never used as a path (see dorothy_sim/names.py)."""
     run: Run
     icps: Frozen(dict[str, Icp])
     population: Population
@@ -524,6 +527,11 @@ class _Scenario(_Section):
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="python")
+
+    @property
+    def display_name(self) -> str:
+        """What headers and reports call the scenario: its ``label``, else its ``name``."""
+        return self.label or self.name
 
     def value_at(self, path: str, source: str = "--set") -> Any:
         """The value at a dotted path (``None`` for an optional field left unset). An unknown path
