@@ -203,12 +203,20 @@ COMPARISON_KPIS: tuple[Kpi, ...] = (
         "admissions' bed days and A&E, 25% of shorter stays'), the STP's arithmetic: the reinvestment "
         "stands for the new services' cost, which is not subtracted again (paired)", True),
     Kpi("cost_per_avoided_admission_gbp", "GBP per admission",
-        "cost change (all funders) / exposure-adjusted avoided admissions, per replication (blank where "
-        "none is avoided): negative is a saving while avoiding admissions", False),
+        "mean cost change (all funders) / mean exposure-adjusted avoided admissions over the paired "
+        "replications (a ratio of means, its interval by the delta method; blank where the mean avoided "
+        "is not above zero, no interval where the avoided admissions' own interval reaches zero): "
+        "negative is a saving while avoiding admissions", False),
     Kpi("cost_per_day_at_home_gbp", "GBP per day",
-        "cost change (all funders) / days at home gained, per replication (blank where none is "
-        "gained): negative is a saving while adding days at home", False),
+        "mean cost change (all funders) / mean days at home gained over the paired replications (as "
+        "above): negative is a saving while adding days at home", False),
 )
+RATIO_KPIS: dict[str, tuple[str, str]] = {
+    "cost_per_avoided_admission_gbp": ("cost_change_gbp", "avoided_admissions_exposure_adjusted"),
+    "cost_per_day_at_home_gbp": ("cost_change_gbp", "days_at_home_gained"),
+}
+"""Comparison KPIs that are a ratio of two others' means (numerator, denominator): a mean of
+per-replication ratios would be dominated by the replications that avoid almost nothing."""
 COMPARISON_BY_NAME: dict[str, Kpi] = {k.name: k for k in COMPARISON_KPIS}
 UNITS: dict[str, str] = {k.name: k.unit for k in (*KPIS, *COMPARISON_KPIS)}
 
@@ -264,15 +272,33 @@ def money_comparisons(ours: Any, theirs: Any, avoided: np.ndarray, days_gained: 
     stp = (bed_day * ((1.0 - price("reinvestment_admissions")) * from_admissions
                       + (1.0 - price("reinvestment_los")) * (saved - from_admissions))
            - (1.0 - price("reinvestment_ed")) * ed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_admission = np.where(avoided > 0, change / avoided, np.nan)
-        per_day = np.where(days_gained > 0, change / days_gained, np.nan)
     return {
         **{f"net_saving_{funder}_gbp": -(ours[f"cost_{funder}_gbp"] - theirs[f"cost_{funder}_gbp"]).to_numpy(
             dtype=float) for funder in ("nhs", "council", "self_funded")},
         "capacity_released_gbp": -acute,
         "cash_releasing_saving_gbp": cash_released - (change - acute - ed),
         "net_saving_stp_view_gbp": stp,
-        "cost_per_avoided_admission_gbp": per_admission,
-        "cost_per_day_at_home_gbp": per_day,
     }
+
+
+def ratio_of_means(numerator: np.ndarray, denominator: np.ndarray,
+                   confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """mean(numerator) / mean(denominator) over paired replications, and its delta-method interval
+    (the t interval of the linearised residual numerator - ratio x denominator, divided by the mean
+    denominator): (ratio, low, high, n). NaN where the mean denominator is not above zero; the
+    interval NaN where the denominator's own t interval reaches zero (the ratio is then unbounded)."""
+    from scipy import stats
+
+    pair = ~(np.isnan(numerator) | np.isnan(denominator))
+    top, bottom = np.asarray(numerator, dtype=float)[pair], np.asarray(denominator, dtype=float)[pair]
+    n = int(top.size)
+    if n == 0 or bottom.mean() <= 0.0:
+        return (np.nan, np.nan, np.nan, n)
+    ratio = float(top.mean() / bottom.mean())
+    if n < 2:
+        return (ratio, np.nan, np.nan, n)
+    t = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1))
+    if bottom.mean() - t * bottom.std(ddof=1) / np.sqrt(n) <= 0.0:
+        return (ratio, np.nan, np.nan, n)
+    half = t * float((top - ratio * bottom).std(ddof=1)) / np.sqrt(n) / float(bottom.mean())
+    return (ratio, ratio - half, ratio + half, n)

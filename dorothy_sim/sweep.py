@@ -23,7 +23,14 @@ import pandas as pd
 from dorothy_sim.analysis import interval_table, paired_differences, summarise, t_interval
 from dorothy_sim.errors import UserError
 from dorothy_sim.executors import Task
-from dorothy_sim.kpis import COMPARISON_KPIS, UNITS, exposure_adjusted_avoided, money_comparisons
+from dorothy_sim.kpis import (
+    COMPARISON_KPIS,
+    RATIO_KPIS,
+    UNITS,
+    exposure_adjusted_avoided,
+    money_comparisons,
+    ratio_of_means,
+)
 from dorothy_sim.monitor import ALL
 from dorothy_sim.replication import COLUMNS, RunOutput, queue_table, unstable_queues
 from dorothy_sim.runner import Key, Runner
@@ -306,12 +313,28 @@ def _comparisons(replications: pd.DataFrame, outputs: dict[Key, RunOutput], keys
     grouped = long.groupby([*RUN_KEYS, "area", "kpi", "unit"], sort=False)["value"]
     table = interval_table(grouped).rename(
         columns={"mean": "diff_mean", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}).reset_index()
+    table = pd.concat([table, _ratios(long)], ignore_index=True)
     table["mean"] = np.nan
     table["baseline_mean"] = np.nan
     table = table.sort_values(["configuration", "area", "kpi"], key=lambda s: s.map(order) if s.name == "kpi"
                               else s, kind="stable")
     return pd.concat([table[columns], paired[columns]], ignore_index=True).sort_values(
         ["configuration"], kind="stable").reset_index(drop=True)
+
+
+def _ratios(long: pd.DataFrame) -> pd.DataFrame:
+    """The ratio comparison KPIs (:data:`~dorothy_sim.kpis.RATIO_KPIS`) of each configuration and
+    area: a ratio of the paired means with its delta-method interval, not a mean of ratios."""
+    keys = [*RUN_KEYS, "area"]
+    per_replication = long.pivot_table(index=[*keys, "replication"], columns="kpi", values="value",
+                                       sort=False)
+    rows = []
+    for key, group in per_replication.groupby(level=keys, sort=False):
+        for name, (top, bottom) in RATIO_KPIS.items():
+            ratio, low, high, n = ratio_of_means(group[top].to_numpy(), group[bottom].to_numpy())
+            rows.append({**dict(zip(keys, key, strict=True)), "kpi": name, "unit": UNITS[name],
+                         "diff_mean": ratio, "std": np.nan, "diff_ci_low": low, "diff_ci_high": high, "n": n})
+    return pd.DataFrame(rows)
 
 
 def _occupancy_daily(outputs: dict[Key, RunOutput], keys: list[Key]) -> pd.DataFrame:

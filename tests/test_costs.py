@@ -5,8 +5,6 @@ home) computed as documented. Runs the small scenario over 90 days."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -85,15 +83,12 @@ def test_cash_is_released_only_by_whole_wards():
     ours, theirs = _pair(acute_bed_days=1000.0 - 0.99 * ward_bed_days)
     below = money_comparisons(ours, theirs, np.array([0.0]), np.array([0.0]), days, [costs])
     assert below["cash_releasing_saving_gbp"][0] == 0.0
-    assert math.isnan(below["cost_per_avoided_admission_gbp"][0])
     # Just over: one ward closes, all year, at the marginal cost per bed day.
     ours, theirs = _pair(acute_bed_days=1000.0 - 1.01 * ward_bed_days, cost_total_gbp=9e5, cost_nhs_gbp=5e5)
     above = money_comparisons(ours, theirs, np.array([10.0]), np.array([50.0]), days, [costs])
     ward = costs["ward_beds"] * 365.0 * costs["ward_closure_saving_per_bed_day"]
     assert above["cash_releasing_saving_gbp"][0] == pytest.approx(ward - (-1e5))
     assert above["net_saving_nhs_gbp"][0] == pytest.approx(1e5)
-    assert above["cost_per_avoided_admission_gbp"][0] == pytest.approx(-1e4)
-    assert above["cost_per_day_at_home_gbp"][0] == pytest.approx(-2e3)
 
 
 def test_the_stp_view_nets_seed_004s_reinvestment_rates():
@@ -103,3 +98,24 @@ def test_the_stp_view_nets_seed_004s_reinvestment_rates():
     stp = money_comparisons(ours, theirs, np.array([10.0]), np.array([0.0]), np.array([365.0]), [costs])
     expected = costs["acute_bed_day"] * (0.65 * 100.0 + 0.75 * 50.0)
     assert stp["net_saving_stp_view_gbp"][0] == pytest.approx(expected)
+
+
+def test_a_cost_effectiveness_ratio_is_a_ratio_of_means_with_a_delta_method_interval():
+    import numpy as np
+
+    from dorothy_sim.kpis import ratio_of_means
+
+    avoided = np.array([90.0, 100.0, 110.0, 100.0])
+    ratio, low, high, n = ratio_of_means(2_000.0 * avoided, avoided)  # exactly £2,000 each
+    assert (ratio, n) == (2_000.0, 4) and low == pytest.approx(2_000.0) and high == pytest.approx(2_000.0)
+    # Not the mean of ratios: a replication that avoids almost nothing does not dominate.
+    cost = np.full(8, 1_000.0)
+    few = np.array([1.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0])
+    ratio, low, high, _ = ratio_of_means(cost, few)
+    assert ratio == pytest.approx(1_000.0 / few.mean()) and low < ratio < high
+    assert np.mean(cost / few) > 10 * ratio
+    # Undefined where nothing is avoided on average; no interval where the denominator may be zero.
+    cost = np.full(4, 1_000.0)
+    assert np.isnan(ratio_of_means(cost, np.array([-1.0, 0.0, 1.0, -2.0]))[0])
+    ratio, low, high, _ = ratio_of_means(cost, np.array([-50.0, 60.0, 80.0, -40.0]))
+    assert ratio > 0 and np.isnan(low) and np.isnan(high)
