@@ -174,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     warmup_cmd.add_argument("--compare-reps", type=_positive_int("--compare-reps"), default=10,
                             help="replications at each warm-up for --compare-days (default 10)")
 
+    app = commands.add_parser("app", help="start the what-if page in the browser (Streamlit; docs/app.md)")
+    app.add_argument("--port", type=_positive_int("--port"), default=8501, help="port (default 8501)")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only; see docs/app.md)")
+    app.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+                     help="the folder whose run and sweep folders the page can open (default results)")
+    app.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                     help="local worker processes for the page's runs (default: cores)")
+
     commands.add_parser("scenarios", help="list the embedded scenarios")
 
     show = commands.add_parser("show", help="print a scenario's resolved parameters as JSON")
@@ -202,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "app":
+            from dorothy_sim.app import serve
+
+            return serve(args.port, args.host, args.results, args.workers)
         if args.command == "scenarios":
             for name in embedded_scenarios():
                 scenario = load_scenario(name)
