@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="write tables, an Excel workbook, figures and an HTML page for a sweep folder")
     report_cmd.add_argument("folder", type=Path, metavar="DIR", help="the --out folder of a 'dorothy sweep'")
     report_cmd.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/report)")
+    report_cmd.add_argument("--docx", action="store_true",
+                            help="also write the report as a Word document, <name>.docx")
 
     warmup_cmd = commands.add_parser(
         "warmup", help="recommend a warm-up: MSER-5 on daily acute occupancy of empty-start runs")
@@ -283,7 +285,12 @@ def _report(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else args.folder / "report"
     check_folder(out)
     command = f"dorothy report {args.folder}" + (f" --out {args.out}" if args.out is not None else "")
+    command += " --docx" if args.docx else ""
     files = write_report(results, out, command=command)
+    if args.docx:
+        from dorothy_sim.report.docx import write_docx
+
+        files.append(write_docx(results, out / f"{results.name}.docx", command=command))
     if not results.complete:
         print(f"note: the sweep in {args.folder} is not finished; this report covers the runs done so far "
               "(re-run the same 'dorothy sweep' command to finish it)")

@@ -132,17 +132,18 @@ def plan_of(request: WhatIf) -> Plan:
             "description": f"what-if on {request.scenario.label}",
             "factors": {path: [value] for path, value in request.overrides.items()},
             "set": dict(request.settings), "replications": {"count": request.replications}}
-    if request.scenario.upload_text is None:
-        spec["scenario"] = request.scenario.name
-        return plan(spec_from_dict(spec, source="the what-if"))
     with tempfile.TemporaryDirectory(prefix="dorothy-upload-") as folder:
-        path = Path(folder) / (request.scenario.upload_name or "upload.toml")
-        path.write_text(request.scenario.upload_text, encoding="utf-8")
-        spec["scenario"] = str(path)
+        spec["scenario"] = request.scenario.name
+        if request.scenario.upload_text is not None:
+            path = Path(folder) / (request.scenario.upload_name or "upload.toml")
+            path.write_text(request.scenario.upload_text, encoding="utf-8")
+            spec["scenario"] = str(path)
         try:
             return plan(spec_from_dict(spec, source="the what-if"))
-        except ScenarioError as exc:
-            raise ScenarioError(str(exc).replace(f"{folder}/", "")) from None
+        except ScenarioError as exc:  # worded for the page: no temporary folder, no sweep spec
+            text = str(exc).replace(f"{folder}/", "").replace("sweep spec 'what_if': the configuration ",
+                                                              "the what-if ")
+            raise ScenarioError(text, fields=exc.fields) from None
 
 
 def scenario_key(scenario: Scenario) -> str:
