@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "replications are kept in its runs/ folder, so re-running resumes")
     _add_stop_options(run, "run")
     run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
+    run.add_argument("--event-log", type=_positive_int("--event-log"), default=None, metavar="N",
+                     help="also record every change of state of N sampled people in the first replication "
+                          "to OUT/events.parquet (one more run of it, in this process; off by default)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sweep_cmd = commands.add_parser(
@@ -339,6 +342,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"({results.loaded} of them loaded from {out / 'runs'}/, made by this command before with the "
               "same scenario, seed and code; delete that folder, or give another --out, to run them again)")
     _warn_unstable(results.unstable(), lambda row: "")
+    if args.event_log is not None:
+        from dorothy_sim.eventlog import record_events, write_events
+
+        events, _ = record_events(scenario, args.seed, args.event_log)
+        path = write_events(events, out / "events.parquet")
+        print(f"event log of {args.event_log} sampled people (seed {args.seed}): {len(events):,} events in "
+              f"{path}")
     return 0
 
 
@@ -385,6 +395,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _command_line(args: argparse.Namespace) -> str:
     parts = ["dorothy", "run", "--scenario", str(args.scenario), "--reps", str(args.reps),
              "--seed", str(args.seed)]
+    if getattr(args, "event_log", None) is not None:
+        parts += ["--event-log", str(args.event_log)]
     for item in args.overrides:
         parts += ["--set", item]
     if args.out is not None:

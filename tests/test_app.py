@@ -273,3 +273,14 @@ def test_report_docx_writes_a_word_document(results_root, tmp_path, capsys):
     document = Document(str(tmp_path / "tiny.docx"))
     assert document.paragraphs[0].text == "Sweep report: tiny"
     assert len(document.tables) == 1 and len(document.inline_shapes) >= 1
+
+
+def test_watch_it_run_animates_sampled_people(page):
+    pytest.importorskip("vidigi")
+    app = _small(page)
+    app.number_input(key="watch_people").set_value(30)
+    app.number_input(key="watch_days").set_value(20)
+    app.button(key="watch_run").click().run()
+    assert not app.exception and not app.error
+    events, figure = app.session_state["watched"]
+    assert events["entity_id"].nunique() == 30 and len(figure.frames) >= 20

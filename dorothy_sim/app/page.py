@@ -42,9 +42,11 @@ def main() -> None:
                "the baseline under common random numbers (paired 95% CIs, simulation noise only).")
     state = st.session_state
     state.setdefault("cache", {})
-    what_if, explore_tab = st.tabs(["What-if", "Explore results"])
+    what_if, watch_tab, explore_tab = st.tabs(["What-if", "Watch it run", "Explore results"])
     with what_if:
         _what_if(state)
+    with watch_tab:
+        _watch(state)
     with explore_tab:
         _explore()
 
@@ -113,6 +115,7 @@ def _what_if(state: Any) -> None:
     if warmup_days != scenario.run.warmup_days:
         settings["run.warmup_days"] = warmup_days
     request = whatif.WhatIf(choice, levers.changed(inputs, values), reps, seed, settings)
+    state["current"] = request
     if request.overrides:
         st.write("Changed: " + ", ".join(f"`{p}` = {v}" for p, v in request.overrides.items()))
     if st.button("Run", type="primary", key="run"):
@@ -239,6 +242,42 @@ def _downloads(request: whatif.WhatIf, results: SweepResults, scenario: Any) -> 
         text, command = whatif.resolved_toml(request)
         columns[4].download_button("Scenario (TOML)", text, "what_if.toml", key="dl_toml", on_click="ignore")
         st.caption(f"The what-if again from the command line: `{command}`")
+
+
+# --------------------------------------------------------------------------- watch
+
+
+def _watch(state: Any) -> None:
+    request = state.get("current")
+    if request is None:
+        st.info("Choose a scenario on the What-if tab first.")
+        return
+    what = "the what-if" if request.overrides else "the scenario"
+    st.caption(f"One replication (seed {request.seed}) of {what} on the What-if tab, following a sample of "
+               "people through home, crises (rapid response, A&E), acute and community beds, day by day.")
+    columns = st.columns(3)
+    people = int(columns[0].number_input("People to follow", 1, 2000, 100, key="watch_people"))
+    first = float(columns[1].number_input("From results day", 0.0, 36_500.0, 0.0, key="watch_first"))
+    days = int(columns[2].number_input("Days to show", 7, 365, 90, key="watch_days"))
+    if st.button("Record and animate", key="watch_run"):
+        from dorothy_sim.app import watch
+        from dorothy_sim.eventlog import record_events
+
+        try:
+            scenario = (whatif.plan_of(request).scenarios[-1] if request.overrides
+                        else whatif.load(request.scenario, dict(request.settings)))
+            with st.spinner("running one replication with the event log on"):
+                events, _ = record_events(scenario, request.seed, people)
+            state["watched"] = (events, watch.animation(events, first, days))
+        except UserError as exc:
+            _error(exc)
+            return
+    watched = state.get("watched")
+    if watched is not None:
+        events, figure = watched
+        st.plotly_chart(figure, key="watch_chart")
+        st.download_button("Event log (CSV)", events.to_csv(index=False).encode(), "events.csv",
+                           key="dl_events", on_click="ignore")
 
 
 # --------------------------------------------------------------------------- explore
