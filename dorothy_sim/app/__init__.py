@@ -25,7 +25,8 @@ def command(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(SCRIPT), "--server.address", host,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.maxUploadSize", "1", "--server.fileWatcherType", "none",
-            "--server.runOnSave", "false", "--global.developmentMode", "false"]
+            "--server.runOnSave", "false", "--global.developmentMode", "false",
+            "--client.toolbarMode", "viewer"]
 
 
 def environment(results_root: Path, workers: int | None) -> dict[str, str]:

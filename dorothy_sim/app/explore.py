@@ -67,7 +67,8 @@ class Opened:
     def filtered(self, area: str, kpis: list[str]) -> pd.DataFrame:
         """The rows of one area and the chosen KPIs (all KPIs if none is chosen)."""
         rows = self.table[self.table["area"] == area]
-        return rows[rows["kpi"].isin(kpis)] if kpis else rows
+        rows = rows[rows["kpi"].isin(kpis)] if kpis else rows
+        return rows.dropna(axis="columns", how="all").reset_index(drop=True)
 
 
 def open_folder(root: Path, name: str) -> Opened:

@@ -221,7 +221,8 @@ def occupancy_chart(daily: pd.DataFrame, area: str) -> alt.Chart:
     rows = daily[daily["area"] == area].assign(
         run=lambda t: t["configuration"].map({0: "baseline", whatif.WHATIF: "what-if"}))
     base = alt.Chart(rows).encode(x=alt.X("day:Q", title="day of the results period"),
-                                  color=alt.Color("run:N", title=""))
+                                  color=alt.Color("run:N", title="", scale=alt.Scale(
+                                      domain=["baseline", "what-if"], range=["#7f7f7f", "#d62728"])))
     band = base.mark_area(opacity=0.25).encode(y=alt.Y("ci_low_pct:Q", title="occupancy (% of core beds)"),
                                                y2="ci_high_pct:Q")
     return band + base.mark_line().encode(y="mean_pct:Q")
