@@ -284,3 +284,24 @@ def test_watch_it_run_animates_sampled_people(page):
     assert not app.exception and not app.error
     events, figure = app.session_state["watched"]
     assert events["entity_id"].nunique() == 30 and len(figure.frames) >= 20
+
+
+class _Stopped(Exception):
+    """What Streamlit raises in the page's thread when the user presses Stop."""
+
+
+def test_a_run_stopped_midway_keeps_its_finished_runs_and_run_again_finishes_it():
+    cache: dict = {}
+    the_request = request(reps=3)
+
+    def stop_after_two(done: int, total: int) -> None:
+        if done == 2:
+            raise _Stopped
+
+    with pytest.raises(_Stopped):
+        whatif.run(the_request, cache, progress=stop_after_two, workers=1)
+    assert len(cache) == 2 and whatif.missing_runs(the_request, cache) == 4
+    kept = whatif.results_from_cache(the_request, cache)
+    assert kept is not None and not kept.complete
+    finished = whatif.run(the_request, cache, workers=1)
+    assert finished.complete and len(cache) == 6

@@ -130,3 +130,22 @@ def test_change_a_lever_run_and_see_the_cards_and_a_figure(app_url, browser):
     assert "Traceback" not in page and "Changed: rapid_response.clinicians = 3" in page
     assert "over 2 replication(s)" in page
     assert time.monotonic() - started < 60
+
+
+def test_a_malformed_upload_shows_the_command_lines_message(app_url, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    bad = tmp_path / "mine.toml"
+    bad.write_text("extends = \"small\"\n[reablement\nplaces = 3\n", encoding="utf-8")
+    browser.get(app_url)
+    scenario = _wait(browser, 'input[aria-label="Scenario"]')
+    scenario.click()
+    scenario.send_keys(Keys.CONTROL, "a")
+    scenario.send_keys("upload")
+    time.sleep(0.3)
+    scenario.send_keys(Keys.ENTER)
+    _wait(browser, 'input[type="file"]').send_keys(str(bad))
+    _until(browser, lambda d: "mine.toml, line 2" in d.find_element(By.TAG_NAME, "body").text)
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "not valid TOML" in page and "Traceback" not in page
