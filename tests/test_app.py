@@ -305,3 +305,12 @@ def test_a_run_stopped_midway_keeps_its_finished_runs_and_run_again_finishes_it(
     assert kept is not None and not kept.complete
     finished = whatif.run(the_request, cache, workers=1)
     assert finished.complete and len(cache) == 6
+
+
+def test_a_dask_cluster_gives_the_same_what_if(ran):
+    distributed = pytest.importorskip("distributed")
+    the_request, _, local = ran
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = whatif.run(the_request, {}, dask=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(local.comparisons, remote.comparisons)
