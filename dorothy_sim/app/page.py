@@ -165,8 +165,9 @@ def _lever_input(lever: levers.LeverInput, scenario: str) -> Any:
 
 def _show_results(request: whatif.WhatIf, results: SweepResults) -> None:
     st.header("What-if against the baseline")
-    st.caption("Paired differences (what-if minus baseline, same seeds), whole area: mean and 95% CI over "
-               f"{request.replications} replication(s).")
+    changed = ", ".join(f"{path} = {value}" for path, value in request.overrides.items())
+    st.caption(f"{request.scenario.label} with {changed}. Paired differences (what-if minus baseline, same "
+               f"seeds), whole area: mean and 95% CI over {request.replications} replication(s).")
     for message in whatif.warnings(results):
         if message.startswith("GRIDLOCK"):
             st.error(message, icon="\U0001f6a8")
@@ -186,6 +187,7 @@ def _show_results(request: whatif.WhatIf, results: SweepResults) -> None:
         scenario = None
     st.subheader("By ICP")
     table = whatif.comparison_table(results.comparisons)
+    table.index = [whatif.title(kpi) for kpi in table.index]
     if scenario is not None:
         trusts = whatif.trusts(scenario)
         table.columns = [f"{area} ({trusts[area]})" if area in trusts else "whole area"

@@ -252,6 +252,13 @@ _TITLES = {
 }
 
 
+def title(kpi: str) -> str:
+    """A comparison KPI as the page names it, with its unit."""
+    meta = COMPARISON_BY_NAME.get(kpi)
+    unit = f" ({meta.unit})" if meta is not None else ""
+    return _TITLES.get(kpi, kpi.replace("_", " ")) + unit
+
+
 def comparison_table(comparisons: pd.DataFrame, configuration: int = WHATIF,
                      kpis: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Every comparison KPI (rows) by area (columns) as "mean (95% CI a to b)" text: the per-ICP
