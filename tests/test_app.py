@@ -181,13 +181,19 @@ def results_root(tmp_path_factory) -> Path:
             "factors": {"rapid_response.clinicians": [2], "reablement.places": [20]},
             "replications": {"count": 2}}
     sweep(spec, out=root / "studies" / "tiny", workers=1)
+    from dorothy_sim.cli import main
+
+    assert main(["run", "--scenario", "small", "--reps", "1", "--workers", "1", "--quiet", "--set",
+                 "run.results_days=60", "--out", str(root / "runs" / "one")]) == 0
     (root / "not_results").mkdir()
     (root / "not_results" / "notes.txt").write_text("hello", encoding="utf-8")
     return root
 
 
 def test_explore_lists_only_results_folders_under_the_root(results_root):
-    assert explore.result_folders(results_root) == ["studies/tiny"]
+    assert explore.result_folders(results_root) == ["runs/one", "studies/tiny"]
+    run = explore.open_folder(results_root, "runs/one")
+    assert run.kind == "run" and set(run.filtered("small_area", ["admissions"])["kpi"]) == {"admissions"}
     opened = explore.open_folder(results_root, "studies/tiny")
     assert opened.kind == "sweep" and opened.sweep is not None
     assert set(opened.filtered("all", ["net_saving_gbp"])["kpi"]) == {"net_saving_gbp"}
