@@ -107,6 +107,29 @@ def explore(driver, url: str, folder: str) -> None:
     time.sleep(2)
 
 
+def watch(driver, url: str) -> None:
+    """The small scenario's 'Watch it run' tab after recording 100 people."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(url)
+    box = _wait(driver, 'input[aria-label="Scenario"]')
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("small")
+    time.sleep(0.3)
+    box.send_keys(Keys.ENTER)
+    _until(driver, lambda d: "Levers of small" in d.find_element(By.TAG_NAME, "body").text)
+    tab = next(b for b in driver.find_elements(By.XPATH, '//*[@role="tab"]') if "Watch it run" in b.text)
+    tab.click()
+    time.sleep(1)
+    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "button")
+                  if b.text.strip() == "Record and animate")
+    button.click()
+    _wait(driver, ".js-plotly-plot", timeout=120)
+    time.sleep(3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--default", action="store_true", help="also time the default scenario")
@@ -131,6 +154,8 @@ def main() -> None:
             driver.save_screenshot(str(args.shots / "app_what_if.png"))
             explore(driver, url, "rr_and_reablement")
             driver.save_screenshot(str(args.shots / "app_explore_sweep.png"))
+            watch(driver, url)
+            driver.save_screenshot(str(args.shots / "app_watch.png"))
             if args.default:
                 seconds = what_if(driver, url, "kent_medway", args.reps, 24)
                 print(f"default scenario, {args.reps} replications: {seconds:.1f} s from Run to the cards")

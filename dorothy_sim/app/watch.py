@@ -8,18 +8,18 @@ import pandas as pd
 from dorothy_sim.errors import UserError
 
 PLACES: tuple[tuple[str, str, int, int], ...] = (
-    ("at_home", "At home", 150, 500),
-    ("in_crisis", "In a crisis (rapid response, A&E)", 450, 500),
-    ("in_acute", "In an acute bed", 450, 250),
-    ("in_community_bed", "In a community bed", 150, 250),
+    ("at_home", "At home", 40, 620),
+    ("in_crisis", "In a crisis (rapid response, A&E)", 720, 620),
+    ("in_acute", "In an acute bed", 720, 300),
+    ("in_community_bed", "In a community bed", 40, 300),
 )
-"""Each state's place in the picture: (event, label, x, y)."""
+"""Each state's place in the picture: (event, label, x, y); queues build to the right of it."""
 
 
 def positions() -> pd.DataFrame:
     """Where vidigi draws each state (and, off the picture, where people leave)."""
     rows = [{"event": event, "label": label, "x": x, "y": y} for event, label, x, y in PLACES]
-    rows += [{"event": "depart", "label": "Died or entered long-term care", "x": 700, "y": 80}]
+    rows += [{"event": "depart", "label": "Died or entered long-term care", "x": 720, "y": 60}]
     return pd.DataFrame(rows)
 
 
@@ -56,5 +56,7 @@ def animation(events: pd.DataFrame, first_day: float = 0.0, days: int = 90, heig
         raise UserError("no sampled person is in the model in that window; record more people")
     return animate_activity_log(
         log, positions(), simulation_time_unit="days", every_x_time_units=1, limit_duration=days,
-        step_snapshot_max=80, wrap_queues_at=20, plotly_height=height, entity_icon_size=18, text_size=14,
-        frame_duration=300, frame_transition_duration=200, display_stage_labels=True, debug_mode=False)
+        step_snapshot_max=50, wrap_queues_at=10, gap_between_entities=40, gap_between_queue_rows=50,
+        plotly_height=height, entity_icon_size=18, text_size=14,
+        frame_duration=300, frame_transition_duration=200, display_stage_labels=True, debug_mode=False,
+        queue_direction="right", override_x_max=1400, override_y_max=760)
