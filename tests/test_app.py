@@ -86,6 +86,15 @@ def test_what_if_pairs_with_the_baseline_and_caches_the_baseline(ran):
     assert whatif.missing_runs(other, cache) == 2
 
 
+def test_a_session_keeps_a_bounded_number_of_runs(ran, monkeypatch):
+    the_request, cache, _ = ran
+    monkeypatch.setattr(whatif, "MAX_CACHED_RUNS", 4)
+    bounded = dict(cache)
+    whatif.run(whatif.WhatIf(SMALL, {"rapid_response.clinicians": 4}, 2, 1, SHORT), bounded, workers=1)
+    assert len(bounded) == 4  # the baseline kept, the first what-if's runs let go
+    assert whatif.missing_runs(the_request, bounded) == 2
+
+
 def test_a_stopped_run_keeps_what_finished(ran):
     the_request, cache, _ = ran
     partial = dict(cache)

@@ -49,6 +49,8 @@ CARDS: tuple[str, ...] = (RANKING_KPI, "days_at_home_gained", "beds_released_at_
 
 Cache = MutableMapping[tuple[str, int], RunOutput]
 """A session's finished runs by (resolved scenario's hash, seed)."""
+MAX_CACHED_RUNS = 2_000
+"""A session keeps at most this many runs (tens of kilobytes each), the oldest let go first."""
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,14 @@ def run(request: WhatIf, cache: Cache, progress: Callable[[int, int], None] | No
     done = len(keys) - len(todo)
     if progress is not None:
         progress(done, len(keys))
+    wanted = set(keys.values())
     for key, output in execute(todo, workers, dask, None, work=replication_work()):
         cache[keys[key]] = output
+        while len(cache) > MAX_CACHED_RUNS:  # the oldest run no longer wanted
+            oldest = next((k for k in cache if k not in wanted), None)
+            if oldest is None:
+                break
+            del cache[oldest]
         done += 1
         if progress is not None:
             progress(done, len(keys))
