@@ -289,10 +289,13 @@ def _report(args: argparse.Namespace) -> int:
     check_folder(out)
     command = f"dorothy report {args.folder}" + (f" --out {args.out}" if args.out is not None else "")
     command += " --docx" if args.docx else ""
+    if args.docx:
+        try:
+            from dorothy_sim.report.docx import write_docx
+        except ImportError:
+            raise UserError("--docx needs python-docx: pip install 'dorothy_sim[app]'") from None
     files = write_report(results, out, command=command)
     if args.docx:
-        from dorothy_sim.report.docx import write_docx
-
         files.append(write_docx(results, out / f"{results.name}.docx", command=command))
     if not results.complete:
         print(f"note: the sweep in {args.folder} is not finished; this report covers the runs done so far "
