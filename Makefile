@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python lint bench bench-sweep validate studies clean
+.PHONY: run app test test-python lint bench bench-sweep validate studies clean
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV) (first run only)"
@@ -28,6 +28,10 @@ $(STAMP): $(BIN)/python pyproject.toml $(CORE_SOURCES)
 run: $(STAMP)
 	@echo "make: running the default scenario (kent_medway, 5 replications) into results/default"
 	$(BIN)/dorothy run --out results/default
+
+# The what-if page on http://127.0.0.1:8501/ (docs/app.md); Ctrl-C stops it.
+app: $(STAMP)
+	$(BIN)/dorothy app
 
 # The whole suite on the compiled core, then the tests that pin tables to the bit once more on the
 # interpreted source: both cores must give the same tables.

@@ -71,6 +71,10 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "app":
+            from dorothy_sim.app import serve
+
+            return serve(args.port, args.host, args.results, args.workers)
         if args.command == "scenarios":
             for name in embedded_scenarios():
                 scenario = load_scenario(name)
@@ -225,6 +229,7 @@ report' can remake its report."""
 
 def _report(args: argparse.Namespace) -> int:
     from dorothy_sim.compare import compare_runs, run_results
+    from dorothy_sim.names import folder_name
     from dorothy_sim.report import write_report
     from dorothy_sim.store import RUN_STORE_MANIFEST
 
@@ -247,7 +252,14 @@ def _report(args: argparse.Namespace) -> int:
                         f"{COMPARISON_MARKER} (a comparison) or manifest.json (a sweep or a PSA)")
     out = args.out if args.out is not None else folder / "report"
     check_folder(out)
+    if args.docx:
+        try:
+            from dorothy_sim.report.docx import write_docx
+        except ImportError:
+            raise UserError("--docx needs python-docx: pip install 'dorothy_sim[app]'") from None
     files = write_report(results, out, command=_argv_text(), kpis=kpis)
+    if args.docx:
+        files.append(write_docx(results, out / f"{folder_name(results.name)}.docx", command=_argv_text()))
     if not results.complete:
         print(f"note: the sweep in {args.folder} is not finished; this report covers the runs done so far "
               "(re-run the same 'dorothy sweep' command to finish it)")
@@ -324,6 +336,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"({results.loaded} of them loaded from {out / 'runs'}/, made by this command before with the "
               "same scenario, seed and code; delete that folder, or give another --out, to run them again)")
     _warn_unstable(results.unstable(), lambda row: "")
+    if args.event_log is not None:
+        from dorothy_sim.eventlog import record_events, write_events
+
+        events, _ = record_events(scenario, args.seed, args.event_log)
+        path = write_events(events, out / "events.parquet")
+        print(f"event log of {args.event_log} sampled people (seed {args.seed}): {len(events):,} events in "
+              f"{path}")
     if args.compare_to is not None:
         from dorothy_sim.compare import compare_runs
 
@@ -426,6 +445,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _command_line(args: argparse.Namespace) -> str:
     parts = ["dorothy", "run", "--scenario", str(args.scenario), "--reps", str(args.reps),
              "--seed", str(args.seed)]
+    if getattr(args, "event_log", None) is not None:
+        parts += ["--event-log", str(args.event_log)]
     for item in args.overrides:
         parts += ["--set", item]
     if args.out is not None:

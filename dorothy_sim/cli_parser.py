@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replace the replications of a different scenario or seed held in --out")
     _add_stop_options(run, "run")
     run.add_argument("--all-kpis", action="store_true", help="print every KPI, not the headline set")
+    run.add_argument("--event-log", type=_positive_int("--event-log"), default=None, metavar="N",
+                     help="also record every change of state of N sampled people in the first replication "
+                          "to OUT/events.parquet (one more run of it, in this process; off by default)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sweep_cmd = commands.add_parser(
@@ -214,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("folder", type=Path, metavar="DIR",
                             help="the --out folder of a 'dorothy run', 'dorothy compare' or 'dorothy sweep'")
     report_cmd.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/report)")
+    report_cmd.add_argument("--docx", action="store_true",
+                            help="also write the report as a Word document, <name>.docx")
     report_cmd.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="NAME[,NAME]",
                             help="the measure(s) the figures show (repeatable or comma-separated; default: "
                                  "avoided admissions with bed days saved and net saving beside them; "
@@ -239,6 +244,20 @@ def build_parser() -> argparse.ArgumentParser:
                                  "this longer one (e.g. 365): MSER-5 on occupancy misses slow stocks")
     warmup_cmd.add_argument("--compare-reps", type=_positive_int("--compare-reps"), default=10,
                             help="replications at each warm-up for --compare-days (default 10)")
+
+    app = commands.add_parser(
+        "app", help="start the what-if page in the browser (Streamlit; docs/app.md)",
+        description="Serve the what-if page: set capacities, run the baseline and the what-if with the same "
+                    "seeds, compare them with paired CIs, watch a run, explore result folders. Listens on "
+                    "127.0.0.1 (this machine only) unless --host says otherwise; no authentication.",
+        **_example("dorothy app", "dorothy app --port 8600 --results results"))
+    app.add_argument("--port", type=_positive_int("--port"), default=8501, help="port (default 8501)")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only; see docs/app.md)")
+    app.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+                     help="the folder whose run and sweep folders the page can open (default results)")
+    app.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                     help="local worker processes for the page's runs (default: cores)")
 
     commands.add_parser("scenarios", help="list the embedded scenarios",
                         description="List the embedded scenarios (names for --scenario) and what each is.",

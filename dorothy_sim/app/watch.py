@@ -1,0 +1,62 @@
+"""Watching a run: the sampled people's event log (:mod:`dorothy_sim.eventlog`) animated with vidigi,
+each person an icon moving between home, a crisis, an acute bed and a community bed, day by day."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dorothy_sim.errors import UserError
+
+PLACES: tuple[tuple[str, str, int, int], ...] = (
+    ("at_home", "At home", 40, 620),
+    ("in_crisis", "In a crisis (rapid response, A&E)", 720, 620),
+    ("in_acute", "In an acute bed", 720, 300),
+    ("in_community_bed", "In a community bed", 40, 300),
+)
+"""Each state's place in the picture: (event, label, x, y); queues build to the right of it."""
+
+
+def positions() -> pd.DataFrame:
+    """Where vidigi draws each state (and, off the picture, where people leave)."""
+    rows = [{"event": event, "label": label, "x": x, "y": y} for event, label, x, y in PLACES]
+    rows += [{"event": "depart", "label": "Died or entered long-term care", "x": 720, "y": 60}]
+    return pd.DataFrame(rows)
+
+
+def vidigi_log(events: pd.DataFrame, first_day: float, days: float) -> pd.DataFrame:
+    """The event log as vidigi reads it, for ``days`` days from results day ``first_day``: each person
+    arrives at the window's start in the state they were in, moves as the log says, and departs when
+    they die or enter long-term care. Time is in days from the window's start."""
+    end = first_day + days
+    rows = []
+    ordered = events.sort_values(["entity_id", "time"], kind="stable")
+    for person, log in ordered.groupby("entity_id", sort=False):
+        before = log[log["day"] <= first_day]
+        if len(before) and before["event_type"].iloc[-1] == "arrival_departure":
+            continue  # left before the window opened
+        state = before["event"].iloc[-1] if len(before) else log["event"].iloc[0]
+        rows.append((person, 0.0, "arrival", "arrival_departure"))
+        rows.append((person, 0.0, state, "queue"))
+        for row in log[(log["day"] > first_day) & (log["day"] < end)].itertuples(index=False):
+            if row.event_type == "arrival_departure":
+                rows.append((person, row.day - first_day, "depart", "arrival_departure"))
+                break
+            rows.append((person, row.day - first_day, row.event, "queue"))
+    return pd.DataFrame(rows, columns=["entity_id", "time", "event", "event_type"])
+
+
+def animation(events: pd.DataFrame, first_day: float = 0.0, days: int = 90, height: int = 650):
+    """A plotly figure (vidigi's ``animate_activity_log``): one frame a day."""
+    try:
+        from vidigi.animation import animate_activity_log
+    except ImportError:
+        raise UserError("the animation needs vidigi: pip install 'dorothy_sim[app]'") from None
+    log = vidigi_log(events, first_day, days)
+    if log.empty:
+        raise UserError("no sampled person is in the model in that window; record more people")
+    return animate_activity_log(
+        log, positions(), simulation_time_unit="days", every_x_time_units=1, limit_duration=days,
+        step_snapshot_max=50, wrap_queues_at=10, gap_between_entities=40, gap_between_queue_rows=50,
+        plotly_height=height, entity_icon_size=18, text_size=14,
+        frame_duration=300, frame_transition_duration=200, display_stage_labels=True, debug_mode=False,
+        queue_direction="right", override_x_max=1400, override_y_max=760)

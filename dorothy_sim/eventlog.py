@@ -1,0 +1,103 @@
+"""An opt-in event log: every change of state of a sample of people in one replication, for watching
+a run (the page's animation, drawn with vidigi) and for walking clinicians through one person's year.
+
+How it hooks in: every change of a person's state goes through the cohort's ``move`` (at home, in a
+crisis, in an acute bed, in a community bed: the states the person-time ledger books) and every
+death or entry to long-term care through its ``replace`` (model/cohort.py). :func:`record_events`
+builds the model, puts a recorder in front of those two for the sampled people, and runs it. A run
+without the log has nothing in front of them, so the log costs nothing when it is off (no check on
+the per-crisis path at all), and the log never draws a random number from the model's streams: the
+people sampled come from a stream of their own, so a logged run gives the same KPIs as any other.
+
+Memory is bounded: at most :data:`MAX_PEOPLE` people, each followed until they die or enter
+long-term care, and at most :data:`MAX_EVENTS_PER_PERSON` events each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dorothy_sim.errors import UserError
+from dorothy_sim.model.cohort import STATE_NAMES
+from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.output import atomic_write
+from dorothy_sim.scenario import Scenario
+from dorothy_sim.streams import stream
+
+MAX_PEOPLE = 10_000
+MAX_EVENTS_PER_PERSON = 5_000
+LEFT = {True: "died", False: "long_term_care"}
+COLUMNS = ["entity_id", "slot", "icp", "frailty", "time", "day", "event", "event_type"]
+"""``time`` is days from the start of the run (warm-up included), ``day`` days from the start of the
+results period; ``event`` a state (``at_home``, ``in_crisis``, ``in_acute``, ``in_community_bed``)
+or a departure (``died``, ``long_term_care``); ``event_type`` as vidigi reads it (``queue`` for a
+state, ``arrival_departure`` for a departure)."""
+
+
+class EventRecorder:
+    """Follows ``slots`` of a model's cohort: wraps its ``move`` and ``replace`` for them."""
+
+    def __init__(self, model: DorothyModel, slots: Sequence[int]) -> None:
+        self.model = model
+        self.followed = {slot: 0 for slot in slots}  # slot -> events recorded
+        self.rows: list[tuple[int, float, str, str]] = []
+        cohort = model.cohort
+        self._move, self._replace = cohort.move, cohort.replace
+        cohort.move = self.move
+        cohort.replace = self.replace
+        for slot in self.followed:  # where each starts
+            self._record(slot, STATE_NAMES[cohort.state[slot]], "queue")
+
+    def _record(self, slot: int, event: str, kind: str) -> None:
+        count = self.followed[slot]
+        if count < MAX_EVENTS_PER_PERSON:
+            self.followed[slot] = count + 1
+            self.rows.append((slot, self.model.env.now, event, kind))
+
+    def move(self, slot: int, state: int) -> None:
+        if slot in self.followed:
+            self._record(slot, STATE_NAMES[state], "queue")
+        self._move(slot, state)
+
+    def replace(self, slot: int, died: bool) -> None:
+        if slot in self.followed:
+            self._record(slot, LEFT[died], "arrival_departure")
+            del self.followed[slot]  # the slot's newcomer is another person
+        self._replace(slot, died)
+
+    def table(self) -> pd.DataFrame:
+        cohort = self.model.cohort
+        names = list(self.model.scenario.icps)
+        warmup = self.model.scenario.run.warmup_days
+        rows = [(f"person_{slot}", slot, names[cohort.icp[slot]], int(cohort.frailty[slot]), time,
+                 time - warmup, event, kind) for slot, time, event, kind in self.rows]
+        return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def sample_slots(model: DorothyModel, people: int, seed: int) -> list[int]:
+    """``people`` slots of the simulated ICPs, drawn from the event log's own stream."""
+    slots = np.concatenate([np.arange(start, end) for start, end in model.cohort.icp_ranges if end > start])
+    chosen = stream(seed, "event_log").choice(slots, size=min(people, len(slots)), replace=False)
+    return sorted(int(slot) for slot in chosen)
+
+
+def record_events(scenario: Scenario, seed: int, people: int,
+                  icps: Sequence[int] | None = None) -> tuple[pd.DataFrame, DorothyModel]:
+    """Run the replication with ``seed`` (the ICPs ``icps``, all if None) following ``people`` sampled
+    people; their events, in time order, and the model run."""
+    if not 1 <= people <= MAX_PEOPLE:
+        raise UserError(f"--event-log {people}: give a number of people from 1 to {MAX_PEOPLE:,}")
+    model = DorothyModel(scenario, seed, icps)
+    recorder = EventRecorder(model, sample_slots(model, people, seed))
+    model.run()
+    return recorder.table(), model
+
+
+def write_events(table: pd.DataFrame, path: Path) -> Path:
+    """The event log as Parquet, written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda p: table.to_parquet(p, index=False))

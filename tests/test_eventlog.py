@@ -1,0 +1,79 @@
+"""The opt-in event log (``dorothy run --event-log N``) and the page's animation of it: the log
+changes no KPI, follows only the sampled people, is bounded, and is off unless asked for."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dorothy_sim import monitor
+from dorothy_sim.errors import UserError
+from dorothy_sim.eventlog import COLUMNS, EventRecorder, record_events
+from dorothy_sim.model.cohort import Cohort
+from dorothy_sim.model.model import DorothyModel
+from dorothy_sim.scenario import load_scenario
+from tests.conftest import differences
+from tests.test_cli import run_cli
+
+SHORT = {"run.results_days": 120, "run.warmup_days": 30}
+
+
+@pytest.fixture(scope="module")
+def logged():
+    scenario = load_scenario("small", SHORT)
+    events, model = record_events(scenario, 1, 40)
+    return scenario, events, model
+
+
+def test_a_logged_run_has_the_same_kpis_as_any_other(logged):
+    scenario, _, model = logged
+    plain = DorothyModel(scenario, 1).run()
+    logged_kpis = monitor.assemble([monitor.part(model)], scenario)
+    plain_kpis = monitor.assemble([monitor.part(plain)], scenario)
+    assert differences(logged_kpis[0], plain_kpis[0]) == []
+    assert logged_kpis[1] == plain_kpis[1]  # the ledger
+
+
+def test_the_log_follows_the_sampled_people_through_their_states(logged):
+    _, events, _ = logged
+    assert list(events.columns) == COLUMNS
+    assert events["entity_id"].nunique() == 40
+    assert set(events["event"]) <= {"at_home", "in_crisis", "in_acute", "in_community_bed", "died",
+                                    "long_term_care"}
+    assert (events.groupby("entity_id")["time"].apply(lambda t: t.is_monotonic_increasing)).all()
+    assert {"in_crisis", "in_acute"} <= set(events["event"])
+    departed = events[events["event_type"] == "arrival_departure"]
+    last = events.groupby("entity_id").tail(1)
+    assert set(departed.index) <= set(last.index)  # nothing of a person after they leave
+
+
+def test_the_log_is_off_unless_asked_for():
+    model = DorothyModel(load_scenario("small", SHORT), 1)
+    assert model.cohort.move == model.person_time.move  # the kernel's own method: nothing in front
+    assert type(model.cohort).replace is Cohort.replace
+    assert not isinstance(model.cohort.move, type(EventRecorder.move))
+
+
+def test_run_event_log_writes_parquet(tmp_path, capsys):
+    code, out, err = run_cli(["run", "--scenario", "small", "--reps", "1", "--workers", "1", "--quiet",
+                              "--set", "run.results_days=60", "--set", "run.warmup_days=30",
+                              "--out", str(tmp_path), "--event-log", "15"], capsys)
+    assert code == 0, err
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    assert events["entity_id"].nunique() == 15 and "event log of 15 sampled people" in out
+    code, _, err = run_cli(["run", "--scenario", "small", "--event-log", "0"], capsys)
+    assert code == 2 and "--event-log must be at least 1" in err
+    with pytest.raises(UserError, match="from 1 to"):
+        record_events(load_scenario("small", SHORT), 1, 10**6)
+
+
+def test_the_animation_is_drawn_with_vidigi(logged):
+    pytest.importorskip("vidigi")
+    from dorothy_sim.app import watch
+
+    _, events, _ = logged
+    log = watch.vidigi_log(events, 0.0, 30)
+    assert set(log["event_type"]) <= {"arrival_departure", "queue"}
+    assert (log.groupby("entity_id")["event"].first() == "arrival").all()
+    figure = watch.animation(events, 0.0, 30)
+    assert len(figure.frames) >= 30
