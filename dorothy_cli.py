@@ -54,7 +54,7 @@ def _answer_help(argv: list[str]) -> None:
     """For ``dorothy --help``, ``dorothy <command> --help`` or ``--version``: parse with the parser
     alone (dorothy_sim/cli_parser.py, loaded by its path so the package and its numpy, pandas and
     scipy are not imported), which prints the answer and exits."""
-    if argv and not any(arg in HELP_FLAGS for arg in argv):
+    if not any(arg in HELP_FLAGS for arg in argv):
         return
     import importlib.util
     from pathlib import Path
