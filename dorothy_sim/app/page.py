@@ -337,5 +337,6 @@ def _explore_psa(opened: explore.Opened) -> None:
     outcome = st.selectbox("Of", outcomes, key="explore_sensitivity", format_func=whatif.title)
     if outcome:
         st.dataframe(opened.ranking(outcome), width="stretch", hide_index=True)
-    for caption, path in opened.figures:
-        st.image(str(path), caption=caption)
+    columns = st.columns(2)
+    for i, (caption, path) in enumerate(opened.figures):
+        columns[i % 2].image(str(path), caption=caption)
