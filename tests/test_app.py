@@ -241,6 +241,9 @@ def results_root(tmp_path_factory) -> Path:
     unfinished = root / "psa" / "unfinished"  # a PSA stopped before its first run finished
     unfinished.mkdir()
     (unfinished / "manifest.json").write_text(json.dumps({"kind": "psa", "spec": TINY_PSA}), encoding="utf-8")
+    broken = root / "compare" / "broken"  # a comparison whose tables were removed
+    broken.mkdir()
+    (broken / "comparison.json").write_text("{}", encoding="utf-8")
     (root / "not_results").mkdir()
     (root / "not_results" / "notes.txt").write_text("hello", encoding="utf-8")
     return root
@@ -253,8 +256,8 @@ TINY_PSA = {"name": "tiny", "scenario": "small", "samples": 3, "replications": 2
 
 
 def test_explore_lists_only_results_folders_under_the_root(results_root):
-    assert explore.result_folders(results_root) == ["compare/one_vs_two", "psa/tiny", "psa/unfinished",
-                                                    "runs/one", "runs/two", "studies/tiny"]
+    assert explore.result_folders(results_root) == ["compare/broken", "compare/one_vs_two", "psa/tiny",
+                                                    "psa/unfinished", "runs/one", "runs/two", "studies/tiny"]
     assert [explore.kind_of(results_root / n) for n in ("compare/one_vs_two", "psa/tiny", "runs/two")] == [
         "comparison", "psa", "run"]
     run = explore.open_folder(results_root, "runs/one")
@@ -336,7 +339,11 @@ def test_explore_opens_a_comparison_with_its_paired_table_and_figures(results_ro
     assert opened.kpis[:len(COMPARISON_KPIS)] == [k.name for k in COMPARISON_KPIS]
     rows = opened.filtered("all", ["net_saving_nhs_gbp"])
     assert len(rows) == 1 and {"diff_mean", "diff_ci_low", "diff_ci_high"} <= set(rows.columns)
+    paired = rows.loc[0, ["diff_mean", "diff_ci_low", "diff_ci_high", "unit"]]
+    assert rows.loc[0, "estimate"] == format_estimate(*paired) and "95% CI" in rows.loc[0, "estimate"]
     assert opened.figures and all(path.is_file() and path.suffix == ".png" for _, path in opened.figures)
+    with pytest.raises(UserError, match="has no comparison table .* re-run its 'dorothy compare' command"):
+        explore.open_folder(results_root, "compare/broken")
 
 
 def test_explore_opens_a_psa_with_its_plane_curves_funders_and_ranking(results_root):
@@ -371,6 +378,8 @@ def test_explore_on_the_page_opens_a_psa_and_a_comparison(page):
     assert len(page.dataframe) == 1 and len(page.get("image")) >= 1
     page.selectbox(key="explore_folder").set_value("psa/unfinished").run()
     assert not page.exception and "is not finished" in page.error[0].value
+    page.selectbox(key="explore_folder").set_value("compare/broken").run()
+    assert not page.exception and "has no comparison table" in page.error[0].value
 
 
 def test_explore_on_the_page_opens_a_listed_sweep(page):

@@ -18,6 +18,7 @@ import pandas as pd
 from dorothy_sim.app.whatif import FUNDER_CARDS, title
 from dorothy_sim.cli import COMPARISON_MARKER, _psa_manifest
 from dorothy_sim.errors import UserError
+from dorothy_sim.formatting import format_estimate
 from dorothy_sim.kpis import COMPARISON_KPIS, RANKING_KPI
 from dorothy_sim.monitor import ALL
 from dorothy_sim.store import MANIFEST, RUN_STORE_MANIFEST
@@ -89,9 +90,16 @@ class Opened:
         return [k for k in wanted if k in self.kpis]
 
     def filtered(self, area: str, kpis: list[str]) -> pd.DataFrame:
-        """The rows of one area and the chosen KPIs (all KPIs if none is chosen)."""
+        """The rows of one area and the chosen KPIs (all KPIs if none is chosen); a paired difference
+        also as text, "mean (95% CI low to high)" (``estimate``)."""
         rows = self.table[self.table["area"] == area]
         rows = rows[rows["kpi"].isin(kpis)] if kpis else rows
+        paired = ("diff_mean", "diff_ci_low", "diff_ci_high", "unit")
+        if set(paired) <= set(rows.columns):
+            at = list(rows.columns).index("kpi") + 1
+            rows = rows.copy()
+            rows.insert(at, "estimate", [format_estimate(*values) if pd.notna(values[0]) else "" for values in
+                                         zip(*(rows[c] for c in paired), strict=True)])
         return rows.dropna(axis="columns", how="all").reset_index(drop=True)
 
     def ranking(self, outcome: str) -> pd.DataFrame:
