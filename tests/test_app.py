@@ -4,6 +4,7 @@ a stopped run and two sessions at once. All on the small scenario with a short h
 
 from __future__ import annotations
 
+import json
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -16,8 +17,12 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dorothy_sim.app import downloads, explore, levers, whatif  # noqa: E402
+from dorothy_sim.areas import area_label  # noqa: E402
 from dorothy_sim.errors import ScenarioError, UserError  # noqa: E402
-from dorothy_sim.kpis import COMPARISON_KPIS  # noqa: E402
+from dorothy_sim.formatting import format_estimate  # noqa: E402
+from dorothy_sim.kpis import COMPARISON_BY_NAME, COMPARISON_KPIS  # noqa: E402
+from dorothy_sim.psa import run_psa  # noqa: E402
+from dorothy_sim.psa_report import write_psa  # noqa: E402
 from dorothy_sim.registry import LEVER_RANGES, LEVERS  # noqa: E402
 from dorothy_sim.scenario import load_scenario  # noqa: E402
 from dorothy_sim.sweep import sweep  # noqa: E402
@@ -107,6 +112,38 @@ def test_a_stopped_run_keeps_what_finished(ran):
     assert whatif.results_from_cache(the_request, {}) is None
 
 
+def test_headline_cards_name_comparison_kpis_and_show_the_tables_paired_estimates(ran):
+    # The cards are named, never numbered by hand: every one is a comparison KPI of kpis.py, and each
+    # card's value and interval are the comparison table's own paired mean and 95% CI.
+    assert set(whatif.CARDS + whatif.FUNDER_CARDS) <= set(COMPARISON_BY_NAME)
+    assert all(COMPARISON_BY_NAME[k].unit == "GBP" for k in whatif.FUNDER_CARDS)
+    _, _, results = ran
+    table = results.comparisons.set_index(["configuration", "area", "kpi"])
+    for kpis in (whatif.CARDS, whatif.FUNDER_CARDS):
+        cards = whatif.cards(results.comparisons, kpis=kpis)
+        assert [c.kpi for c in cards] == list(kpis)
+        for card in cards:
+            row = table.loc[(whatif.WHATIF, "all", card.kpi)]
+            text = format_estimate(row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"], row["unit"])
+            assert text == f"{card.value} ({card.interval})"
+    assert [c.title for c in whatif.cards(results.comparisons, kpis=whatif.FUNDER_CARDS)] == [
+        "Net saving to the NHS", "Net saving to the councils", "Net saving to self-funders"]
+    # A known answer: a saving to the NHS whose whole interval is above zero is better; a council
+    # cost (a negative saving) whose interval is below zero is worse; one straddling zero is neither.
+    known = pd.DataFrame({"configuration": 1, "area": "all", "kpi": list(whatif.FUNDER_CARDS), "unit": "GBP",
+                          "diff_mean": [1000.0, -500.0, 10.0], "diff_ci_low": [200.0, -900.0, -50.0],
+                          "diff_ci_high": [1800.0, -100.0, 70.0]})
+    assert [c.better for c in whatif.cards(known, kpis=whatif.FUNDER_CARDS)] == [True, False, None]
+
+
+def test_the_breakdown_names_icps_and_trusts():
+    table = pd.DataFrame({"all": ["1"], "dgs": ["2"], "medway_swale": ["3"]}, index=["net_saving_nhs_gbp"])
+    shown = whatif.area_table(table)
+    assert list(shown.columns) == ["Whole area", "Dartford, Gravesham and Swanley (DGT)",
+                                   area_label("medway_swale")]
+    assert "(MFT)" in shown.columns[2] and shown.index[0] == "Net saving to the NHS (GBP)"
+
+
 def test_gridlock_is_flagged_loudly():
     results = whatif.run(request({"icps.small_area.acute_beds": 20}, reps=2), {}, workers=1)
     assert any(message.startswith("GRIDLOCK in the what-if") for message in whatif.warnings(results))
@@ -192,15 +229,37 @@ def results_root(tmp_path_factory) -> Path:
     sweep(spec, out=root / "studies" / "tiny", workers=1)
     from dorothy_sim.cli import main
 
-    assert main(["run", "--scenario", "small", "--reps", "1", "--workers", "1", "--quiet", "--set",
+    assert main(["run", "--scenario", "small", "--reps", "2", "--workers", "1", "--quiet", "--set",
                  "run.results_days=60", "--out", str(root / "runs" / "one")]) == 0
+    assert main(["run", "--scenario", "small", "--reps", "2", "--workers", "1", "--quiet", "--set",
+                 "run.results_days=60", "--set", "rapid_response.clinicians=3", "--out",
+                 str(root / "runs" / "two")]) == 0
+    assert main(["compare", str(root / "runs" / "one"), str(root / "runs" / "two"), "--out",
+                 str(root / "compare" / "one_vs_two")]) == 0
+    psa = {**TINY_PSA, "set": {"run.results_days": 45, "run.warmup_days": 20}}
+    write_psa(run_psa(psa, out=root / "psa" / "tiny", workers=1), root / "psa" / "tiny")  # as dorothy psa
+    unfinished = root / "psa" / "unfinished"  # a PSA stopped before its first run finished
+    unfinished.mkdir()
+    (unfinished / "manifest.json").write_text(json.dumps({"kind": "psa", "spec": TINY_PSA}), encoding="utf-8")
+    broken = root / "compare" / "broken"  # a comparison whose tables were removed
+    broken.mkdir()
+    (broken / "comparison.json").write_text("{}", encoding="utf-8")
     (root / "not_results").mkdir()
     (root / "not_results" / "notes.txt").write_text("hello", encoding="utf-8")
     return root
 
 
+TINY_PSA = {"name": "tiny", "scenario": "small", "samples": 3, "replications": 2, "sampler": "lhs",
+            "seed": 4, "inputs": ["falls_prevention.falls_rate_ratio", "costs.acute_bed_day",
+                                  "mh_liaison.los_reduction"]}
+"""A PSA of seconds (tests/test_psa.py's): 3 parameter sets x 2 arms x 2 replications, 45 days."""
+
+
 def test_explore_lists_only_results_folders_under_the_root(results_root):
-    assert explore.result_folders(results_root) == ["runs/one", "studies/tiny"]
+    assert explore.result_folders(results_root) == ["compare/broken", "compare/one_vs_two", "psa/tiny",
+                                                    "psa/unfinished", "runs/one", "runs/two", "studies/tiny"]
+    assert [explore.kind_of(results_root / n) for n in ("compare/one_vs_two", "psa/tiny", "runs/two")] == [
+        "comparison", "psa", "run"]
     run = explore.open_folder(results_root, "runs/one")
     assert run.kind == "run" and set(run.filtered("small_area", ["admissions"])["kpi"]) == {"admissions"}
     opened = explore.open_folder(results_root, "studies/tiny")
@@ -244,6 +303,8 @@ def test_change_a_lever_run_and_read_the_cards(page):
     assert not app.exception and not app.error
     titles = [m.label for m in app.metric]
     assert titles[0] == "Admissions avoided (exposure-adjusted)" and "Net saving" in titles
+    assert titles[-3:] == ["Net saving to the NHS", "Net saving to the councils",
+                           "Net saving to self-funders"]
     assert app.session_state["request"].overrides == {"rapid_response.clinicians": 3}
     assert len(app.session_state["cache"]) == 4
 
@@ -270,6 +331,55 @@ def test_two_sessions_never_see_each_others_runs(page, monkeypatch, results_root
     second.button(key="run").click().run()
     assert first.session_state["request"].overrides == {"rapid_response.clinicians": 3}
     assert second.session_state["request"].overrides == {"rapid_response.clinicians": 2}
+
+
+def test_explore_opens_a_comparison_with_its_paired_table_and_figures(results_root):
+    opened = explore.open_folder(results_root, "compare/one_vs_two")
+    assert opened.kind == "comparison" and opened.areas[0] == "all" and len(opened.areas) > 1
+    assert opened.kpis[:len(COMPARISON_KPIS)] == [k.name for k in COMPARISON_KPIS]
+    rows = opened.filtered("all", ["net_saving_nhs_gbp"])
+    assert len(rows) == 1 and {"diff_mean", "diff_ci_low", "diff_ci_high"} <= set(rows.columns)
+    paired = rows.loc[0, ["diff_mean", "diff_ci_low", "diff_ci_high", "unit"]]
+    assert rows.loc[0, "estimate"] == format_estimate(*paired) and "95% CI" in rows.loc[0, "estimate"]
+    assert opened.figures and all(path.is_file() and path.suffix == ".png" for _, path in opened.figures)
+    with pytest.raises(UserError, match="has no comparison table .* re-run its 'dorothy compare' command"):
+        explore.open_folder(results_root, "compare/broken")
+
+
+def test_explore_opens_a_psa_with_its_plane_curves_funders_and_ranking(results_root):
+    opened = explore.open_folder(results_root, "psa/tiny")
+    assert opened.kind == "psa" and opened.areas == ["all"]
+    stems = [path.stem for _, path in opened.figures]
+    assert stems[:3] == ["ce_plane", "ceac_admission", "ceac_day_at_home"]
+    summary = pd.read_csv(results_root / "psa" / "tiny" / "summary.csv").set_index("outcome")
+    funders = opened.funders.set_index("kpi")
+    assert list(funders.index) == ["net_saving_gbp", *whatif.FUNDER_CARDS, "cash_releasing_saving_gbp"]
+    assert funders.loc["net_saving_nhs_gbp", "saving"] == "Net saving to the NHS"
+    for kpi in funders.index:
+        assert funders.loc[kpi, "probability_pct"] == pytest.approx(100 * summary.loc[kpi, "p_above_zero"],
+                                                                    abs=0.05)
+    ranking = opened.ranking("net_saving_gbp")
+    assert sorted(ranking["input"]) == sorted(TINY_PSA["inputs"])
+    assert set(opened.filtered("all", ["days_at_home_gained"])["kpi"]) == {"days_at_home_gained"}
+    with pytest.raises(UserError, match="is not finished; re-run its 'dorothy psa' command"):
+        explore.open_folder(results_root, "psa/unfinished")
+
+
+def test_explore_on_the_page_opens_a_psa_and_a_comparison(page):
+    page.run()
+    page.selectbox(key="explore_folder").set_value("psa/tiny").run()
+    assert not page.exception and not page.error
+    assert len(page.dataframe) == 3 and len(page.get("image")) >= 5
+    page.selectbox(key="explore_sensitivity").set_value("days_at_home_gained").run()
+    assert not page.exception and not page.error
+    page.selectbox(key="explore_folder").set_value("compare/one_vs_two").run()
+    assert not page.exception and not page.error
+    assert [o for o in page.selectbox(key="explore_area").options][0] == "Whole area"
+    assert len(page.dataframe) == 1 and len(page.get("image")) >= 1
+    page.selectbox(key="explore_folder").set_value("psa/unfinished").run()
+    assert not page.exception and "is not finished" in page.error[0].value
+    page.selectbox(key="explore_folder").set_value("compare/broken").run()
+    assert not page.exception and "has no comparison table" in page.error[0].value
 
 
 def test_explore_on_the_page_opens_a_listed_sweep(page):

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dorothy_sim.app import downloads, explore, levers, whatif
+from dorothy_sim.areas import area_label
 from dorothy_sim.errors import UserError
 from dorothy_sim.executors import default_workers
 from dorothy_sim.monitor import ALL
@@ -177,25 +178,20 @@ def _show_results(request: whatif.WhatIf, results: SweepResults) -> None:
     if not cards:
         st.info("No paired result yet: the baseline and the what-if need the same replication finished.")
         return
-    for column, card in zip(st.columns(len(cards)), cards, strict=True):
-        with column, st.container(border=True):
-            st.metric(card.title, card.value)
-            st.caption(card.interval + {True: " · better", False: " · worse", None: ""}[card.better])
+    _cards(cards)
+    funders = whatif.cards(results.comparisons, kpis=whatif.FUNDER_CARDS)
+    if funders:
+        st.caption("Net cost by funder: what each saves (a negative saving is a cost to that funder)")
+        _cards(funders)
     try:
         scenario = whatif.load(request.scenario)
     except UserError:
         scenario = None
-    st.subheader("By ICP")
-    table = whatif.comparison_table(results.comparisons)
-    table.index = [whatif.title(kpi) for kpi in table.index]
-    if scenario is not None:
-        trusts = whatif.trusts(scenario)
-        table.columns = [f"{area} ({trusts[area]})" if area in trusts else "whole area"
-                         for area in table.columns]
-    st.dataframe(table, width="stretch")
+    st.subheader("By ICP and acute trust")
+    st.dataframe(whatif.area_table(whatif.comparison_table(results.comparisons)), width="stretch")
     st.subheader("Acute occupancy by day")
     areas = sorted(set(results.occupancy_daily["area"]), key=lambda a: (a != ALL, a))
-    area = st.selectbox("Area", areas, key="occupancy_area")
+    area = st.selectbox("Area", areas, key="occupancy_area", format_func=area_label)
     st.altair_chart(occupancy_chart(results.occupancy_daily, area), width="stretch")
     st.subheader("Utilisation of the services")
     st.dataframe(whatif.utilisation(results.summary).round(1), width="stretch")
@@ -203,6 +199,13 @@ def _show_results(request: whatif.WhatIf, results: SweepResults) -> None:
     if figure is not None:
         st.image(figure[0], caption=figure[1])
     _downloads(request, results, scenario)
+
+
+def _cards(cards: list[whatif.Card]) -> None:
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        with column, st.container(border=True):
+            st.metric(card.title, card.value)
+            st.caption(card.interval + {True: " · better", False: " · worse", None: ""}[card.better])
 
 
 def _utilisation_figure(results: SweepResults) -> tuple[bytes, str] | None:
@@ -290,7 +293,7 @@ def _explore() -> None:
     root = results_root()
     folders = explore.result_folders(root)
     if not folders:
-        st.info(f"No results folders under {root} yet (folders made by dorothy run or dorothy sweep).")
+        st.info(f"No results folders under {root} yet (folders made by dorothy run, compare, sweep or psa).")
         return
     name = st.selectbox(f"Folder under {root}", ["", *folders], key="explore_folder")
     if not name:
@@ -300,10 +303,40 @@ def _explore() -> None:
     except UserError as exc:
         _error(exc)
         return
-    area = st.selectbox("ICP", opened.areas, key="explore_area")
+    st.caption(f"A {opened.kind} folder ({EXPLORED[opened.kind]}).")
+    if opened.kind == "psa":
+        _explore_psa(opened)
+        return
+    area = st.selectbox("ICP", opened.areas, key="explore_area", format_func=area_label)
     kpis = st.multiselect("KPIs", opened.kpis, default=opened.default_kpis, key="explore_kpis")
     st.dataframe(opened.filtered(area, kpis), width="stretch")
     if opened.sweep is not None:
         for chart in make_charts(opened.sweep):
             st.image(render_chart(chart, "png"), caption=chart.caption)
             chart.figure.clear()
+    for caption, path in opened.figures:
+        st.image(str(path), caption=caption)
+
+
+EXPLORED = {"run": "dorothy run: its summary table", "comparison": "dorothy compare: the paired differences "
+            "of each what-if against the baseline, and its report's figures",
+            "sweep": "dorothy sweep: its paired comparisons and figures",
+            "psa": "dorothy psa: outcomes over parameter sets, the chance of a net saving, sensitivity"}
+
+
+def _explore_psa(opened: explore.Opened) -> None:
+    """A PSA: the outcomes chosen, the probability of a net saving per funder, the sensitivity
+    ranking of a chosen outcome, then the cost-effectiveness plane, the acceptability curves and
+    the rest of its figures. A PSA is of the whole area, so there is no ICP filter."""
+    kpis = st.multiselect("KPIs", opened.kpis, default=opened.default_kpis, key="explore_kpis")
+    st.dataframe(opened.filtered(ALL, kpis), width="stretch")
+    st.subheader("Probability of a net saving, by funder")
+    st.dataframe(opened.funders, width="stretch", hide_index=True)
+    st.subheader("Sensitivity ranking")
+    outcomes = list(dict.fromkeys(opened.sensitivity["outcome"])) if opened.sensitivity is not None else []
+    outcome = st.selectbox("Of", outcomes, key="explore_sensitivity", format_func=whatif.title)
+    if outcome:
+        st.dataframe(opened.ranking(outcome), width="stretch", hide_index=True)
+    columns = st.columns(2)
+    for i, (caption, path) in enumerate(opened.figures):
+        columns[i % 2].image(str(path), caption=caption)

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from dorothy_sim.areas import area_label
 from dorothy_sim.errors import ScenarioError, UserError
 from dorothy_sim.executors import Task, execute
 from dorothy_sim.formatting import format_estimate
@@ -45,7 +46,9 @@ MAX_REPLICATIONS = 100
 WHATIF = 1
 """The what-if's configuration number (the baseline is 0)."""
 CARDS: tuple[str, ...] = (RANKING_KPI, "days_at_home_gained", "beds_released_at_92pct", "net_saving_gbp")
-"""The comparison KPIs shown as headline cards, by name (any comparison KPI of the table can be added)."""
+"""The comparison KPIs of the first row of headline cards (any comparison KPI of the table can be added)."""
+FUNDER_CARDS: tuple[str, ...] = ("net_saving_nhs_gbp", "net_saving_council_gbp", "net_saving_self_funded_gbp")
+"""The second row, the net cost by funder: what the NHS, the councils and self-funders save."""
 
 Cache = MutableMapping[tuple[str, int], RunOutput]
 """A session's finished runs by (resolved scenario's hash, seed)."""
@@ -257,6 +260,10 @@ _TITLES = {
     "beds_released_at_92pct": "Beds released at 92% occupancy",
     "cost_change_gbp": "Cost change",
     "net_saving_gbp": "Net saving",
+    "net_saving_nhs_gbp": "Net saving to the NHS",
+    "net_saving_council_gbp": "Net saving to the councils",
+    "net_saving_self_funded_gbp": "Net saving to self-funders",
+    "cash_releasing_saving_gbp": "Cash-releasing saving",
 }
 
 
@@ -280,9 +287,14 @@ def comparison_table(comparisons: pd.DataFrame, configuration: int = WHATIF,
     return table[areas]
 
 
-def trusts(scenario: Scenario) -> dict[str, str]:
-    """Each ICP's acute trust (the breakdown's second heading)."""
-    return {name: icp.acute_trust for name, icp in scenario.icps.items()}
+def area_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`comparison_table` as the page shows it: each KPI by its title and unit, each area by
+    its ICP's name and acute trust (:func:`dorothy_sim.areas.area_label`: "Dartford, Gravesham and
+    Swanley (DGT)"; the whole area last)."""
+    shown = table.copy()
+    shown.index = [title(kpi) for kpi in shown.index]
+    shown.columns = [area_label(str(area)) for area in shown.columns]
+    return shown
 
 
 def utilisation(summary: pd.DataFrame, configuration: int = WHATIF, area: str = ALL) -> pd.DataFrame:
