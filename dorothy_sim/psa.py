@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +39,8 @@ from dorothy_sim.kpis import exposure_adjusted_avoided, money_comparisons
 from dorothy_sim.replication import RunOutput
 from dorothy_sim.runner import Key, Runner
 from dorothy_sim.scenario import INTERVENTIONS_OFF, Scenario, load_scenario
-from dorothy_sim.spec import _describe, _flatten, _Lines, _Strict
+from dorothy_sim.spec import _describe, _flatten, _Lines, _Strict, read_spec_file
 from dorothy_sim.store import ResultStore
-from dorothy_sim.toml_lines import describe_decode_error
 
 __all__ = ["OUTCOMES", "PsaResults", "PsaSpec", "load_psa_spec", "plan_psa", "psa_spec_from_dict", "run_psa"]
 
@@ -109,15 +107,7 @@ def psa_spec_from_dict(data: dict[str, Any], source: str = "psa spec", *, text: 
 
 def load_psa_spec(path: str | Path) -> PsaSpec:
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"psa spec '{path}' does not exist (give the path to a .toml file)")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(describe_decode_error(str(path), exc, text)) from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{path}: not a text file ({exc})") from None
+    data, text = read_spec_file(path, "psa spec")
     return psa_spec_from_dict(data, source=str(path), text=text)
 
 

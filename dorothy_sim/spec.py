@@ -219,19 +219,26 @@ class Plan:
 # --------------------------------------------------------------------------- loading
 
 
-def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
-    """Read and validate a spec file; errors name the file, the line, the field, the value and what
-    is allowed."""
-    path = Path(path)
+def read_spec_file(path: Path, kind: str) -> tuple[dict[str, Any], str]:
+    """A spec file's TOML as a dict, and its text (for the lines of later errors); a missing file, a
+    TOML syntax error or a binary file is a :class:`SpecError` naming the file (``kind``: "sweep spec",
+    "psa spec")."""
     if not path.is_file():
-        raise SpecError(f"sweep spec '{path}' does not exist (give the path to a .toml file)")
+        raise SpecError(f"{kind} '{path}' does not exist (give the path to a .toml file)")
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(describe_decode_error(str(path), exc, text)) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not a text file ({exc})") from None
+
+
+def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
+    """Read and validate a spec file; errors name the file, the line, the field, the value and what
+    is allowed."""
+    path = Path(path)
+    data, text = read_spec_file(path, "sweep spec")
     return spec_from_dict(data, source=str(path), text=text), path
 
 
