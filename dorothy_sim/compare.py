@@ -26,7 +26,7 @@ import pandas as pd
 from dorothy_sim.analysis import MIN_STABLE_REPLICATIONS
 from dorothy_sim.errors import UserError
 from dorothy_sim.experiment import Results
-from dorothy_sim.kpis import COMPARISON_KPIS
+from dorothy_sim.kpis import COMPARISON_KPIS, RATIO_KPIS
 from dorothy_sim.monitor import ALL
 from dorothy_sim.replication import RunOutput
 from dorothy_sim.runner import Key
@@ -278,6 +278,7 @@ def _meta(runs: list[RunSet], outputs: dict[Key, RunOutput]) -> dict[str, Any]:
 
 
 TITLE_WIDTH = 56
+UNIT_WIDTH = max(len(kpi.unit) for kpi in COMPARISON_KPIS)
 """Characters of a measure's title in the comparison printout."""
 
 
@@ -294,7 +295,8 @@ def format_comparison(comparison: Comparison, area: str = ALL) -> str:
              f"{'whole area' if area == ALL else area}: paired differences by seed (common random numbers), "
              "mean [95% CI over replications, simulation noise only]. Positive is better: avoided admissions "
              "and bed days saved are baseline minus what-if; cost change is what-if minus baseline.",
-             "", f"{'':{TITLE_WIDTH}s} {'unit':>9s} " + " ".join(f"{run.label:>{width}s}" for run in whatifs)]
+             "", f"{'':{TITLE_WIDTH}s} {'unit':>{UNIT_WIDTH}s} "
+             + " ".join(f"{run.label:>{width}s}" for run in whatifs)]
     for kpi in COMPARISON_KPIS:
         cells = []
         for configuration in range(1, len(whatifs) + 1):
@@ -303,15 +305,22 @@ def format_comparison(comparison: Comparison, area: str = ALL) -> str:
                 cells.append("n/a")
                 continue
             r = row.iloc[0]
-            ci = (f" [{format_console(r['diff_ci_low'])}, {format_console(r['diff_ci_high'])}]"
-                  if pd.notna(r["diff_ci_low"]) else " (needs 2+ reps)")
+            if pd.isna(r["diff_mean"]):
+                cells.append("n/a (no gain)" if kpi.name in RATIO_KPIS else "n/a")
+                continue
+            if pd.notna(r["diff_ci_low"]):
+                ci = f" [{format_console(r['diff_ci_low'])}, {format_console(r['diff_ci_high'])}]"
+            elif r["n"] < 2:
+                ci = " (needs 2+ reps)"
+            else:  # a ratio whose denominator's interval reaches zero
+                ci = " [unbounded]"
             cells.append(format_console(r["diff_mean"]) + ci)
         title = TITLES.get(kpi.name, pretty_path(kpi.name))
-        row_title = f"{title[:TITLE_WIDTH]:{TITLE_WIDTH}s} {kpi.unit:>9s} "
+        row_title = f"{title[:TITLE_WIDTH]:{TITLE_WIDTH}s} {kpi.unit:>{UNIT_WIDTH}s} "
         lines.append(row_title + " ".join(f"{c:>{width}s}" for c in cells))
     counts = [int(table.loc[table["configuration"] == c, "n"].max()) if (table["configuration"] == c).any()
               else 0 for c in range(1, len(whatifs) + 1)]
-    lines.append(f"{'paired replications':{TITLE_WIDTH}s} {'':>9s} "
+    lines.append(f"{'paired replications':{TITLE_WIDTH}s} {'':>{UNIT_WIDTH}s} "
                  + " ".join(f"{n:>{width}d}" for n in counts))
     lines += _format_areas(comparison)
     few = min(counts) if counts else 0

@@ -129,3 +129,23 @@ def test_paired_differences_warns_of_dropped_seeds_and_refuses_none_in_common(fo
     assert table["n"].max() == 2  # (a KPI undefined in a replication, NaN, counts 0)
     with pytest.raises(ValueError, match="no seed in common"):
         paired_differences(w.assign(seed=w["seed"] + 100), b)
+
+
+def test_a_ratio_without_a_bounded_interval_says_so_not_that_it_needs_more_runs(folders):
+    """Cost per avoided admission has n replications but no interval when the avoided admissions' own
+    interval reaches zero: the console says "unbounded" (or "no gain"), never "needs 2+ reps"."""
+    from dorothy_sim.compare import format_comparison
+
+    base, whatif = folders
+    comparison = compare_runs(base, [whatif])
+    table = comparison.table().set_index("kpi")
+    text = format_comparison(comparison)
+    for name, title in (("cost_per_avoided_admission_gbp", "Cost per avoided admission"),
+                        ("cost_per_day_at_home_gbp", "Cost per day at home gained")):
+        line = next(line for line in text.splitlines() if line.startswith(title))
+        assert "needs 2+ reps" not in line
+        row = table.loc[name]
+        if pd.isna(row["diff_mean"]):
+            assert "n/a (no gain)" in line
+        elif pd.isna(row["diff_ci_low"]):
+            assert "[unbounded]" in line
