@@ -59,6 +59,9 @@ def test_one_price_year_and_every_new_kpi_is_declared():
     ("costs.funders.hospital_car_park={nhs=1.0}", "costs.funders"),
     ("costs.ward_beds=0", "costs.ward_beds"),
     ("costs.inflation.2023/24=1.05", "costs.inflation"),
+    ("costs.inflation.2016/7=1.25", "costs.inflation.2016/7"),  # a price year mistyped
+    ("costs.inflation.zzz=1.0", "costs.inflation.zzz"),
+    ('costs.price_year="2023/4"', "costs.price_year"),
 ])
 def test_bad_cost_settings_exit_2_naming_the_field(override, field, capsys):
     assert main(["show", "--scenario", "small", "--set", override]) == 2

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from dorothy_sim.registry import SERVICES
 from dorothy_sim.scenario.schema import (
@@ -68,11 +68,23 @@ class FunderShares(_Section):
 NHS_ONLY = FunderShares(nhs=1.0, council=0.0, self_funded=0.0)
 
 
+def _financial_year(text: str) -> str:
+    """A financial year as the NHS writes it, "2023/24": the second year the one after the first."""
+    first, _, second = text.partition("/")
+    if not (len(first) == 4 and first.isdigit() and len(second) == 2 and second.isdigit()
+            and int(second) == (int(first) + 1) % 100):
+        raise ValueError(f"'{text}' is not a financial year: write it as 2023/24")
+    return text
+
+
+FinancialYear = Annotated[str, AfterValidator(_financial_year)]
+
+
 class Costs(_Section):
     """Unit costs at ``price_year`` prices, how capacity is paid for, and who pays."""
 
-    price_year: str
-    inflation: Frozen(dict[str, Factor]) = Field(default_factory=dict)
+    price_year: FinancialYear
+    inflation: Frozen(dict[FinancialYear, Factor]) = Field(default_factory=dict)
     """Factors that bring a figure of the keyed price year to ``price_year`` (documentation of the
     arithmetic in the comments; the figures above are already at ``price_year``)."""
     acute_bed_day: Money

@@ -21,7 +21,8 @@ def problems_of(exc: ValidationError) -> list[tuple[list[list[str]], str, bool]]
     whole list is dropped (the element's own error says it).
     """
     errors = exc.errors()
-    locations = [[str(part) for part in err["loc"]] for err in errors]
+    # (a dict's key that fails is at [..., key, "[key]"]: named by the key's own path)
+    locations = [[str(part) for part in err["loc"] if part != "[key]"] for err in errors]
     problems: list[tuple[list[list[str]], str, bool]] = []
     for err, loc in zip(errors, locations, strict=True):
         if err["type"] == "too_short" and any(
