@@ -221,7 +221,10 @@ def run_psa(spec: PsaSpec | dict[str, Any] | str | Path, out: str | Path | None 
         if store is not None:
             store.write_manifest(complete=True, replications=reps,
                                  seeds=[the_plan.spec.seed + r for r in range(reps)])
-    return analyse(the_plan, runner.outputs)
+    results = analyse(the_plan, runner.outputs)
+    results.run_seconds = float(sum(output.elapsed_seconds for output in runner.outputs.values()))
+    results.extras["loaded"] = runner.loaded  # runs read from the store, made by an earlier call
+    return results
 
 
 def paired_outcomes(the_plan: PsaPlan, outputs: dict[Key, RunOutput]) -> pd.DataFrame:

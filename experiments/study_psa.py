@@ -42,11 +42,15 @@ class Made:
     command: str
     seconds: float
     runs: int
+    loaded: int = 0
+    run_seconds: float = 0.0
 
     def lines(self) -> list[str]:
         return [f"Command: `{self.command}`", "",
-                f"{package_version()}, the model {CORE}; {self.runs} runs in "
-                f"{self.seconds / 60:.1f} minutes of wall time (the runs themselves: see the report)."]
+                f"{package_version()}, the model {CORE}; {self.runs} runs ({self.runs - self.loaded} run by "
+                f"this invocation, {self.loaded} loaded from the store); wall time of this invocation "
+                f"{self.seconds / 60:.1f} minutes; summed run time of all {self.runs} runs "
+                f"{self.run_seconds / 60:.1f} minutes."]
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -81,7 +85,7 @@ def evidence_table(results: PsaResults) -> pd.DataFrame:
 
 
 def sections(results: PsaResults) -> list[tuple[str, str]]:
-    summary = results.summary.round(1)
+    summary = results.summary.round(1).assign(p_above_zero=results.summary["p_above_zero"].round(3))
     ceac = results.ceac.round(3)
     ranking = results.sensitivity[results.sensitivity["outcome"] == "net_saving_gbp"].head(TOP).round(3)
     noise = results.noise[["outcome", "var_of_set_means", "noise_var_of_a_mean", "parameter_var",
@@ -131,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                       progress=not args.quiet)
     seconds = time.perf_counter() - started
     write_psa(results, args.out, command=command_line())
-    made = Made(command_line(), seconds, 2 * len(results.draws) * args.reps)
+    made = Made(command_line(), seconds, 2 * len(results.draws) * args.reps,
+                int(results.extras.get("loaded", 0)), results.run_seconds)
     readme = write_readme(
         args.out, "Probabilistic sensitivity analysis: the default Local Care mix against no Local Care",
         f"Scenario `{args.scenario}`: {len(results.draws)} parameter sets ({args.sampler}) x "
