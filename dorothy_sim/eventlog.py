@@ -4,10 +4,19 @@ a run (the page's animation, drawn with vidigi) and for walking clinicians throu
 How it hooks in: every change of a person's state goes through the cohort's ``move`` (at home, in a
 crisis, in an acute bed, in a community bed: the states the person-time ledger books) and every
 death or entry to long-term care through its ``replace`` (model/cohort.py). :func:`record_events`
-builds the model, puts a recorder in front of those two for the sampled people, and runs it. A run
-without the log has nothing in front of them, so the log costs nothing when it is off (no check on
-the per-crisis path at all), and the log never draws a random number from the model's streams: the
-people sampled come from a stream of their own, so a logged run gives the same KPIs as any other.
+builds the model, puts a recorder in front of those two for the sampled people, and runs it.
+
+The journey's steps (rapid response, A&E, the acute bed, medically fit, the assessments, the wait for
+the onward place by route, onward reablement or a package) are recorded the same way: while a logged
+run runs, the module-level functions the journeys call through their modules (:data:`STEPS`, and the
+assessment plug-ins' ``assessment_for``) are replaced by wrappers that note (slot, now, step) for a
+followed person and return the original's result unchanged (a generator function's generator: the
+step is recorded when it is called); they are put back when the run ends, whatever happens.
+
+A run without the log has nothing in front of any of them, so the log costs nothing when it is off
+(no check on the per-crisis path at all), and the log never draws a random number from the model's
+streams: the people sampled come from a stream of their own, so a logged run gives the same KPIs as
+any other.
 
 Memory is bounded: at most :data:`MAX_PEOPLE` people, each followed until they die or enter
 long-term care, and at most :data:`MAX_EVENTS_PER_PERSON` events each.
@@ -22,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from dorothy_sim.errors import UserError
+from dorothy_sim.model import acute, discharge, downstream, journey, rapid_response
 from dorothy_sim.model.cohort import STATE_NAMES
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.output import atomic_write
@@ -33,9 +43,41 @@ MAX_EVENTS_PER_PERSON = 5_000
 LEFT = {True: "died", False: "long_term_care"}
 COLUMNS = ["entity_id", "slot", "icp", "frailty", "time", "day", "event", "event_type"]
 """``time`` is days from the start of the run (warm-up included), ``day`` days from the start of the
-results period; ``event`` a state (``at_home``, ``in_crisis``, ``in_acute``, ``in_community_bed``)
-or a departure (``died``, ``long_term_care``); ``event_type`` as vidigi reads it (``queue`` for a
-state, ``arrival_departure`` for a departure)."""
+results period; ``event`` a state (``at_home``, ``in_crisis``, ``in_acute``, ``in_community_bed``),
+a step of the journey (:data:`STEP_NAMES`) or a departure (``died``, ``long_term_care``);
+``event_type`` as vidigi reads it (``queue`` for a state or a step, ``arrival_departure`` for a
+departure)."""
+
+WAITING = ("waiting_home", "waiting_reablement", "waiting_home_care", "waiting_community_bed",
+           "waiting_care_home")
+"""The wait in the acute bed for the onward place, by route (model/discharge.py's HOME ... CARE_HOME)."""
+
+
+def _crisis_slot(model, crisis, *args, **kwargs) -> int:
+    return crisis.slot
+
+
+def _slot(model, slot, *args, **kwargs) -> int:
+    return slot
+
+
+STEPS = (
+    # (module, function, step, the followed slot from the call's arguments)
+    (rapid_response, "visit", "rapid_response", _crisis_slot),
+    (journey, "p_admit", "ed", _slot),  # (called on arrival at A&E)
+    (acute, "stay", "acute_bed", _crisis_slot),  # (called at the decision to admit)
+    (discharge, "plan", "medically_fit", _crisis_slot),  # (discharge planning starts)
+    (discharge, "wait_for_place", None, _crisis_slot),  # step by route: WAITING
+    (downstream, "start_reablement", "reablement", _crisis_slot),
+    (downstream, "start_package", "home_care", _crisis_slot),
+)
+"""The module-level functions wrapped while a logged run runs. A plug-in with ``assessment_for``
+(model.assessment_teams) is wrapped too, its step its module's name (``social_care_assessment``,
+``chc_assessment``), recorded when it returns a step to wait for."""
+
+STEP_NAMES = ("rapid_response", "ed", "acute_bed", "medically_fit", "social_care_assessment",
+              "chc_assessment", *WAITING[1:], "reablement", "home_care")
+"""The journey's steps in pathway order (``waiting_home`` never occurs: home needs no place)."""
 
 
 class EventRecorder:
@@ -49,8 +91,40 @@ class EventRecorder:
         self._move, self._replace = cohort.move, cohort.replace
         cohort.move = self.move
         cohort.replace = self.replace
+        self._wrapped: list[tuple[object, str, object]] = []  # (module, name, original)
         for slot in self.followed:  # where each starts
             self._record(slot, STATE_NAMES[cohort.state[slot]], "queue")
+
+    def wrap_steps(self) -> None:
+        """Put a recorder in front of the journey's step functions (:data:`STEPS`, and the assessment
+        plug-ins'); :meth:`restore` puts the originals back."""
+        for module, name, step, slot_of in STEPS:
+            self._wrap(module, name, step, slot_of)
+        for team in self.model.assessment_teams:
+            self._wrap(team, "assessment_for", team.__name__.rsplit(".", 1)[-1], _crisis_slot, skip_none=True)
+
+    def _wrap(self, module, name: str, step: str | None, slot_of, skip_none: bool = False) -> None:
+        original = getattr(module, name)
+        followed, record = self.followed, self._record
+
+        def wrapper(*args, **kwargs):
+            result = original(*args, **kwargs)
+            slot = slot_of(*args, **kwargs)
+            if slot in followed and not (skip_none and result is None):
+                # wait_for_place(model, crisis, route, deadline): the step is the route's wait
+                record(slot, step if step is not None else WAITING[args[2]], "queue")
+            return result
+
+        wrapper.__wrapped__ = original
+        self._wrapped.append((module, name, original))
+        setattr(module, name, wrapper)
+
+    def restore(self) -> None:
+        """The originals back: the wrapped step functions, and the cohort's move and replace."""
+        while self._wrapped:
+            module, name, original = self._wrapped.pop()
+            setattr(module, name, original)
+        self.model.cohort.move, self.model.cohort.replace = self._move, self._replace
 
     def _record(self, slot: int, event: str, kind: str) -> None:
         count = self.followed[slot]
@@ -93,7 +167,11 @@ def record_events(scenario: Scenario, seed: int, people: int,
         raise UserError(f"--event-log {people}: give a number of people from 1 to {MAX_PEOPLE:,}")
     model = DorothyModel(scenario, seed, icps)
     recorder = EventRecorder(model, sample_slots(model, people, seed))
-    model.run()
+    try:
+        recorder.wrap_steps()
+        model.run()
+    finally:
+        recorder.restore()
     return recorder.table(), model
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from dorothy_sim import monitor
 from dorothy_sim.errors import UserError
-from dorothy_sim.eventlog import COLUMNS, EventRecorder, record_events
+from dorothy_sim.eventlog import COLUMNS, STEP_NAMES, STEPS, EventRecorder, record_events
 from dorothy_sim.model.cohort import Cohort
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.scenario import load_scenario
@@ -39,12 +39,49 @@ def test_the_log_follows_the_sampled_people_through_their_states(logged):
     assert list(events.columns) == COLUMNS
     assert events["entity_id"].nunique() == 40
     assert set(events["event"]) <= {"at_home", "in_crisis", "in_acute", "in_community_bed", "died",
-                                    "long_term_care"}
+                                    "long_term_care", *STEP_NAMES}
     assert (events.groupby("entity_id")["time"].apply(lambda t: t.is_monotonic_increasing)).all()
     assert {"in_crisis", "in_acute"} <= set(events["event"])
     departed = events[events["event_type"] == "arrival_departure"]
     last = events.groupby("entity_id").tail(1)
     assert set(departed.index) <= set(last.index)  # nothing of a person after they leave
+
+
+def test_a_logged_run_puts_every_step_function_back(logged):
+    _, _, model = logged
+    for module, name, _, _ in STEPS:
+        assert not hasattr(getattr(module, name), "__wrapped__"), f"{module.__name__}.{name}"
+    assert model.assessment_teams  # (the small scenario has assessment teams to wrap)
+    for team in model.assessment_teams:
+        assert not hasattr(team.assessment_for, "__wrapped__"), team.__name__
+    assert model.cohort.move == model.person_time.move
+    assert type(model.cohort).replace is Cohort.replace
+
+
+def test_the_log_records_the_journey_steps_in_order(logged):
+    _, events, _ = logged
+    steps = set(events["event"]) & set(STEP_NAMES)
+    assert {"ed", "acute_bed", "medically_fit"} <= steps
+    assert any(step.startswith("waiting_") for step in steps)  # a delay step
+    seen_wait = False
+    for _, log in events.groupby("entity_id"):
+        assert log["time"].is_monotonic_increasing
+        stay: list[str] = []  # the steps of the current acute stay (empty outside one)
+        for event in log["event"]:
+            if event == "acute_bed":
+                stay = ["acute_bed"]
+            elif event in ("in_crisis", "died", "long_term_care"):
+                stay = []
+            elif event == "medically_fit":
+                assert stay == ["acute_bed"], stay  # once a stay, after the bed
+                stay.append(event)
+            elif stay and (event.startswith("waiting_") or event.endswith("_assessment")):
+                # a delay step in an acute stay comes after medically fit (a virtual ward, which
+                # has no acute_bed step, waits for its onward place too: not checked here)
+                assert "medically_fit" in stay, (event, stay)
+                seen_wait = seen_wait or event.startswith("waiting_")
+                stay.append(event)
+    assert seen_wait
 
 
 def test_the_log_is_off_unless_asked_for():

@@ -1,5 +1,7 @@
 """Watching a run: the sampled people's event log (:mod:`dorothy_sim.eventlog`) animated with vidigi,
-each person an icon moving between home, a crisis, an acute bed and a community bed, day by day."""
+each person an icon moving day by day along the pathway: home, a crisis, rapid response, A&E, an acute
+bed, the delay steps (medically fit, the assessments, the wait for the onward place by route), then
+onward care (reablement, a home-care package, a community bed) and home again."""
 
 from __future__ import annotations
 
@@ -8,18 +10,35 @@ import pandas as pd
 from dorothy_sim.errors import UserError
 
 PLACES: tuple[tuple[str, str, int, int], ...] = (
-    ("at_home", "At home", 40, 620),
-    ("in_crisis", "In a crisis (rapid response, A&E)", 720, 620),
-    ("in_acute", "In an acute bed", 720, 300),
-    ("in_community_bed", "In a community bed", 40, 300),
+    # In pathway order, snaking up the picture: the crisis along the bottom, the acute stay and its
+    # delay steps along the middle, onward care along the top.
+    ("at_home", "At home", 40, 700),
+    ("in_crisis", "A crisis: the call", 300, 700),
+    ("rapid_response", "Rapid response", 560, 700),
+    ("ed", "A&E", 820, 700),
+    ("acute_bed", "Acute bed", 1080, 700),
+    ("medically_fit", "Medically fit: discharge planning", 1080, 520),
+    ("social_care_assessment", "Social care assessment", 820, 520),
+    ("chc_assessment", "CHC assessment", 560, 520),
+    ("waiting_reablement", "Waiting: reablement", 300, 520),
+    ("waiting_home_care", "Waiting: home care", 40, 520),
+    ("waiting_community_bed", "Waiting: community bed", 40, 340),
+    ("waiting_care_home", "Waiting: care home", 300, 340),
+    ("reablement", "Reablement", 560, 340),
+    ("home_care", "Home-care package", 820, 340),
+    ("in_community_bed", "Community bed", 1080, 340),
 )
-"""Each state's place in the picture: (event, label, x, y); queues build to the right of it."""
+"""Each state's or step's place in the picture, in pathway order: (event, label, x, y); queues build
+to the right of it."""
+
+SAME_PLACE = {"in_acute": "acute_bed"}
+"""A state drawn at a step's place (moving into the acute bed comes with the ``acute_bed`` step)."""
 
 
 def positions() -> pd.DataFrame:
     """Where vidigi draws each state (and, off the picture, where people leave)."""
     rows = [{"event": event, "label": label, "x": x, "y": y} for event, label, x, y in PLACES]
-    rows += [{"event": "depart", "label": "Died or entered long-term care", "x": 720, "y": 60}]
+    rows += [{"event": "depart", "label": "Died or entered long-term care", "x": 1080, "y": 120}]
     return pd.DataFrame(rows)
 
 
@@ -36,12 +55,14 @@ def vidigi_log(events: pd.DataFrame, first_day: float, days: float) -> pd.DataFr
             continue  # left before the window opened
         state = before["event"].iloc[-1] if len(before) else log["event"].iloc[0]
         rows.append((person, 0.0, "arrival", "arrival_departure"))
-        rows.append((person, 0.0, state, "queue"))
+        rows.append((person, 0.0, SAME_PLACE.get(state, state), "queue"))
         for row in log[(log["day"] > first_day) & (log["day"] < end)].itertuples(index=False):
             if row.event_type == "arrival_departure":
                 rows.append((person, row.day - first_day, "depart", "arrival_departure"))
                 break
-            rows.append((person, row.day - first_day, row.event, "queue"))
+            event = SAME_PLACE.get(row.event, row.event)
+            if event != rows[-1][2]:  # (a state that comes with its step: already there)
+                rows.append((person, row.day - first_day, event, "queue"))
     return pd.DataFrame(rows, columns=["entity_id", "time", "event", "event_type"])
 
 
@@ -59,4 +80,4 @@ def animation(events: pd.DataFrame, first_day: float = 0.0, days: int = 90, heig
         step_snapshot_max=50, wrap_queues_at=10, gap_between_entities=40, gap_between_queue_rows=50,
         plotly_height=height, entity_icon_size=18, text_size=14,
         frame_duration=300, frame_transition_duration=200, display_stage_labels=True, debug_mode=False,
-        queue_direction="right", override_x_max=1400, override_y_max=760)
+        queue_direction="right", override_x_max=1500, override_y_max=800)
