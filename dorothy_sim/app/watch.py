@@ -10,23 +10,24 @@ import pandas as pd
 from dorothy_sim.errors import UserError
 
 PLACES: tuple[tuple[str, str, int, int], ...] = (
-    # In pathway order, snaking up the picture: the crisis along the bottom, the acute stay and its
-    # delay steps along the middle, onward care along the top.
-    ("at_home", "At home", 40, 700),
-    ("in_crisis", "A crisis: the call", 300, 700),
-    ("rapid_response", "Rapid response", 560, 700),
-    ("ed", "A&E", 820, 700),
-    ("acute_bed", "Acute bed", 1080, 700),
-    ("medically_fit", "Medically fit: discharge planning", 1080, 520),
-    ("social_care_assessment", "Social care assessment", 820, 520),
-    ("chc_assessment", "CHC assessment", 560, 520),
-    ("waiting_reablement", "Waiting: reablement", 300, 520),
-    ("waiting_home_care", "Waiting: home care", 40, 520),
-    ("waiting_community_bed", "Waiting: community bed", 40, 340),
-    ("waiting_care_home", "Waiting: care home", 300, 340),
-    ("reablement", "Reablement", 560, 340),
-    ("home_care", "Home-care package", 820, 340),
-    ("in_community_bed", "Community bed", 1080, 340),
+    # In pathway order, three to a row from the top: home (with room above for its crowd), the crisis,
+    # the acute stay and its delay steps, the waits for each onward place, onward care. Places are 500
+    # apart and queues wrap at 12 people (360 wide), so no queue reaches the next place's label.
+    ("at_home", "At home", 50, 900),
+    ("in_crisis", "A crisis: the call", 50, 750),
+    ("rapid_response", "Rapid response", 550, 750),
+    ("ed", "A&E", 1050, 750),
+    ("acute_bed", "Acute bed", 50, 600),
+    ("medically_fit", "Medically fit: discharge planning", 550, 600),
+    ("social_care_assessment", "Social care assessment", 1050, 600),
+    ("chc_assessment", "CHC assessment", 50, 450),
+    ("waiting_reablement", "Waiting: reablement", 550, 450),
+    ("waiting_home_care", "Waiting: home care", 1050, 450),
+    ("waiting_community_bed", "Waiting: community bed", 50, 300),
+    ("waiting_care_home", "Waiting: care home", 550, 300),
+    ("reablement", "Reablement", 1050, 300),
+    ("home_care", "Home-care package", 50, 150),
+    ("in_community_bed", "Community bed", 550, 150),
 )
 """Each state's or step's place in the picture, in pathway order: (event, label, x, y); queues build
 to the right of it."""
@@ -38,7 +39,7 @@ SAME_PLACE = {"in_acute": "acute_bed"}
 def positions() -> pd.DataFrame:
     """Where vidigi draws each state (and, off the picture, where people leave)."""
     rows = [{"event": event, "label": label, "x": x, "y": y} for event, label, x, y in PLACES]
-    rows += [{"event": "depart", "label": "Died or entered long-term care", "x": 1080, "y": 120}]
+    rows += [{"event": "depart", "label": "Died or entered long-term care", "x": 1050, "y": 150}]
     return pd.DataFrame(rows)
 
 
@@ -66,7 +67,7 @@ def vidigi_log(events: pd.DataFrame, first_day: float, days: float) -> pd.DataFr
     return pd.DataFrame(rows, columns=["entity_id", "time", "event", "event_type"])
 
 
-def animation(events: pd.DataFrame, first_day: float = 0.0, days: int = 90, height: int = 650):
+def animation(events: pd.DataFrame, first_day: float = 0.0, days: int = 90, height: int = 800):
     """A plotly figure (vidigi's ``animate_activity_log``): one frame a day."""
     try:
         from vidigi.animation import animate_activity_log
@@ -77,7 +78,7 @@ def animation(events: pd.DataFrame, first_day: float = 0.0, days: int = 90, heig
         raise UserError("no sampled person is in the model in that window; record more people")
     return animate_activity_log(
         log, positions(), simulation_time_unit="days", every_x_time_units=1, limit_duration=days,
-        step_snapshot_max=50, wrap_queues_at=10, gap_between_entities=40, gap_between_queue_rows=50,
+        step_snapshot_max=50, wrap_queues_at=12, gap_between_entities=30, gap_between_queue_rows=35,
         plotly_height=height, entity_icon_size=18, text_size=14,
         frame_duration=300, frame_transition_duration=200, display_stage_labels=True, debug_mode=False,
-        queue_direction="right", override_x_max=1500, override_y_max=800)
+        queue_direction="right", override_x_max=1500, override_y_max=1300)
