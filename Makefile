@@ -25,9 +25,11 @@ $(STAMP): $(BIN)/python pyproject.toml $(CORE_SOURCES)
 	@echo "make: installed"
 	touch $(STAMP)
 
+# results/default is this target's own folder: --force remakes it when an earlier version's run is there
+# (a different resolved scenario, which `dorothy run` otherwise refuses to write over).
 run: $(STAMP)
 	@echo "make: running the default scenario (kent_medway, 5 replications) into results/default"
-	$(BIN)/dorothy run --out results/default
+	$(BIN)/dorothy run --out results/default --force
 
 # The what-if page on http://127.0.0.1:8501/ (docs/app.md); Ctrl-C stops it.
 app: $(STAMP)
