@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from dorothy_sim import psa_analysis as pa
 from dorothy_sim._version import __version__
@@ -39,7 +39,7 @@ from dorothy_sim.kpis import exposure_adjusted_avoided, money_comparisons
 from dorothy_sim.replication import RunOutput
 from dorothy_sim.runner import Key, Runner
 from dorothy_sim.scenario import INTERVENTIONS_OFF, Scenario, load_scenario
-from dorothy_sim.spec import _describe, _flatten, _Lines, _Strict, read_spec_file
+from dorothy_sim.spec import _Strict, read_spec_file, validate_spec
 from dorothy_sim.store import ResultStore
 
 __all__ = ["OUTCOMES", "PsaResults", "PsaSpec", "load_psa_spec", "plan_psa", "psa_spec_from_dict", "run_psa"]
@@ -92,17 +92,7 @@ class PsaSpec(_Strict):
 def psa_spec_from_dict(data: dict[str, Any], source: str = "psa spec", *, text: str | None = None) -> PsaSpec:
     """Validate a spec given as a dict (the Python API's way in); nested tables under ``set``,
     ``option`` and ``comparator`` are flattened to dotted paths."""
-    if not isinstance(data, dict):
-        raise SpecError(f"{source}: a psa spec is a table of fields (a dict), not {type(data).__name__}")
-    lines = _Lines(source, text)
-    data = dict(data)
-    for table in ("set", "option", "comparator"):
-        if isinstance(data.get(table), dict):
-            data[table] = _flatten(data[table], table, lines)
-    try:
-        return PsaSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(_describe(exc, lines, data)) from None
+    return validate_spec(PsaSpec, data, source, text, ("set", "option", "comparator"), "psa spec")
 
 
 def load_psa_spec(path: str | Path) -> PsaSpec:

@@ -247,17 +247,30 @@ def spec_from_dict(data: dict[str, Any], source: str = "sweep spec", *, text: st
     ``set`` and ``baseline`` are flattened to dotted paths, so both TOML spellings work; a path
     spelt both ways is refused, as is a factor that ``[set]`` also fixes. ``text``, the file the
     dict was read from, lets messages give line numbers."""
+    def refuse_factors_in_set(data: dict[str, Any], lines: _Lines) -> None:
+        if isinstance(data.get("factors"), dict) and isinstance(data.get("set"), dict):
+            _refuse_factors_in_set(data["factors"], data["set"], lines)
+
+    return validate_spec(SweepSpec, data, source, text, ("factors", "set", "baseline"), "sweep spec",
+                         refuse_factors_in_set)
+
+
+def validate_spec(model: type[_Strict], data: Any, source: str, text: str | None, tables: tuple[str, ...],
+                  kind: str, check: Any = None) -> Any:
+    """A spec given as a dict, validated as ``model``: the nested ``tables`` flattened to dotted
+    paths (both TOML spellings work), then ``check(data, lines)`` if given; every error a
+    :class:`SpecError` naming the field (``kind``: "sweep spec", "psa spec")."""
     if not isinstance(data, dict):
-        raise SpecError(f"{source}: a sweep spec is a table of fields (a dict), not {type(data).__name__}")
+        raise SpecError(f"{source}: a {kind} is a table of fields (a dict), not {type(data).__name__}")
     lines = _Lines(source, text)
     data = dict(data)
-    for table in ("factors", "set", "baseline"):
+    for table in tables:
         if isinstance(data.get(table), dict):
             data[table] = _flatten(data[table], table, lines)
-    if isinstance(data.get("factors"), dict) and isinstance(data.get("set"), dict):
-        _refuse_factors_in_set(data["factors"], data["set"], lines)
+    if check is not None:
+        check(data, lines)
     try:
-        return SweepSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_describe(exc, lines, data)) from None
 
