@@ -26,6 +26,7 @@ from dorothy_sim.formatting import format_console
 from dorothy_sim.kpis import COMPARISON_KPIS, KPI_BY_NAME, KPIS, RANKING_KPI, RAW_AVOIDED_KPI
 from dorothy_sim.model import CORE
 from dorothy_sim.output import check_folder, write_results
+from dorothy_sim.psa import psa_manifest
 from dorothy_sim.replication import unstable_queues
 from dorothy_sim.scenario import Scenario, embedded_scenarios, load_scenario
 from dorothy_sim.sweep import SweepResults, flags_text, load_results, sweep
@@ -244,7 +245,7 @@ def _report(args: argparse.Namespace) -> int:
         marker = json.loads((folder / COMPARISON_MARKER).read_text(encoding="utf-8"))
         results = compare_runs(marker["base"], marker["whatifs"], marker.get("labels")).results
     elif (folder / "manifest.json").is_file():
-        if _psa_manifest(folder) is not None:
+        if psa_manifest(folder) is not None:
             return _report_psa(folder, args.out)
         results = load_results(folder)
     else:
@@ -267,21 +268,12 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _psa_manifest(folder: Path) -> dict[str, Any] | None:
-    """A 'dorothy psa' folder's manifest (its spec and whether it finished), or None for a sweep's."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) and manifest.get("kind") == "psa" else None
-
-
 def _report_psa(folder: Path, out: Path | None) -> int:
     """The report of a finished PSA folder, from its stored runs (none is run again)."""
     from dorothy_sim.psa import run_psa
     from dorothy_sim.psa_report import write_psa
 
-    manifest = _psa_manifest(folder)
+    manifest = psa_manifest(folder)
     if not manifest.get("complete"):
         raise UserError(f"the PSA in '{folder}' is not finished; re-run its 'dorothy psa' command to finish "
                         "it (finished runs are loaded, not run again), which writes the report")

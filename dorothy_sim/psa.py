@@ -101,6 +101,16 @@ def load_psa_spec(path: str | Path) -> PsaSpec:
     return psa_spec_from_dict(data, source=str(path), text=text)
 
 
+def psa_manifest(folder: Path) -> dict[str, Any] | None:
+    """A ``dorothy psa`` folder's manifest (its spec and whether it finished), or None for any other
+    folder (a sweep's, a run's, or none)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("kind") == "psa" else None
+
+
 @dataclass
 class PsaPlan:
     """A spec resolved against its scenario: the inputs, their draws and each run's scenario."""

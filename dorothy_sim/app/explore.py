@@ -16,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from dorothy_sim.app.whatif import FUNDER_CARDS, title
-from dorothy_sim.cli import COMPARISON_MARKER, _psa_manifest
+from dorothy_sim.cli import COMPARISON_MARKER
 from dorothy_sim.errors import UserError
 from dorothy_sim.formatting import format_estimate
 from dorothy_sim.kpis import COMPARISON_KPIS, RANKING_KPI
 from dorothy_sim.monitor import ALL
+from dorothy_sim.psa import psa_manifest
 from dorothy_sim.store import MANIFEST, RUN_STORE_MANIFEST
 from dorothy_sim.sweep import SweepResults, load_results
 
@@ -41,7 +42,7 @@ def kind_of(folder: Path) -> str | None:
         return None
     if (folder / RUN_STORE_MANIFEST).is_file():
         return "run"
-    if _psa_manifest(folder) is not None:
+    if psa_manifest(folder) is not None:
         return "psa"
     if (folder / "summary.csv").is_file():
         return "run"
@@ -163,7 +164,7 @@ it wrote (distributions, EVPPI) follow."""
 def _open_psa(folder: Path, name: str) -> Opened:
     """A ``dorothy psa`` folder: its outcomes over parameter sets (``summary.csv``), the probability
     of a net saving per funder, the sensitivity ranking and the figures it wrote (``figures/``)."""
-    manifest = _psa_manifest(folder) or {}
+    manifest = psa_manifest(folder) or {}
     summary, sensitivity = folder / "summary.csv", folder / "sensitivity.csv"
     if not manifest.get("complete") or not summary.is_file() or not sensitivity.is_file():
         raise UserError(f"the PSA in '{name}' is not finished; re-run its 'dorothy psa' command to finish "

@@ -165,7 +165,10 @@ class DorothyModel:
         """Whether a second opinion (a plug-in's hook: the geriatrician advice line) turns round a
         decision to admit at A&E (``source`` "ed", chance ``p_admit``) or to convey after a
         rapid-response visit ("rapid_response")."""
-        return any(ask(self, crisis, source, p_admit) for ask in self.second_opinions)
+        for ask in self.second_opinions:
+            if ask(self, crisis, source, p_admit):
+                return True
+        return False
 
     # ----------------------------------------------------------------- people leaving the cohort
 
