@@ -7,11 +7,15 @@ death or entry to long-term care through its ``replace`` (model/cohort.py). :fun
 builds the model, puts a recorder in front of those two for the sampled people, and runs it.
 
 The journey's steps (rapid response, A&E, the acute bed, medically fit, the assessments, the wait for
-the onward place by route, onward reablement or a package) are recorded the same way: while a logged
-run runs, the module-level functions the journeys call through their modules (:data:`STEPS`, and the
-assessment plug-ins' ``assessment_for``) are replaced by wrappers that note (slot, now, step) for a
-followed person and return the original's result unchanged (a generator function's generator: the
-step is recorded when it is called); they are put back when the run ends, whatever happens.
+the onward place by route, onward reablement or a package, a plug-in's care instead of the bed or
+after it: the virtual ward) are recorded the same way: while a logged run runs, the module-level
+functions the journeys call through their modules (:data:`STEPS`, the assessment plug-ins'
+``assessment_for``, the step-down plug-ins' ``continue_at_home``) and the model's list of
+``instead_of_admission`` hooks are replaced by wrappers that note (slot, now, step) for a followed
+person and return the original's result unchanged (a generator function's generator: the step is
+recorded when it is called); they are put back when the run ends, whatever happens. The end of
+onward care at home (the last reablement episode or package a person holds ends, and they are at
+home) is recorded as ``at_home`` again, so a watched person does not stay drawn in onward care.
 
 A run without the log has nothing in front of any of them, so the log costs nothing when it is off
 (no check on the per-crisis path at all), and the log never draws a random number from the model's
@@ -32,7 +36,7 @@ import pandas as pd
 
 from dorothy_sim.errors import UserError
 from dorothy_sim.model import acute, discharge, downstream, journey, rapid_response
-from dorothy_sim.model.cohort import STATE_NAMES
+from dorothy_sim.model.cohort import AT_HOME, STATE_NAMES
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.output import atomic_write
 from dorothy_sim.scenario import Scenario
@@ -61,6 +65,11 @@ def _slot(model, slot, *args, **kwargs) -> int:
     return slot
 
 
+def _short_name(hook) -> str:
+    """A plug-in's step name: its module's last name (``virtual_ward``, ``chc_assessment``)."""
+    return (getattr(hook, "__module__", None) or hook.__name__).rsplit(".", 1)[-1]
+
+
 STEPS = (
     # (module, function, step, the followed slot from the call's arguments)
     (rapid_response, "visit", "rapid_response", _crisis_slot),
@@ -75,9 +84,10 @@ STEPS = (
 (model.assessment_teams) is wrapped too, its step its module's name (``social_care_assessment``,
 ``chc_assessment``), recorded when it returns a step to wait for."""
 
-STEP_NAMES = ("rapid_response", "ed", "acute_bed", "medically_fit", "social_care_assessment",
+STEP_NAMES = ("rapid_response", "ed", "virtual_ward", "acute_bed", "medically_fit", "social_care_assessment",
               "chc_assessment", *WAITING[1:], "reablement", "home_care")
-"""The journey's steps in pathway order (``waiting_home`` never occurs: home needs no place)."""
+"""The journey's steps in pathway order (``waiting_home`` never occurs: home needs no place). A
+plug-in's care instead of or after the bed is recorded under its module's name (``virtual_ward``)."""
 
 
 class EventRecorder:
@@ -92,6 +102,7 @@ class EventRecorder:
         cohort.move = self.move
         cohort.replace = self.replace
         self._wrapped: list[tuple[object, str, object]] = []  # (module, name, original)
+        self._restore_alternatives: list | None = None  # the model's instead_of_admission hooks
         for slot in self.followed:  # where each starts
             self._record(slot, STATE_NAMES[cohort.state[slot]], "queue")
 
@@ -100,11 +111,41 @@ class EventRecorder:
         plug-ins'); :meth:`restore` puts the originals back."""
         for module, name, step, slot_of in STEPS:
             self._wrap(module, name, step, slot_of)
-        for team in self.model.assessment_teams:
-            self._wrap(team, "assessment_for", team.__name__.rsplit(".", 1)[-1], _crisis_slot, skip_none=True)
+        model = self.model
+        for team in model.assessment_teams:
+            self._wrap(team, "assessment_for", _short_name(team), _crisis_slot, skip_none=True)
+        for step_down in model.step_downs:
+            self._wrap(step_down, "continue_at_home", _short_name(step_down), _crisis_slot)
+        # (the model holds its instead_of_admission hooks in a list: the list's entries are wrapped)
+        alternatives = model.admission_alternatives
+        self._restore_alternatives = list(alternatives)
+        for index, hook in enumerate(alternatives):
+            alternatives[index] = self._wrapper(hook, _short_name(hook), _crisis_slot, skip_none=True)
+        self._wrap_onward_care_end()
+
+    def _wrap_onward_care_end(self) -> None:
+        """A person at home whose last held episode of onward care (reablement, a package) ends is
+        back to plain ``at_home`` (recorded only then: an episode ended by an admission or a death is
+        followed by that event instead)."""
+        original = downstream._release_hold
+        followed, record, cohort = self.followed, self._record, self.model.cohort
+
+        def wrapper(model, slot, generation, kind, process):
+            original(model, slot, generation, kind, process)
+            if (slot in followed and cohort.generation[slot] == generation
+                    and cohort.state[slot] == AT_HOME and slot not in cohort.holdings):
+                record(slot, STATE_NAMES[AT_HOME], "queue")
+
+        wrapper.__wrapped__ = original
+        self._wrapped.append((downstream, "_release_hold", original))
+        downstream._release_hold = wrapper
 
     def _wrap(self, module, name: str, step: str | None, slot_of, skip_none: bool = False) -> None:
         original = getattr(module, name)
+        self._wrapped.append((module, name, original))
+        setattr(module, name, self._wrapper(original, step, slot_of, skip_none))
+
+    def _wrapper(self, original, step: str | None, slot_of, skip_none: bool):
         followed, record = self.followed, self._record
 
         def wrapper(*args, **kwargs):
@@ -116,14 +157,16 @@ class EventRecorder:
             return result
 
         wrapper.__wrapped__ = original
-        self._wrapped.append((module, name, original))
-        setattr(module, name, wrapper)
+        return wrapper
 
     def restore(self) -> None:
-        """The originals back: the wrapped step functions, and the cohort's move and replace."""
+        """The originals back: the wrapped step functions and hooks, and the cohort's move and replace."""
         while self._wrapped:
             module, name, original = self._wrapped.pop()
             setattr(module, name, original)
+        if self._restore_alternatives is not None:
+            self.model.admission_alternatives[:] = self._restore_alternatives
+            self._restore_alternatives = None
         self.model.cohort.move, self.model.cohort.replace = self._move, self._replace
 
     def _record(self, slot: int, event: str, kind: str) -> None:

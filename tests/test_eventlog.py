@@ -8,7 +8,8 @@ import pytest
 
 from dorothy_sim import monitor
 from dorothy_sim.errors import UserError
-from dorothy_sim.eventlog import COLUMNS, STEP_NAMES, STEPS, EventRecorder, record_events
+from dorothy_sim.eventlog import COLUMNS, STEP_NAMES, STEPS, WAITING, EventRecorder, record_events
+from dorothy_sim.model import downstream
 from dorothy_sim.model.cohort import Cohort
 from dorothy_sim.model.model import DorothyModel
 from dorothy_sim.scenario import load_scenario
@@ -82,6 +83,49 @@ def test_the_log_records_the_journey_steps_in_order(logged):
                 seen_wait = seen_wait or event.startswith("waiting_")
                 stay.append(event)
     assert seen_wait
+
+
+@pytest.fixture(scope="module")
+def logged_many():
+    """Enough people (400, under a second) that the small scenario's five virtual-ward places and its
+    onward care turn up in the log."""
+    events, model = record_events(load_scenario("small", SHORT), 1, 400)
+    return events, model
+
+
+def test_the_log_records_the_virtual_ward_and_the_end_of_onward_care(logged_many):
+    events, model = logged_many
+    assert model.step_downs and model.admission_alternatives  # (the small scenario has a ward)
+    assert "virtual_ward" in set(events["event"])
+    ended = 0
+    for _, log in events.groupby("entity_id"):
+        steps = list(log["event"])
+        for before, after in zip(steps, steps[1:], strict=False):
+            if before == "virtual_ward":  # on the ward (in crisis, in the books), then out of it
+                assert after in {"in_crisis", "at_home", "died", "acute_bed", "long_term_care",
+                                 "in_community_bed", *WAITING}, after
+            ended += before in ("reablement", "home_care") and after == "at_home"
+    assert ended > 0  # onward care ends at home: not drawn in reablement for ever
+
+
+def test_the_animation_draws_a_person_on_the_virtual_ward_there(logged_many):
+    from dorothy_sim.app import watch
+
+    events, _ = logged_many
+    log = watch.vidigi_log(events, -30.0, 150)
+    assert "virtual_ward" in set(log["event"]) and "virtual_ward" in set(watch.positions()["event"])
+    for _, person in log.groupby("entity_id"):
+        moves = list(person["event"])
+        for before, after in zip(moves, moves[1:], strict=False):
+            assert not (before == "virtual_ward" and after == "in_crisis"), moves
+
+
+def test_a_logged_run_puts_every_hook_back(logged_many):
+    _, model = logged_many
+    assert all(not hasattr(hook, "__wrapped__") for hook in model.admission_alternatives)
+    for step_down in model.step_downs:
+        assert not hasattr(step_down.continue_at_home, "__wrapped__"), step_down.__name__
+    assert not hasattr(downstream._release_hold, "__wrapped__")
 
 
 def test_the_log_is_off_unless_asked_for():

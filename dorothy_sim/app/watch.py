@@ -1,7 +1,8 @@
 """Watching a run: the sampled people's event log (:mod:`dorothy_sim.eventlog`) animated with vidigi,
-each person an icon moving day by day along the pathway: home, a crisis, rapid response, A&E, an acute
-bed, the delay steps (medically fit, the assessments, the wait for the onward place by route), then
-onward care (reablement, a home-care package, a community bed) and home again."""
+each person an icon moving day by day along the pathway: home, a crisis, rapid response, A&E, the
+virtual ward or an acute bed, the delay steps (medically fit, the assessments, the wait for the
+onward place by route), then onward care (reablement, a home-care package, a community bed) and home
+again."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pandas as pd
 from dorothy_sim.errors import UserError
 
 PLACES: tuple[tuple[str, str, int, int], ...] = (
-    # In pathway order, three to a row from the top: home (with room above for its crowd), the crisis,
+    # In pathway order, three to a row from the top: home (with room above for its crowd) and the
+    # virtual ward (above A&E, whose admissions it takes, and apart from home's crowd), the crisis,
     # the acute stay and its delay steps, the waits for each onward place, onward care. Places are 500
     # apart and queues wrap at 12 people (360 wide), so no queue reaches the next place's label.
     ("at_home", "At home", 50, 900),
+    ("virtual_ward", "Virtual ward (instead of the bed, or after it)", 1050, 900),
     ("in_crisis", "A crisis: the call", 50, 750),
     ("rapid_response", "Rapid response", 550, 750),
     ("ed", "A&E", 1050, 750),
@@ -34,6 +37,10 @@ to the right of it."""
 
 SAME_PLACE = {"in_acute": "acute_bed"}
 """A state drawn at a step's place (moving into the acute bed comes with the ``acute_bed`` step)."""
+
+STATE_DURING = {"virtual_ward": "in_crisis"}
+"""A step during which the person is in a state that has its own place: on the virtual ward the
+person-time books have them in crisis (not in an acute bed), but they are drawn on the ward."""
 
 
 def positions() -> pd.DataFrame:
@@ -62,6 +69,8 @@ def vidigi_log(events: pd.DataFrame, first_day: float, days: float) -> pd.DataFr
                 rows.append((person, row.day - first_day, "depart", "arrival_departure"))
                 break
             event = SAME_PLACE.get(row.event, row.event)
+            if event == STATE_DURING.get(rows[-1][2]):
+                continue  # (the state the step keeps them in: drawn at the step)
             if event != rows[-1][2]:  # (a state that comes with its step: already there)
                 rows.append((person, row.day - first_day, event, "queue"))
     return pd.DataFrame(rows, columns=["entity_id", "time", "event", "event_type"])

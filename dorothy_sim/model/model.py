@@ -165,7 +165,7 @@ class DorothyModel:
         """Whether a second opinion (a plug-in's hook: the geriatrician advice line) turns round a
         decision to admit at A&E (``source`` "ed", chance ``p_admit``) or to convey after a
         rapid-response visit ("rapid_response")."""
-        for ask in self.second_opinions:
+        for ask in self.second_opinions:  # noqa: SIM110 (no generator made per would-be admission)
             if ask(self, crisis, source, p_admit):
                 return True
         return False
