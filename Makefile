@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run app test test-python lint bench bench-sweep validate studies clean
+.PHONY: run app test test-python lint bench bench-sweep speed-guard validate studies clean
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV) (first run only)"
@@ -63,6 +63,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/anchors.py --customers 200000 --repeats 3
 	$(BIN)/python benchmarks/bench_scaling.py --sizes 0.25,0.5,1,2,4 --years 1,2,4 --repeats 1
 	$(BIN)/python benchmarks/bench_parallel.py --reps 8 --workers 2
+
+# The speed guard: one default replication against 0.5.0 (c351608), alternating, 5 rounds (about 10
+# minutes here); exits 1 if the median paired ratio is over 1.3 (benchmarks/speed_guard.py).
+speed-guard: $(STAMP)
+	cd benchmarks && ../$(BIN)/python speed_guard.py --rounds 5
 
 # The issue's sweep goal: 20 configurations x 30 replications of the default scenario, 2 workers.
 bench-sweep: $(STAMP)
