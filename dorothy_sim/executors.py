@@ -35,12 +35,19 @@ def _nothing() -> None:
 
 
 START_METHOD_VARIABLE = "DOROTHY_START_METHOD"
-"""The environment variable that chooses how pool workers start: ``fork`` or ``spawn``."""
+"""The environment variable that chooses how pool workers start: ``fork``, ``forkserver`` or
+``spawn``."""
+
+START_METHODS = ("fork", "forkserver", "spawn")
 
 
 def start_method() -> str:
     """How pool workers start: ``fork`` where the platform has it (Linux, macOS), else ``spawn``
-    (Windows); the environment variable :data:`START_METHOD_VARIABLE` chooses either.
+    (Windows); the environment variable :data:`START_METHOD_VARIABLE` chooses any of
+    :data:`START_METHODS` the platform has. A threaded server (the what-if page) uses ``forkserver``:
+    a process forked from one with threads may inherit a lock another thread held, while the fork
+    server is a single-threaded process, started once, that has imported the package already
+    (:func:`pool_context`), so its workers still start at once.
 
     Why fork by default, named rather than left to Python's default (forkserver from Python 3.14 on
     Linux, spawn on macOS): a forked worker starts with the imports already done and frozen out of
@@ -50,11 +57,21 @@ def start_method() -> str:
     chosen = os.environ.get(START_METHOD_VARIABLE, "").strip().lower()
     available = multiprocessing.get_all_start_methods()
     if chosen:
-        if chosen not in ("fork", "spawn") or chosen not in available:
-            raise UserError(f"{START_METHOD_VARIABLE}={chosen!r}: give fork or spawn (this platform has "
-                            f"{', '.join(m for m in available if m in ('fork', 'spawn'))})")
+        if chosen not in START_METHODS or chosen not in available:
+            offered = ", ".join(method for method in START_METHODS if method in available)
+            raise UserError(f"{START_METHOD_VARIABLE}={chosen!r}: give {offered} (what this platform has)")
         return chosen
     return "fork" if "fork" in available else "spawn"
+
+
+def pool_context():
+    """The multiprocessing context of :func:`start_method`; a fork server imports the package before
+    it forks any worker."""
+    method = start_method()
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["dorothy_sim"])
+    return context
 
 
 @dataclass(frozen=True)
@@ -284,7 +301,7 @@ def _execute_pool(pieces: list[Piece], work: Work, workers: int,
 
 def _run_in_pool(pieces: list[Piece], work: Work, workers: int, deadline: float | None,
                  ctrl_c: list[int]) -> Iterator[tuple[Hashable, Any]]:
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method()),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
                                initializer=_start_worker, initargs=(work.initializer,))
     pending: dict[Future, Piece] = {}
     arrived: dict[Hashable, list[Any]] = {}

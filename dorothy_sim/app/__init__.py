@@ -8,11 +8,13 @@ draws them with Streamlit and ``streamlit_app.py`` is the script Streamlit runs.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from pathlib import Path
 
 from dorothy_sim.errors import UserError
+from dorothy_sim.executors import START_METHOD_VARIABLE
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
@@ -30,12 +32,17 @@ def command(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> list[str]:
 
 
 def environment(results_root: Path, workers: int | None) -> dict[str, str]:
-    """The page's settings, passed to its process: the results root it lists, its workers."""
+    """The page's settings, passed to its process: the results root it lists, its workers, and how
+    its pool's workers start: from a fork server where the platform has one (Streamlit's server runs
+    threads, and forking a threaded process is unsafe; :func:`dorothy_sim.executors.start_method`),
+    unless the user chose a start method."""
     from dorothy_sim.app.page import RESULTS_ROOT_ENV, WORKERS_ENV
 
     env = dict(os.environ, **{RESULTS_ROOT_ENV: str(Path(results_root).resolve())})
     if workers is not None:
         env[WORKERS_ENV] = str(workers)
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        env.setdefault(START_METHOD_VARIABLE, "forkserver")
     return env
 
 
