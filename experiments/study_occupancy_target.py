@@ -299,6 +299,7 @@ class Search:
         cumulative = {
             "occupancy": self._across(source, start, OCCUPANCY),
             "intervention_cost": self._across(source, start, INTERVENTION_COSTS),
+            "care_homes_cost": self._across(source, start, "cost_care_homes_gbp"),
             "net_saving": self._across(source, start, "cost_total_gbp").scaled(-1.0),
             **{f"net_saving_{f}": self._across(source, start, f"cost_{f}_gbp").scaled(-1.0) for f in FUNDERS},
             "avoided_admissions": Interval.of(adjusted_avoided(source[0], source[1], start[0], start[1])),
@@ -410,17 +411,19 @@ class Search:
                 lines.append(f"{head}. Mix: the default (no change); mean occupancy "
                              f"{fmt_ci(o.occupancy, 'pct')}.")
                 continue
+            funders = ", to ".join(f"{label} {fmt_ci(c[f'net_saving_{f}'], 'gbp')}"
+                                   for f, label in FUNDERS.items())
             lines.append(
                 f"{head}. Mix: {describe_mix(o.mix)}. Mean occupancy "
                 f"{fmt_ci(o.occupancy, 'pct')}; against the starting mix: occupancy "
                 f"{fmt_ci(c['occupancy'], 'pp')}, added intervention cost"
-                f" {fmt_ci(c['intervention_cost'], 'gbp')} a year, net saving (all costs incl. acute bed"
-                f" days) {fmt_ci(c['net_saving'], 'gbp')} a year, avoided admissions (exposure-adjusted)"
-                f" {fmt_ci(c['avoided_admissions'], 'count')} a year (raw count, not exposure-adjusted:"
-                f" {fmt_ci(c['avoided_admissions_raw'], 'count')}). Who pays: net saving to "
-                + ", to ".join(f"{label} {fmt_ci(c[f'net_saving_{f}'], 'gbp')}"
-                               for f, label in FUNDERS.items())
-                + " a year (positive is a saving; the three add up to the net saving).")
+                f" {fmt_ci(c['intervention_cost'], 'gbp')} a year (of which care homes, the expected "
+                f"resident days of the entries made: {fmt_ci(c['care_homes_cost'], 'gbp')}), net saving "
+                f"(all costs incl. acute bed days) {fmt_ci(c['net_saving'], 'gbp')} a year, avoided "
+                f"admissions (exposure-adjusted) {fmt_ci(c['avoided_admissions'], 'count')} a year (raw "
+                f"count, not exposure-adjusted: {fmt_ci(c['avoided_admissions_raw'], 'count')}). Who "
+                f"pays: net saving to {funders} a year (positive is a saving; the three add up to the net "
+                "saving).")
         lines.append("- Every cost is at 2023/24 prices, with commissioned capacity costed as a block "
                      "whether used or not (What is evidence and what is assumed); the search ranks by "
                      "occupancy reduction per pound of added intervention cost, not by net saving.")
