@@ -25,7 +25,7 @@ from dorothy_sim.output import atomic_write, atomic_write_text, write_table  # n
 from dorothy_sim.psa import PsaResults  # noqa: E402
 from dorothy_sim.report.page import CSS  # noqa: E402
 
-__all__ = ["summary_text", "write_psa"]
+__all__ = ["arm_text", "summary_text", "write_psa"]
 
 TOP = 5
 
@@ -44,14 +44,20 @@ def _range(results: PsaResults, outcome: str, money: bool = False) -> str:
     return f"{show(row['mean'])} (95% of parameter sets {show(row['p2_5'])} to {show(row['p97_5'])})"
 
 
+def arm_text(overrides: dict[str, object]) -> str:
+    """An arm's overrides in words: ``rapid_response.clinicians = 24, reablement.places = 500``."""
+    return ", ".join(f"{path} = {value}" for path, value in overrides.items())
+
+
 def summary_text(results: PsaResults) -> str:
     """The plain-language paragraph: what was compared, the outcomes' ranges, the chance of a net
     saving (all funders and each), what matters most, and the value of further research."""
     spec = results.spec
     sets = len(results.draws)
-    comparator = "no Local Care (every intervention off)" if spec.comparator == "interventions_off" \
-        else f"the comparator {dict(spec.comparator)}"
-    option = "the scenario's Local Care mix" if not spec.option else f"the option {dict(spec.option)}"
+    comparator = ("no Local Care (every intervention off)" if spec.comparator == "interventions_off" else
+                  "the scenario's own Local Care mix" if not spec.comparator else
+                  f"the comparator ({arm_text(spec.comparator)})")
+    option = "the scenario's Local Care mix" if not spec.option else f"the option ({arm_text(spec.option)})"
     ranking = results.sensitivity[results.sensitivity["outcome"] == "net_saving_gbp"].head(TOP)
     top = ", ".join(ranking["input"])
     noise = results.noise.set_index("outcome").loc["net_saving_gbp", "noise_share_pct"]

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from evidence import costing_text, intervals_text
 from intervals import Interval, comparison, fmt_ci, level, paired, paired_series, per_replication
 from readme import announce, flags, gridlock_lines, markdown_table, write_readme
 from studies import (
@@ -88,17 +90,20 @@ LEVER_NAMES: dict[str, str] = {
 ROUND_THE_CLOCK = {"rapid_response.shift_start_hour": 0.0, "rapid_response.shift_end_hour": 24.0}
 GRID = ("reablement.places", "social_care_assessment.assessors")
 RESTS_ON: dict[str, str] = {
-    "social_care_assessment.assessors": "assessor count (70), cases each (4), assessment days (4.4), "
-                                        "discharge-to-assess share (0.5)",
-    "chc_assessment.assessors": "assessor count (8), cases each (4), assessment days (7), the shares "
+    "social_care_assessment.assessors": "assessor count ({social_care_assessment.assessors}), cases each "
+                                        "({social_care_assessment.cases_per_assessor}), assessment days "
+                                        "(4.4), discharge-to-assess share (0.5)",
+    "chc_assessment.assessors": "assessor count ({chc_assessment.assessors}), cases each "
+                                "({chc_assessment.cases_per_assessor}), assessment days (7), the shares "
                                 "assessed in the bed (0.30 care home, 0.05 community bed)",
-    "reablement.places": "places (416) and community beds (196), calibrated together to the delayed "
-                         "days waiting for intermediate care",
+    "reablement.places": "places ({reablement.places}) and community beds ({community_beds.beds}), "
+                         "calibrated together to the delayed days waiting for intermediate care",
     "community_beds.beds": "as reablement: calibrated with it",
-    "home_care.packages": "packages (2700) and package length",
-    "care_homes.placements_per_week": "placements a week (24); patient choice (0.30 of care-home "
-                                      "discharges, 6 days)",
-    "discharge.coordinators": "coordinator count (30) and the discharge-process delay",
+    "home_care.packages": "packages ({home_care.packages}) and package length",
+    "care_homes.placements_per_week": "placements a week ({care_homes.placements_per_week}); patient "
+                                      "choice (0.30 of care-home discharges, 6 days)",
+    "discharge.coordinators": "coordinator count ({discharge.coordinators}) and the discharge-process "
+                              "delay",
     "spa.call_handlers": "routing shares to rapid response with and without the SPA (0.30 / 0.12), "
                          "package start delays (1 / 4 days)",
     "expert_opinion.clinicians": "admissions avoidable after advice (0.12, range 0.05-0.35), rapid "
@@ -106,6 +111,13 @@ RESTS_ON: dict[str, str] = {
     "rapid_response.clinicians": "share treated at home by crisis type (0.55-0.80), visit length; the "
                                  "counterfactual share is 0 (every crisis not treated at home goes to A&E)",
 }
+"""Each lever's [est] figures; ``{path}`` is replaced by the scenario's value."""
+
+FUNDERS: dict[str, str] = {"net_saving_gbp": "all funders", "net_saving_nhs_gbp": "NHS",
+                           "net_saving_council_gbp": "councils", "net_saving_self_funded_gbp": "self-funders",
+                           "cash_releasing_saving_gbp": "cash releasing",
+                           "net_saving_stp_view_gbp": "STP view"}
+"""The sweep's money comparison KPIs, as the README's "Who pays" table heads them."""
 
 
 @dataclass(frozen=True)
@@ -289,7 +301,7 @@ class Study:
                                    "flags": flagged.get(number, "")}
             for kpi in ("mffd_bed_days", "acute_bed_days", WAIT, *sorted(delays)):
                 row.update(columns(kpi, paired(results, number, kpi)))
-            for kpi in (RANKING_KPI, "days_at_home_gained", "net_saving_gbp"):
+            for kpi in (RANKING_KPI, "days_at_home_gained", *FUNDERS):
                 row.update(columns(kpi, comparison(results, number, kpi)))
             row.update(columns("intervention_cost_gbp", paired(results, number, INTERVENTION_COSTS)))
             row.update(columns("beds_released_naive", comparison(results, number, "beds_released_at_92pct")))
@@ -327,15 +339,21 @@ class Study:
                  "mean wait for a bed and the peak occupancy in beds stay no worse than today's at full "
                  "beds, found by a paired bisection (see Method); beside it the naive figure (bed days "
                  "saved / 365 / 0.92) and each lever's paired effects: delayed bed days by reason, acute "
-                 "bed days, avoided admissions (exposure-adjusted), days at home and cost. Machine-readable: "
+                 "bed days, avoided admissions (exposure-adjusted), days at home, cost and who pays or "
+                 "saves. Machine-readable: "
                  "`configurations.csv`, `probes.csv`; the main sweep's tables in `tables/`, each "
                  "bisection step's in `step_NN/`.")
         sections = [("Key findings", self._findings(table)),
                     ("Every configuration", self._main_markdown(table)),
+                    ("Who pays", self._funders_markdown(table)),
                     ("Delayed bed days by reason", self._delays_markdown(table)),
                     ("The grid: reablement places x social-care assessors", self._grid()),
                     ("Every cut tried", self._probes_markdown()), ("Method", self._method()),
-                    ("Assumptions: which results rest on [est] figures", self._assumptions())]
+                    ("What the intervals mean", intervals_text(self.reps) + (
+                        " The beds released at equal performance carry no interval: their bracket (passes "
+                        "at, fails at) is the bisection's resolution, and a cut near the boundary may pass "
+                        "or fail by noise.")),
+                    ("What is evidence and what is assumed", self._assumptions())]
         return write_readme(self.out, "Beds released at equal performance", intro, provenance, sections)
 
     def _findings(self, table: pd.DataFrame) -> str:
@@ -357,7 +375,12 @@ class Study:
                          f"performance; the naive figure says {ci(row, 'beds_released_naive', 'beds')}. "
                          f"Bed days after medically fit {ci(row, 'mffd_bed_days', 'count')}, avoided "
                          f"admissions (exposure-adjusted) {ci(row, RANKING_KPI, 'count')}, intervention "
-                         f"cost {ci(row, 'intervention_cost_gbp', 'gbp')} a year.")
+                         f"cost {ci(row, 'intervention_cost_gbp', 'gbp')} a year; net saving "
+                         f"{ci(row, 'net_saving_gbp', 'gbp')} a year (the NHS "
+                         f"{ci(row, 'net_saving_nhs_gbp', 'gbp')}, the councils "
+                         f"{ci(row, 'net_saving_council_gbp', 'gbp')}, self-funders "
+                         f"{ci(row, 'net_saving_self_funded_gbp', 'gbp')}), of which cash releasing "
+                         f"{ci(row, 'cash_releasing_saving_gbp', 'gbp')}.")
         none = others[others["beds_released_equal_performance"] == 0]["label"].tolist()
         lines.append(f"- Releasing no bed at this search's resolution ({len(none)} of {len(others)}): "
                      f"{', '.join(none) or 'none'}.")
@@ -379,8 +402,10 @@ class Study:
                          "baseline's in every replication: the lever does not bind there, or an area-wide "
                          f"capacity shared by cohort size gives the trust none): {named}.")
         lines.append(f"- Intervals are paired t intervals over {n} replications: simulation noise only, not "
-                     "the uncertainty of the [est] figures (last section). The beds released carry the "
-                     "bisection's bracket, which is the search's resolution, not a confidence interval.")
+                     "the uncertainty of the [est] figures (What is evidence and what is assumed). The beds "
+                     "released carry the bisection's bracket, which is the search's resolution, not a "
+                     "confidence interval. Costs are at 2023/24 prices, commissioned capacity as a block "
+                     "whether used or not; cash is released only when whole wards close.")
         return "\n".join(lines)
 
     def _against_naive(self, others: pd.DataFrame) -> dict[str, list[str]]:
@@ -425,6 +450,21 @@ class Study:
             "and the intervention cost (the services' own cost KPIs, not acute bed days or A&E). \"flags\": "
             "gridlocked acute beds (mean occupancy >= 100% or a mean bed wait >= 24 h) or queues still "
             "rising at the end.")
+
+    def _funders_markdown(self, table: pd.DataFrame) -> str:
+        rows = [{"configuration": row["label"],
+                 **{head: fmt_ci(Interval.from_columns(row, kpi, self.reps), "gbp") for kpi, head in
+                    FUNDERS.items()}} for row in table[table["configuration"] > 0].to_dict("records")]
+        return markdown_table(rows) + (
+            "\n\nNet saving a year against the baseline, paired, 95% CI (positive is a saving): for "
+            "all funders (every cost, acute bed days included), then the NHS, the councils (Kent County "
+            "Council and Medway Council) and self-funders, which add up to it. Cash releasing: the cash "
+            "from the whole wards (`costs.ward_beds`) that the bed days saved would close at 85% "
+            "occupancy, less the change in every cost but acute bed days and A&E (the beds released at "
+            "equal performance above are a different, stricter count). STP view: acute bed-day and A&E "
+            "savings after seed 004's reinvestment rates, which stand for the new services' cost (not "
+            "subtracted again). The acute bed days saved are capacity released (valued at the full "
+            "bed-day price), not cash.")
 
     def _delays_markdown(self, table: pd.DataFrame) -> str:
         rows = [{"configuration": row["label"],
@@ -482,9 +522,14 @@ class Study:
             "freeing one.")
 
     def _assumptions(self) -> str:
-        rows = [{"lever": f"`{path}`", "its effect rests on ([est] unless marked)": text}
+        values = {path: self.base.value_at(path) for text in RESTS_ON.values()
+                  for path in re.findall(r"\{([a-z_.]+)\}", text)}
+        rows = [{"lever": f"`{path}`", "its effect rests on ([est] unless marked)":
+                 re.sub(r"\{([a-z_.]+)\}", lambda m: f"{values[m.group(1)]:g}", text)}
                 for path, text in RESTS_ON.items()]
-        return (markdown_table(rows) + "\n\nEvery figure above is an [est] in "
+        return ("Evidence is what the scenario file tags `[pub ...]` or `[seed NNN]`; assumed is what it "
+                "tags `[est]` (a guess, with its plausible range in the file's comment). What each lever's "
+                "result rests on:\n\n" + markdown_table(rows) + "\n\nEvery figure above is an [est] in "
                 "`dorothy_sim/scenarios/kent_medway.toml` (with its plausible range there) except the "
                 "advice line's 0.12, which is [seed 001] within an [est] range. Beyond each lever's own "
                 "figures, every result rests on patient choice (0.30 of care-home discharges and 0.03 of "
@@ -492,7 +537,8 @@ class Study:
                 "trusts' calibrated core beds. A front-door lever (single point of access, advice line, "
                 "rapid response) releases beds only through admissions avoided, so its figure is as good "
                 "as its effect sizes; a delay station's figure is as good as its capacity and assessment "
-                "durations. The 95% intervals cover replications only, not these figures' ranges.")
+                "durations. The 95% intervals cover replications only, not these figures' ranges.\n\n"
+                + costing_text(self.scenario))
 
 
 if __name__ == "__main__":

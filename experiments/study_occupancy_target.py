@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from evidence import costing_text, intervals_text, section_rows
 from intervals import (
     Interval,
     adjusted_avoided,
@@ -91,11 +92,14 @@ DEFAULTS = {"reps": 4, "max_steps": 6, "targets": [92.0, 85.0]}
 SMOKE_DEFAULTS = {"reps": 2, "max_steps": 2, "targets": [90.0, 80.0]}
 
 
+FUNDERS: dict[str, str] = {"nhs": "NHS", "council": "the councils", "self_funded": "self-funders"}
+"""Who pays: each funder's cost KPI is ``cost_<funder>_gbp`` (docs/model.md, "Costs and who pays")."""
+
 PATH_COLUMNS: list[str] = ["step", "lever", "from", "to", "spec_hash"] + [
     f"{name}{suffix}" for name in (
         "occupancy_pct", "occupancy_change_pp", "added_intervention_cost_gbp", "net_saving_gbp",
         "cumulative_occupancy_change_pp", "cumulative_added_intervention_cost_gbp",
-        "cumulative_net_saving_gbp")
+        "cumulative_net_saving_gbp", *(f"cumulative_net_saving_{f}_gbp" for f in FUNDERS))
     for suffix in ("", "_ci_low", "_ci_high")] + ["pp_per_million_gbp"]
 
 
@@ -168,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"most steps per target (default {DEFAULTS['max_steps']}; with --smoke "
                              f"{SMOKE_DEFAULTS['max_steps']})")
     parser.add_argument("--step-pct", type=float, default=50.0,
-                        help="a lever's step as %% of its default capacity, at least 1 (default 25)")
+                        help="a lever's step as %% of its default capacity, at least 1 (default 50)")
     args = parser.parse_args(argv)
     check_reps(parser, args)
     if args.max_steps is not None and args.max_steps < 1:
@@ -295,7 +299,9 @@ class Search:
         cumulative = {
             "occupancy": self._across(source, start, OCCUPANCY),
             "intervention_cost": self._across(source, start, INTERVENTION_COSTS),
+            "care_homes_cost": self._across(source, start, "cost_care_homes_gbp"),
             "net_saving": self._across(source, start, "cost_total_gbp").scaled(-1.0),
+            **{f"net_saving_{f}": self._across(source, start, f"cost_{f}_gbp").scaled(-1.0) for f in FUNDERS},
             "avoided_admissions": Interval.of(adjusted_avoided(source[0], source[1], start[0], start[1])),
             "avoided_admissions_raw": self._across(source, start, "admissions").scaled(-1.0),
         }
@@ -324,7 +330,9 @@ class Search:
                      "added_intervention_cost_gbp": choice.cost_change, "net_saving_gbp": choice.net_saving,
                      "cumulative_occupancy_change_pp": self._across(here, start, OCCUPANCY),
                      "cumulative_added_intervention_cost_gbp": self._across(here, start, INTERVENTION_COSTS),
-                     "cumulative_net_saving_gbp": self._across(here, start, "cost_total_gbp").scaled(-1.0)}
+                     "cumulative_net_saving_gbp": self._across(here, start, "cost_total_gbp").scaled(-1.0),
+                     **{f"cumulative_net_saving_{f}_gbp":
+                        self._across(here, start, f"cost_{f}_gbp").scaled(-1.0) for f in FUNDERS}}
             for name, interval in parts.items():
                 row.update({name: interval.mean, f"{name}_ci_low": interval.low,
                             f"{name}_ci_high": interval.high})
@@ -378,6 +386,8 @@ class Search:
                     ("Path", self._path_markdown()),
                     ("Final mix for each target", self._mixes(outcomes)),
                     ("Every lever at every step", self._candidates_markdown()),
+                    ("What the intervals mean", intervals_text(self.reps)),
+                    ("What is evidence and what is assumed", self._evidence()),
                     ("Method", method_text(self.step_pct, max_steps, self.reps))]
         intro = ("The cheapest mix of community capacities that brings mean acute occupancy (core beds, all "
                  f"patients, whole area) of the `{self.scenario}` scenario to "
@@ -401,14 +411,22 @@ class Search:
                 lines.append(f"{head}. Mix: the default (no change); mean occupancy "
                              f"{fmt_ci(o.occupancy, 'pct')}.")
                 continue
+            funders = ", to ".join(f"{label} {fmt_ci(c[f'net_saving_{f}'], 'gbp')}"
+                                   for f, label in FUNDERS.items())
             lines.append(
                 f"{head}. Mix: {describe_mix(o.mix)}. Mean occupancy "
                 f"{fmt_ci(o.occupancy, 'pct')}; against the starting mix: occupancy "
                 f"{fmt_ci(c['occupancy'], 'pp')}, added intervention cost"
-                f" {fmt_ci(c['intervention_cost'], 'gbp')} a year, net saving (all costs incl. acute bed"
-                f" days) {fmt_ci(c['net_saving'], 'gbp')} a year, avoided admissions (exposure-adjusted)"
-                f" {fmt_ci(c['avoided_admissions'], 'count')} a year (raw count, not exposure-adjusted:"
-                f" {fmt_ci(c['avoided_admissions_raw'], 'count')}).")
+                f" {fmt_ci(c['intervention_cost'], 'gbp')} a year (of which care homes, the expected "
+                f"resident days of the entries made: {fmt_ci(c['care_homes_cost'], 'gbp')}), net saving "
+                f"(all costs incl. acute bed days) {fmt_ci(c['net_saving'], 'gbp')} a year, avoided "
+                f"admissions (exposure-adjusted) {fmt_ci(c['avoided_admissions'], 'count')} a year (raw "
+                f"count, not exposure-adjusted: {fmt_ci(c['avoided_admissions_raw'], 'count')}). Who "
+                f"pays: net saving to {funders} a year (positive is a saving; the three add up to the net "
+                "saving).")
+        lines.append("- Every cost is at 2023/24 prices, with commissioned capacity costed as a block "
+                     "whether used or not (What is evidence and what is assumed); the search ranks by "
+                     "occupancy reduction per pound of added intervention cost, not by net saving.")
         return "\n".join(lines)
 
     def _path_markdown(self) -> str:
@@ -436,6 +454,18 @@ class Search:
                 "columns are paired differences from the mix before the step; \"cumulative\" ones are paired "
                 "differences from the starting mix (same seeds in every step). Costs are a year's, GBP; net "
                 "saving counts every cost including acute bed days (positive is a saving).")
+
+    def _evidence(self) -> str:
+        sections = list(dict.fromkeys(lever.split(".")[0] for lever in LEVERS))
+        return (
+            "Evidence is what the scenario file tags `[pub ...]` or `[seed NNN]`; assumed is what it tags "
+            "`[est]` (a guess, with its plausible range in the file's comment). Each lever's effect on "
+            "occupancy rests on its own section's figures:\n\n"
+            + markdown_table(section_rows(self.scenario, sections))
+            + "\n\nThe MDT's effect sizes cite Stokes et al. 2015, which found no significant effect: the "
+            "0.05 is a small default, not a measured effect. Every result also rests on the model's "
+            "structure and its calibrated figures (treatment lengths of stay, the trusts' core beds, the "
+            "crisis rates), which no interval here covers.\n\n" + costing_text(self.scenario))
 
     def _mixes(self, outcomes: list[Outcome]) -> str:
         parts = []
@@ -495,10 +525,10 @@ def method_text(step_pct: float, max_steps: int, reps: int) -> str:
 
 1. Start from the scenario's default capacities.
 2. Each step is one sweep (design `one_at_a_time`) whose `[baseline]` is the current mix and whose factors
-   are one step up of each of the eight levers ({', '.join(f'`{lever}`' for lever in LEVERS)}). A step is
-   {fmt_number(step_pct)}% of the lever's default capacity, rounded, at least 1. Every configuration of
-   every step runs replications r = 0..{reps - 1} with seed 1 + r, so all comparisons are paired, within a
-   step and across steps.
+   are one step up of each of the {len(LEVERS)} levers ({', '.join(f'`{lever}`' for lever in LEVERS)}).
+   A step is {fmt_number(step_pct)}% of the lever's default capacity, rounded, at least 1. Every
+   configuration of every step runs replications r = 0..{reps - 1} with seed 1 + r, so all comparisons
+   are paired, within a step and across steps.
 3. For each lever: the paired change in mean acute occupancy and in intervention cost (the sum of
    {', '.join(f'`{k}`' for k in INTERVENTION_COSTS)}; acute bed days and A&E are not counted, being what
    the services save). A lever is eligible if its occupancy change has a 95% CI (paired t, {reps}
@@ -514,12 +544,14 @@ def method_text(step_pct: float, max_steps: int, reps: int) -> str:
 
 Caveats: a greedy path is not guaranteed to be the cheapest mix overall (levers interact, and a step that
 helps little alone may help with another); a step is evaluated with few replications, and eligibility is
-not adjusted for testing eight levers at once. Intervention costs are counted as the model counts them:
-posts for rapid response, discharge coordinators and mental-health liaison; place-days used for
-reablement, home care and community beds; the first-year cost of each entry to a care home; MDT reviews
-done. So extra places cost only the use made of them, and extra capacity that stays idle costs nothing (and
-does nothing). Each step re-runs the current mix as its configuration 0 (the same runs as the chosen
-configuration of the step before, by common random numbers)."""
+not adjusted for testing {len(LEVERS)} levers at once. Intervention costs are counted as the model counts them
+(2023/24 prices): posts a year for rapid response, discharge coordinators, mental-health liaison, the
+assessment teams, the SPA's handlers and the advice line; reablement places, home-care packages,
+community beds, MDT review slots and falls places as a block commissioned whether used or not (so extra
+capacity costs its full price even where it stands idle); each entry to a care home as its expected
+resident days, split between the NHS, the councils and self-funders. A step that avoids care-home entries
+can therefore show a negative intervention cost. Each step re-runs the current mix as its configuration 0
+(the same runs as the chosen configuration of the step before, by common random numbers)."""
 
 
 if __name__ == "__main__":

@@ -176,3 +176,84 @@ def test_a_sobol_psa_runs_saltellis_design_and_ranks_by_sobol_indices():
     ranking = results.sensitivity[results.sensitivity["outcome"] == "net_saving_gbp"]
     assert {"S1", "ST", "S1_conf", "ST_conf"} <= set(ranking.columns)
     assert sorted(ranking["rank"]) == [1, 2, 3]
+
+
+# --------------------------------------------------------------------------- option and comparator
+
+
+def test_an_option_against_the_default_mix_pairs_it_with_the_scenario_as_it_is():
+    base = load_scenario("small")
+    spec = {**TINY, "samples": 2, "replications": 1,
+            "option": {"reablement.places": 3 * base.reablement.places}, "comparator": {}}
+    the_plan = plan_psa(spec)
+    # Configuration 2i is set i's comparator (the scenario as it is, with the draws), 2i + 1 its option.
+    assert the_plan.scenario(0).reablement.places == base.reablement.places
+    assert the_plan.scenario(1).reablement.places == 3 * base.reablement.places
+    assert the_plan.scenario(0).rapid_response.clinicians == base.rapid_response.clinicians  # not off
+    results = run_psa(spec, workers=1)
+    assert (results.draws["bed_days_saved"] != 0).all()
+    # Known answer: an option equal to its comparator changes nothing, to the bit, in every replication.
+    same = run_psa({**spec, "option": {}}, workers=1)
+    assert (same.replications[list(OUTCOMES)] == 0).all().all()
+
+
+@pytest.fixture
+def study_psa(monkeypatch):
+    """experiments/study_psa.py as a module (its siblings import as top-level modules)."""
+    import importlib
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments"))
+    return importlib.import_module("study_psa")
+
+
+def _grid_table(path, rows):
+    head = "configuration,rapid_response.clinicians,reablement.places,replications,net_saving_gbp,gridlocked"
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_best_grid_point_is_the_largest_net_saving_among_points_not_gridlocked(tmp_path, study_psa):
+    table = _grid_table(tmp_path / "grid.csv", ["0,16,399,3,0,False", "1,16,500,3,4e7,False",
+                                                "2,24,500,3,5e7,False", "3,8,500,3,9e7,True"])
+    point, source = study_psa.best_grid_point(table)
+    assert point == {"rapid_response.clinicians": 24, "reablement.places": 500}
+    assert isinstance(point["reablement.places"], int) and "configuration 2" in source
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--option", "rapid_response.clinicians=abc"], "rapid_response.clinicians"),
+    (["--option", "rapid_response.clinican=24"], "rapid_response.clinican"),
+    (["--option", "reablement.places"], "PATH=VALUE"),
+    (["--option", "costs.acute_bed_day=400"], "costs.acute_bed_day"),
+    (["--best-grid-point", "GRID", "--option", "reablement.places=5"], "drop --option"),
+    (["--best-grid-point", "MISSING"], "no grid table"),
+    (["--best-grid-point", "NOT_A_GRID"], "not a grid headline table"),
+])
+def test_study_psa_exits_2_naming_a_bad_option_or_grid_table(tmp_path, capsys, study_psa, args, fragment):
+    grid = _grid_table(tmp_path / "grid.csv", ["0,16,399,3,0,False", "1,24,500,3,5e7,False"])
+    other = tmp_path / "other.csv"
+    other.write_text("step,lever\n1,x\n", encoding="utf-8")
+    swap = {"GRID": str(grid), "MISSING": str(tmp_path / "none.csv"), "NOT_A_GRID": str(other)}
+    out = tmp_path / "out"
+    code = study_psa.main(["--scenario", "small", "--samples", "2", "--reps", "1", "--workers", "1",
+                           "--quiet", "--out", str(out), *(swap.get(a, a) for a in args)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("psa: error:") and fragment in err and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_study_psa_of_the_best_grid_point_says_what_it_compares(tmp_path, study_psa):
+    grid = _grid_table(tmp_path / "grid.csv", ["0,1,14,3,0,False", "1,2,28,3,5e7,False"])
+    out = tmp_path / "out"
+    assert study_psa.main(["--scenario", "small", "--samples", "3", "--reps", "1", "--workers", "1",
+                           "--quiet", "--best-grid-point", str(grid), "--out", str(out)]) == 0
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "rapid_response.clinicians = 2, reablement.places = 28" in readme
+    assert "Comparator: the scenario `small` as it is" in readme
+    for heading in ("## What is compared", "## What is evidence and what is assumed",
+                    "## What the intervals mean"):
+        assert heading in readme
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["spec"]["comparator"] == {} and manifest["spec"]["option"]["reablement.places"] == 28
