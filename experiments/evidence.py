@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from readme import markdown_table
+
 import dorothy_sim
 
 SCENARIOS = Path(dorothy_sim.__file__).resolve().parent / "scenarios"
@@ -149,3 +151,16 @@ def intervals_text(reps: int) -> str:
         "(results/psa_default/README.md, the default Local Care mix against none; "
         "results/psa_best_grid_point/README.md, the grid's best point against the default mix), whose "
         "ranges are over drawn parameter sets.")
+
+
+def evidence_text(scenario: str, sections: Iterable[str], what: str) -> str:
+    """A study's "What is evidence and what is assumed": per swept section (``sections``) its evidence
+    and [est] figures, the structure and calibration no interval covers, and the costing's own."""
+    return (
+        "Evidence is what the scenario file tags `[pub ...]` or `[seed NNN]`; assumed is what it tags "
+        f"`[est]` (a guess, with its plausible range in the file's comment). {what}\n\n"
+        + markdown_table(section_rows(scenario, list(dict.fromkeys(sections))))
+        + "\n\nEvery result also rests on the model's structure and its calibrated figures (treatment "
+        "lengths of stay, the trusts' core beds, the crisis rates), which no interval here covers.\n\n"
+        + costing_text(scenario))
+

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from evidence import evidence_text, intervals_text
 from intervals import Interval, adjusted_avoided, comparison, fmt_ci, paired
 from readme import announce, flags, gridlock_lines, markdown_table, rel, write_readme
 from studies import (
@@ -120,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
                                                         if args.smoke else ""), started, args.smoke)
     tornado = out / "report" / TORNADO
     readme = write_readme(out, "Sensitivity of the Local Care interventions, one at a time", intro(spec),
-                          provenance, findings(levers, report_note, tornado.exists(),
-                                               gridlock_lines(run.results)))
+                          provenance, [*findings(levers, report_note, tornado.exists(),
+                                                 gridlock_lines(run.results)),
+                                        *assumptions(str(spec.get("scenario", "kent_medway")),
+                                                     run.results.factors, levers)])
     announce(readme, started)
     return 0
 
@@ -272,6 +275,15 @@ def findings(levers: list[Lever], report_note: str, has_tornado: bool,
               else "(The report has no tornado figure; see the note below.)\n\n")
     sections.append(("Tornado of avoided admissions (exposure-adjusted)", figure + report_note))
     return sections
+
+
+def assumptions(scenario: str, factors: list[str], levers: list[Lever]) -> list[tuple[str, str]]:
+    """What the intervals mean, and the evidence and [est] figures of each swept lever's section."""
+    n = levers[0].adjusted_swing.n if levers else 0
+    return [("What the intervals mean", intervals_text(n)),
+            ("What is evidence and what is assumed", evidence_text(
+                scenario, (path.split(".")[0] for path in factors),
+                "Each lever's swing rests on its own section's figures (its effect sizes, mostly [est]):"))]
 
 
 if __name__ == "__main__":

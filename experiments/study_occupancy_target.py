@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from evidence import costing_text, intervals_text, section_rows
+from evidence import evidence_text, intervals_text
 from intervals import (
     Interval,
     adjusted_avoided,
@@ -456,16 +456,11 @@ class Search:
                 "saving counts every cost including acute bed days (positive is a saving).")
 
     def _evidence(self) -> str:
-        sections = list(dict.fromkeys(lever.split(".")[0] for lever in LEVERS))
-        return (
-            "Evidence is what the scenario file tags `[pub ...]` or `[seed NNN]`; assumed is what it tags "
-            "`[est]` (a guess, with its plausible range in the file's comment). Each lever's effect on "
-            "occupancy rests on its own section's figures:\n\n"
-            + markdown_table(section_rows(self.scenario, sections))
-            + "\n\nThe MDT's effect sizes cite Stokes et al. 2015, which found no significant effect: the "
-            "0.05 is a small default, not a measured effect. Every result also rests on the model's "
-            "structure and its calibrated figures (treatment lengths of stay, the trusts' core beds, the "
-            "crisis rates), which no interval here covers.\n\n" + costing_text(self.scenario))
+        return evidence_text(
+            self.scenario, (lever.split(".")[0] for lever in LEVERS),
+            "Each lever's effect on occupancy rests on its own section's figures. The MDT's effect sizes "
+            "cite Stokes et al. 2015, which found no significant effect: the 0.05 is a small default, not "
+            "a measured effect.")
 
     def _mixes(self, outcomes: list[Outcome]) -> str:
         parts = []

@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 import pandas as pd
+from evidence import evidence_text, intervals_text
 from intervals import Interval, fmt_ci
 from readme import announce, flags, gridlock_lines, markdown_table, rel, write_readme
 from studies import (
@@ -121,6 +122,10 @@ def findings(run: SweepRun, table: pd.DataFrame, report_note: str) -> list[tuple
     warnings = "".join(f"{line}\n" for line in gridlock_lines(run.results))
     return [("Key findings", warnings + key_findings(table, n)),
             ("Every grid point (whole area, one year)", grid),
+            ("What the intervals mean", intervals_text(n)),
+            ("What is evidence and what is assumed", evidence_text(
+                str(run.spec.get("scenario", "kent_medway")), ("rapid_response", "reablement"),
+                "The grid's effects rest on the rapid-response and reablement sections' figures:")),
             ("Report and tables", f"{report_note}\n\nTidy tables (CSV and Parquet) in `tables/`: "
              "configurations, headline, replications, summary, comparisons, occupancy_daily.")]
 
