@@ -167,14 +167,17 @@ def run_sweep(spec: dict[str, Any] | Plan, out: Path, workers: int | None, force
     for stem, table in results.tables().items():
         write_table(table, out / "tables", stem)
     total = int(results.configurations["replications"].sum())
-    new = max(0, total - len(before & _stored_runs(out)))
+    after = _stored_runs(out)
+    new = sum(1 for name, stamp in after.items() if before.get(name) != stamp)  # (--force remakes old names)
     shape = spec.spec.model_dump(mode="json", by_alias=True) if isinstance(spec, Plan) else spec
     return SweepRun(results, out, shape, new, total, wall, stored_run_seconds(out))
 
 
-def _stored_runs(folder: Path) -> set[str]:
+def _stored_runs(folder: Path) -> dict[str, int]:
+    """Each stored run file's name and modification time: a run made again under the same name (a
+    sweep remade with --force) counts as made by this invocation."""
     runs = folder / "runs"
-    return {p.name for p in runs.glob("c*-r*.json")} if runs.is_dir() else set()
+    return {p.name: p.stat().st_mtime_ns for p in runs.glob("c*-r*.json")} if runs.is_dir() else {}
 
 
 def stored_run_seconds(folder: Path) -> float:

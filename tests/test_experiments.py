@@ -4,6 +4,7 @@ code on the small scenario) and writes a README with how it was made and its fin
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ def test_a_study_runs_in_smoke_mode_and_writes_its_readme(tmp_path, study, expec
     assert done.returncode == 0, done.stderr
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "## How this was made" in readme and "95% CI" in readme
+    assert "## What the intervals mean" in readme and "## What is evidence and what is assumed" in readme
     for name in expected:
         assert (tmp_path / name).is_file(), name
 
@@ -69,3 +71,20 @@ def test_the_grid_study_starts_at_the_default_scenario():
     for path, factor in spec.factors.items():
         values = factor if isinstance(factor, list | tuple) else factor.values
         assert values[0] == default.value_at(path), path
+
+
+def test_a_study_counts_the_runs_it_made_again_with_force(tmp_path, monkeypatch):
+    """A sweep remade with --force (its runs made by other code) writes its runs under the same names:
+    they are this invocation's, not loaded ones."""
+    monkeypatch.syspath_prepend(str(EXPERIMENTS))
+    studies = importlib.import_module("studies")
+    spec = {"name": "count_check", "scenario": "small", "design": "grid", "seed": 1,
+            "factors": {"rapid_response.clinicians": [1, 2]}, "replications": {"count": 1},
+            "set": {"run.warmup_days": 5, "run.results_days": 20}}
+    first = studies.run_sweep(spec, tmp_path, workers=1, progress=False)
+    again = studies.run_sweep(spec, tmp_path, workers=1, progress=False)
+    manifest = tmp_path / "manifest.json"  # as if made by other code: --force discards its runs
+    held = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**held, "code_fingerprint": "made-elsewhere"}), encoding="utf-8")
+    forced = studies.run_sweep(spec, tmp_path, workers=1, force=True, progress=False)
+    assert (first.runs_new, again.runs_new, forced.runs_new) == (2, 0, 2)
