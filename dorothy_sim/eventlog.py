@@ -70,13 +70,17 @@ def _short_name(hook) -> str:
     return (getattr(hook, "__module__", None) or hook.__name__).rsplit(".", 1)[-1]
 
 
+def _waiting_for_route(model, crisis, route, *args, **kwargs) -> str:
+    return WAITING[route]  # wait_for_place(model, crisis, route, deadline): the route's wait
+
+
 STEPS = (
-    # (module, function, step, the followed slot from the call's arguments)
+    # (module, function, step (a name, or the name from the call's arguments), the followed slot)
     (rapid_response, "visit", "rapid_response", _crisis_slot),
     (journey, "p_admit", "ed", _slot),  # (called on arrival at A&E)
     (acute, "stay", "acute_bed", _crisis_slot),  # (called at the decision to admit)
     (discharge, "plan", "medically_fit", _crisis_slot),  # (discharge planning starts)
-    (discharge, "wait_for_place", None, _crisis_slot),  # step by route: WAITING
+    (discharge, "wait_for_place", _waiting_for_route, _crisis_slot),  # by route: WAITING
     (downstream, "start_reablement", "reablement", _crisis_slot),
     (downstream, "start_package", "home_care", _crisis_slot),
 )
@@ -136,24 +140,29 @@ class EventRecorder:
                     and cohort.state[slot] == AT_HOME and slot not in cohort.holdings):
                 record(slot, STATE_NAMES[AT_HOME], "queue")
 
-        wrapper.__wrapped__ = original
-        self._wrapped.append((downstream, "_release_hold", original))
-        downstream._release_hold = wrapper
+        self._install(downstream, "_release_hold", wrapper)
 
-    def _wrap(self, module, name: str, step: str | None, slot_of, skip_none: bool = False) -> None:
+    def _wrap(self, module, name: str, step, slot_of, skip_none: bool = False) -> None:
+        self._install(module, name, self._wrapper(getattr(module, name), step, slot_of, skip_none))
+
+    def _install(self, module, name: str, wrapper) -> None:
+        """``wrapper`` in place of ``module.name`` until :meth:`restore`."""
         original = getattr(module, name)
+        wrapper.__wrapped__ = original
         self._wrapped.append((module, name, original))
-        setattr(module, name, self._wrapper(original, step, slot_of, skip_none))
+        setattr(module, name, wrapper)
 
-    def _wrapper(self, original, step: str | None, slot_of, skip_none: bool):
+    def _wrapper(self, original, step, slot_of, skip_none: bool):
+        """Calls ``original`` and records ``step`` (a name, or a function of the call's arguments
+        that gives it) for a followed slot; with ``skip_none``, only when the call returned a step."""
         followed, record = self.followed, self._record
+        name_of = step if callable(step) else (lambda *args, **kwargs: step)
 
         def wrapper(*args, **kwargs):
             result = original(*args, **kwargs)
             slot = slot_of(*args, **kwargs)
             if slot in followed and not (skip_none and result is None):
-                # wait_for_place(model, crisis, route, deadline): the step is the route's wait
-                record(slot, step if step is not None else WAITING[args[2]], "queue")
+                record(slot, name_of(*args, **kwargs), "queue")
             return result
 
         wrapper.__wrapped__ = original

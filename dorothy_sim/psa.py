@@ -40,7 +40,7 @@ from dorothy_sim.replication import RunOutput
 from dorothy_sim.runner import Key, Runner
 from dorothy_sim.scenario import INTERVENTIONS_OFF, Scenario, load_scenario
 from dorothy_sim.spec import _Strict, read_spec_file, validate_spec
-from dorothy_sim.store import ResultStore
+from dorothy_sim.store import MANIFEST, ResultStore
 
 __all__ = ["OUTCOMES", "PsaResults", "PsaSpec", "load_psa_spec", "plan_psa", "psa_spec_from_dict", "run_psa"]
 
@@ -105,7 +105,7 @@ def psa_manifest(folder: Path) -> dict[str, Any] | None:
     """A ``dorothy psa`` folder's manifest (its spec and whether it finished), or None for any other
     folder (a sweep's, a run's, or none)."""
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return manifest if isinstance(manifest, dict) and manifest.get("kind") == "psa" else None

@@ -28,6 +28,7 @@ import itertools
 import json
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -256,7 +257,7 @@ def spec_from_dict(data: dict[str, Any], source: str = "sweep spec", *, text: st
 
 
 def validate_spec(model: type[_Strict], data: Any, source: str, text: str | None, tables: tuple[str, ...],
-                  kind: str, check: Any = None) -> Any:
+                  kind: str, check: Callable[[dict[str, Any], _Lines], None] | None = None) -> Any:
     """A spec given as a dict, validated as ``model``: the nested ``tables`` flattened to dotted
     paths (both TOML spellings work), then ``check(data, lines)`` if given; every error a
     :class:`SpecError` naming the field (``kind``: "sweep spec", "psa spec")."""

@@ -38,10 +38,6 @@ to the right of it."""
 SAME_PLACE = {"in_acute": "acute_bed"}
 """A state drawn at a step's place (moving into the acute bed comes with the ``acute_bed`` step)."""
 
-STATE_DURING = {"virtual_ward": "in_crisis"}
-"""A step during which the person is in a state that has its own place: on the virtual ward the
-person-time books have them in crisis (not in an acute bed), but they are drawn on the ward."""
-
 
 def positions() -> pd.DataFrame:
     """Where vidigi draws each state (and, off the picture, where people leave)."""
@@ -69,8 +65,6 @@ def vidigi_log(events: pd.DataFrame, first_day: float, days: float) -> pd.DataFr
                 rows.append((person, row.day - first_day, "depart", "arrival_departure"))
                 break
             event = SAME_PLACE.get(row.event, row.event)
-            if event == STATE_DURING.get(rows[-1][2]):
-                continue  # (the state the step keeps them in: drawn at the step)
             if event != rows[-1][2]:  # (a state that comes with its step: already there)
                 rows.append((person, row.day - first_day, event, "queue"))
     return pd.DataFrame(rows, columns=["entity_id", "time", "event", "event_type"])

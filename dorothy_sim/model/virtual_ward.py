@@ -145,12 +145,13 @@ def take_over(model: DorothyModel, crisis: Crisis) -> Request | None:
 
 
 def continue_at_home(model: DorothyModel, crisis: Crisis, place: Request, days_left: float):
-    """A stepped-down patient, out of the acute bed: the rest of the treatment on the ward."""
+    """A stepped-down patient, out of the acute bed: back in the books as in crisis now, and the rest of
+    the treatment on the ward (a process to follow), as :func:`instead_of_admission` returns it."""
     ward: VirtualWard = crisis.services.plugins[NAME]
     ward.step_downs += 1
     model.cohort.move(crisis.slot, IN_CRISIS)
     model.in_crisis += 1
-    yield from _on_the_ward(model, crisis, ward, place, days_left)
+    return _on_the_ward(model, crisis, ward, place, days_left)
 
 
 def _on_the_ward(model: DorothyModel, crisis: Crisis, ward: VirtualWard, place: Request, days: float):
